@@ -1,0 +1,91 @@
+"""belru_trade: trade and sanctions econometrics for EU/Belgium-Russia trade.
+
+Public names are loaded lazily so that ``import belru_trade`` stays fast; heavy modules
+(statsmodels, scipy.sparse, matplotlib) load on first use.
+
+Examples
+--------
+>>> import belru_trade as bt
+>>> "ppml" in bt.__all__
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from belru_trade.errors import (
+    BelruTradeError,
+    BelruTradeWarning,
+    ConvergenceError,
+    DataValidationError,
+    InvalidArgumentError,
+    NotCoveredError,
+    OfflineError,
+    SeparationWarning,
+    SpecificationError,
+    UnknownCodeError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> (module, attribute); attribute None means the name is the module itself
+_LAZY: dict[str, tuple[str, str | None]] = {
+    # data layer
+    "panel": ("belru_trade.panel", None),
+    "codes": ("belru_trade.codes", None),
+    "products": ("belru_trade.products", None),
+    "events": ("belru_trade.events", None),
+    "load_snapshot": ("belru_trade.snapshot", "load_snapshot"),
+    "snapshot_info": ("belru_trade.snapshot", "snapshot_info"),
+    "sources": ("belru_trade.sources", None),
+    "cache": ("belru_trade.cache", None),
+    # estimators
+    "ppml": ("belru_trade.models.ppml", "ppml"),
+    "ols": ("belru_trade.models.ols", "ols"),
+    "gravity": ("belru_trade.gravity", None),
+    "compare": ("belru_trade.results", "compare"),
+    "its": ("belru_trade.models.its", "its"),
+    "did": ("belru_trade.models.did", "did"),
+    "synth": ("belru_trade.models.synth", "synth"),
+    "diversion": ("belru_trade.models.diversion", "diversion"),
+    "scan": ("belru_trade.models.scan", "scan"),
+    # policy tools
+    "lost_trade": ("belru_trade.policy.lost_trade", "lost_trade"),
+    "Measure": ("belru_trade.policy.simulate", "Measure"),
+    "simulate": ("belru_trade.policy.simulate", "simulate"),
+    "ge": ("belru_trade.policy.ge", "ge"),
+    # reporting
+    "report": ("belru_trade.report", None),
+}
+
+__all__ = [
+    "BelruTradeError",
+    "BelruTradeWarning",
+    "ConvergenceError",
+    "DataValidationError",
+    "InvalidArgumentError",
+    "NotCoveredError",
+    "OfflineError",
+    "SeparationWarning",
+    "SpecificationError",
+    "UnknownCodeError",
+    "__version__",
+    *sorted(_LAZY),
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'belru_trade' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

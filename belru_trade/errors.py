@@ -1,0 +1,91 @@
+"""Exceptions and warnings raised by belru_trade.
+
+Every error derives from :class:`BelruTradeError` and, where it describes bad input,
+also from the matching builtin (``ValueError``, ``KeyError``) so that generic handlers keep
+working. Every warning derives from :class:`BelruTradeWarning`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BelruTradeError",
+    "BelruTradeWarning",
+    "ConvergenceError",
+    "DataValidationError",
+    "InvalidArgumentError",
+    "NotCoveredError",
+    "OfflineError",
+    "SeparationWarning",
+    "SpecificationError",
+    "UnknownCodeError",
+    "ZeroFillWarning",
+]
+
+
+class BelruTradeError(Exception):
+    """Base class of every error raised by belru_trade."""
+
+
+class InvalidArgumentError(BelruTradeError, ValueError):
+    """An argument has a value outside what is allowed.
+
+    The message names the argument, the value received and what is allowed.
+    """
+
+
+class UnknownCodeError(InvalidArgumentError, KeyError):
+    """A country, product, sector or event code is not in the registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class DataValidationError(BelruTradeError, ValueError):
+    """A frame breaks the tidy trade schema.
+
+    Attributes
+    ----------
+    column : str
+        The column that breaks the rule.
+    rule : str
+        The rule broken, in words.
+    values : list
+        The first few offending values (or keys).
+    """
+
+    def __init__(self, column: str, rule: str, values: list | None = None) -> None:
+        self.column = column
+        self.rule = rule
+        self.values = list(values or [])
+        shown = ", ".join(repr(v) for v in self.values[:5])
+        more = f" (and {len(self.values) - 5} more)" if len(self.values) > 5 else ""
+        detail = f"; offending values: {shown}{more}" if self.values else ""
+        super().__init__(f"column {column!r}: {rule}{detail}")
+
+
+class SpecificationError(BelruTradeError, ValueError):
+    """A model specification cannot be estimated (e.g. regressors absorbed by fixed effects)."""
+
+
+class ConvergenceError(BelruTradeError, RuntimeError):
+    """An iterative estimator did not converge; no diverged estimate is returned."""
+
+
+class OfflineError(BelruTradeError, LookupError):
+    """Offline mode was requested but the local store lacks what is needed."""
+
+
+class NotCoveredError(BelruTradeError, LookupError):
+    """The embedded snapshot or local store does not cover the requested data."""
+
+
+class BelruTradeWarning(UserWarning):
+    """Base class of every warning issued by belru_trade."""
+
+
+class SeparationWarning(BelruTradeWarning):
+    """Observations were dropped because the PPML estimate would not exist with them."""
+
+
+class ZeroFillWarning(BelruTradeWarning):
+    """Explicit zeros were added to a panel where rows were absent."""
