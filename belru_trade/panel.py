@@ -48,6 +48,7 @@ __all__ = [
     "empty_panel",
     "fill_zeros",
     "mirror_join",
+    "period_freq",
     "to_annual",
     "validate",
 ]
@@ -72,6 +73,15 @@ CURRENCIES = ("EUR", "USD")
 _STRING_COLUMNS = ("reporter", "partner", "product", "nomenclature", "flow", "currency", "source")
 _NULLABLE_STRING_COLUMNS = ("unit", "flag")
 _FLOAT_COLUMNS = ("value", "quantity")
+
+
+def period_freq(period: pd.Series) -> str:
+    """Frequency string of a Period column (``"M"``, ``"Q-DEC"``, ``"Y-DEC"``).
+
+    >>> period_freq(pd.Series(pd.period_range("2014-01", periods=2, freq="M")))
+    'M'
+    """
+    return pd.PeriodIndex(period).freqstr
 
 
 def empty_panel() -> pd.DataFrame:
@@ -130,9 +140,11 @@ def _check_dtypes(panel: pd.DataFrame) -> None:
         raise DataValidationError(
             "period", f"must have a pandas Period dtype, got {panel['period'].dtype}"
         )
-    if panel["period"].dt.freqstr[0] not in ("M", "Y", "A", "Q"):
+    if period_freq(panel["period"])[0] not in ("M", "Y", "Q"):
         raise DataValidationError(
-            "period", "frequency must be monthly, quarterly or annual", [panel["period"].dt.freqstr]
+            "period",
+            "frequency must be monthly, quarterly or annual",
+            [period_freq(panel["period"])],
         )
     if panel["period"].isna().any():
         raise DataValidationError("period", "must not be missing", [None])
@@ -140,14 +152,22 @@ def _check_dtypes(panel: pd.DataFrame) -> None:
         if not pd.api.types.is_float_dtype(panel[column].dtype):
             raise DataValidationError(column, f"must be float, got {panel[column].dtype}")
     for column in _STRING_COLUMNS:
-        bad = panel[column][~panel[column].map(lambda v: isinstance(v, str) and v != "")]
-        if len(bad):
-            raise DataValidationError(column, "must be a non-empty string", bad.unique().tolist())
+        series = panel[column]
+        if _all_strings(series, skipna=False) and not (series == "").any():
+            continue
+        bad = series[~series.map(lambda v: isinstance(v, str) and v != "")]
+        raise DataValidationError(column, "must be a non-empty string", bad.unique().tolist())
     for column in _NULLABLE_STRING_COLUMNS:
         series = panel[column]
+        if _all_strings(series, skipna=True):
+            continue
         bad = series[series.notna() & ~series.map(lambda v: isinstance(v, str))]
-        if len(bad):
-            raise DataValidationError(column, "must be a string or missing", bad.unique().tolist())
+        raise DataValidationError(column, "must be a string or missing", bad.unique().tolist())
+
+
+def _all_strings(series: pd.Series, *, skipna: bool) -> bool:
+    kind = pd.api.types.infer_dtype(series, skipna=skipna)
+    return kind == "string" or (skipna and kind == "empty")
 
 
 def _check_domains(panel: pd.DataFrame, *, check_codes: bool) -> None:
@@ -229,7 +249,7 @@ def to_annual(panel: pd.DataFrame, *, complete_only: bool = True) -> pd.DataFram
         out = panel.copy()
         out["period"] = out["period"].astype("period[Y-DEC]")
         return out
-    if panel["period"].dt.freqstr[0] != "M":
+    if period_freq(panel["period"]) != "M":
         raise DataValidationError("period", "to_annual expects a monthly panel")
     frame = panel.copy()
     frame["period"] = frame["period"].dt.asfreq("Y")
@@ -306,12 +326,20 @@ def mirror_join(panel: pd.DataFrame, *, how: str = "outer") -> pd.DataFrame:
     check_choice("how", how, ("outer", "inner", "left", "right"))
     on = ["exporter", "importer", "product", "period", "currency", "unit"]
     exports = panel.loc[panel["flow"] == "export"].rename(
-        columns={"reporter": "exporter", "partner": "importer", "value": "export_value",
-                 "quantity": "export_quantity"}
+        columns={
+            "reporter": "exporter",
+            "partner": "importer",
+            "value": "export_value",
+            "quantity": "export_quantity",
+        }
     )
     imports = panel.loc[panel["flow"] == "import"].rename(
-        columns={"reporter": "importer", "partner": "exporter", "value": "import_value",
-                 "quantity": "import_quantity"}
+        columns={
+            "reporter": "importer",
+            "partner": "exporter",
+            "value": "import_value",
+            "quantity": "import_quantity",
+        }
     )
     left = exports[[*on, "export_value", "export_quantity"]]
     right = imports[[*on, "import_value", "import_quantity"]]

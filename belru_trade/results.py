@@ -119,8 +119,7 @@ class EstimationResults:
 
     def _repr_html_(self) -> str:
         caption = f"{self.model} ({self.cov_type}), N = {self.nobs:,}"
-        return self.tidy().to_html(index=False, float_format=lambda v: f"{v:.6g}",
-                                   caption=caption)
+        return self.tidy().to_html(index=False, float_format=lambda v: f"{v:.6g}", caption=caption)
 
 
 @dataclass(frozen=True)
@@ -190,14 +189,24 @@ def _column(res: EstimationResults, stars: bool, digits: int) -> pd.Series:
     for row in tidy.itertuples(index=False):
         mark = ""
         if stars:
-            mark = "***" if row.p_value < 0.01 else "**" if row.p_value < 0.05 else (
-                "*" if row.p_value < 0.1 else "")
+            mark = (
+                "***"
+                if row.p_value < 0.01
+                else "**"
+                if row.p_value < 0.05
+                else ("*" if row.p_value < 0.1 else "")
+            )
         cells[row.term] = f"{row.estimate:.{digits}f}{mark}"
         cells[f"{row.term} (se)"] = f"({row.std_error:.{digits}f})"
     cells["Model"] = res.model
     cells["Covariance"] = res.cov_type
     cells["Observations"] = f"{res.nobs:,}"
     for key, value in res.extra.items():
-        cells[str(key)] = value if isinstance(value, str) else f"{value:.{digits}g}" if isinstance(
-            value, float) else str(value)
+        cells[str(key)] = (
+            value
+            if isinstance(value, str)
+            else f"{value:.{digits}g}"
+            if isinstance(value, float)
+            else str(value)
+        )
     return pd.Series(cells)
