@@ -1,0 +1,615 @@
+"""Country registry: ISO, M49, UN Comtrade and Eurostat codes, names and dated groups.
+
+The canonical geography code of belru_trade is the ISO 3166-1 alpha-2 code (``GR``, ``GB``;
+``XK`` for Kosovo; a few historical and Eurostat special codes, see
+:func:`countries`). Eurostat's ``EL``/``UK`` are translated on input
+(``to_iso2("EL", scheme="eurostat")``) and on output (``eurostat_code("GR")``).
+Aggregates (``EU27_2020``, ``EXTRA_EU27_2020``, ``WORLD``, ...) are explicit codes.
+
+Registry files (``belru_trade/data/``, provenance in ``PROVENANCE_registries.md``):
+``countries.csv``, ``comtrade_codes.csv``, ``country_aliases.csv``, ``country_groups.csv``.
+
+Examples
+--------
+>>> from belru_trade import codes
+>>> codes.to_iso2("EL", scheme="eurostat"), codes.eurostat_code("GB")
+('GR', 'UK')
+>>> codes.comtrade_code("BE", "1998-06"), codes.comtrade_code("BE", "1999-01")
+(58, 56)
+>>> codes.from_name("Czech Rep.", scheme="comtrade")
+'CZ'
+>>> codes.is_member("GB", "EU28", "2019-06")
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal
+
+import pandas as pd
+
+from belru_trade._validation import check_choice
+from belru_trade.errors import InvalidArgumentError, UnknownCodeError
+
+__all__ = [
+    "AGGREGATES",
+    "ComtradeCode",
+    "comtrade_code",
+    "comtrade_info",
+    "countries",
+    "embargo_origins",
+    "eurostat_code",
+    "from_name",
+    "group_members",
+    "groups",
+    "harmonise",
+    "is_member",
+    "iso3",
+    "known_geo_codes",
+    "m49",
+    "name",
+    "to_iso2",
+]
+
+logger = logging.getLogger(__name__)
+
+Scheme = Literal["iso2", "iso3", "m49", "comtrade", "eurostat", "name"]
+NameScheme = Literal["comtrade", "eurostat", "english", "french", "any"]
+
+#: Aggregate geography codes accepted in a panel's reporter/partner columns.
+AGGREGATES: frozenset[str] = frozenset(
+    {
+        "EU27_2020",
+        "EU28",
+        "EU",
+        "EA",
+        "EA19",
+        "EA20",
+        "EUROZONE",
+        "EXTRA_EU27_2020",
+        "EXTRA_EU",
+        "INTRA_EU",
+        "INTRA_EU27_2020",
+        "EU27_2020_EXTRA",
+        "EU27_2020_INTRA",
+        "WORLD",
+        "ASEAN",
+    }
+)
+_GROUP_ALIASES = {"EUROZONE": "EA", "EU27": "EU27_2020"}
+_SCHEMES = ("iso2", "iso3", "m49", "comtrade", "eurostat", "name")
+_NAME_SCHEMES = ("comtrade", "eurostat", "english", "french", "any")
+
+
+@dataclass(frozen=True)
+class ComtradeCode:
+    """One UN Comtrade reporter/partner code with its validity.
+
+    Attributes
+    ----------
+    code : int
+        Comtrade numeric code (e.g. 58).
+    iso2 : str
+        belru_trade code it maps to ('' when there is no equivalent).
+    name : str
+        Comtrade's name.
+    valid_from, valid_to : pandas.Timestamp or None
+        Validity window (None = open).
+    note : str
+        Coverage caveat, e.g. that code 58 includes Luxembourg.
+    """
+
+    code: int
+    iso2: str
+    name: str
+    valid_from: pd.Timestamp | None
+    valid_to: pd.Timestamp | None
+    note: str
+
+
+def _read(name: str) -> pd.DataFrame:
+    path = resources.files("belru_trade") / "data" / name
+    with path.open("rb") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+@functools.cache
+def _countries() -> pd.DataFrame:
+    return _read("countries.csv").set_index("iso2", drop=False)
+
+
+@functools.cache
+def _comtrade() -> pd.DataFrame:
+    frame = _read("comtrade_codes.csv")
+    frame["code"] = frame["code"].astype(int)
+    for col in ("valid_from", "valid_to"):
+        frame[col] = pd.to_datetime(frame[col].replace("", None))
+    return frame
+
+
+@functools.cache
+def _groups() -> pd.DataFrame:
+    frame = _read("country_groups.csv")
+    for col in ("start", "end"):
+        frame[col] = pd.to_datetime(frame[col].replace("", None))
+    return frame
+
+
+def countries() -> pd.DataFrame:
+    """Return the country registry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per code: ``iso2`` (our canonical code), ``iso3``, ``m49`` (zero-padded),
+        ``comtrade`` (current Comtrade reporter code), ``eurostat`` (geo code, ``EL``/``UK``),
+        ``name`` (English), ``comtrade_name``, ``valid_from``/``valid_to`` (historical
+        entities), ``kind`` (country, historical, special) and ``note``.
+
+    Examples
+    --------
+    >>> countries().set_index("iso2").loc["FR", ["m49", "comtrade"]].tolist()
+    ['250', '251']
+    """
+    return _countries().reset_index(drop=True).copy()
+
+
+def known_geo_codes() -> frozenset[str]:
+    """Return every code accepted in a panel's ``reporter``/``partner`` columns.
+
+    Returns
+    -------
+    frozenset of str
+        ISO alpha-2 codes (incl. ``XK``, historical and Eurostat special codes) and the
+        aggregates in :data:`AGGREGATES`.
+
+    Examples
+    --------
+    >>> {"BE", "XK", "EU27_2020", "WORLD"} <= known_geo_codes()
+    True
+    """
+    return frozenset(_countries()["iso2"]) | AGGREGATES
+
+
+def _hint(value: Any, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(value), list(choices), n=5, cutoff=0.6)
+    return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+
+
+def _unknown(argument: str, value: Any, what: str, choices: Iterable[str]) -> UnknownCodeError:
+    return UnknownCodeError(
+        f"{argument}={value!r} is not a known {what}{_hint(value, choices)} "
+        "(see belru_trade.codes.countries())"
+    )
+
+
+def _as_int(value: Any, argument: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"{argument}={value!r} is not a numeric code") from exc
+    return number
+
+
+def _code_from_comtrade(value: Any, argument: str) -> str:
+    number = _as_int(value, argument)
+    table = _comtrade()
+    hit = table[(table["code"] == number) & (table["iso2"] != "")]
+    if hit.empty:
+        raise _unknown(argument, value, "UN Comtrade code", table["code"].astype(str))
+    row = hit.iloc[0]
+    if row["note"]:
+        logger.info("Comtrade code %s maps to %s: %s", number, row["iso2"], row["note"])
+    return str(row["iso2"])
+
+
+def _lookup_column(value: Any, column: str, argument: str) -> str:
+    table = _countries()
+    text = f"{_as_int(value, argument):03d}" if column == "m49" else str(value).strip().upper()
+    hit = table.index[table[column] == text]
+    if len(hit) == 0:
+        if column == "iso2" and text in AGGREGATES:
+            return text
+        raise _unknown(argument, value, f"{column} code", table[column])
+    return str(hit[0])
+
+
+def to_iso2(value: Any, scheme: Scheme = "iso2") -> str:
+    """Translate one code of ``scheme`` into belru_trade's canonical code.
+
+    Parameters
+    ----------
+    value : str or int
+        The code (or name when ``scheme='name'``).
+    scheme : {'iso2', 'iso3', 'm49', 'comtrade', 'eurostat', 'name'}
+        What ``value`` is. Comtrade codes differ from M49 for a few reporters (France 251,
+        USA 842, Switzerland 757, India 699, Norway 579). Comtrade's 58
+        (Belgium-Luxembourg, valid to 1998-12-31) maps to ``'BE'`` and includes Luxembourg
+        (see :func:`comtrade_info`). Aggregate codes pass through unchanged.
+
+    Returns
+    -------
+    str
+        ISO 3166-1 alpha-2 code (or aggregate code).
+
+    Raises
+    ------
+    UnknownCodeError
+        The value is not in the registry; the message lists close matches.
+    InvalidArgumentError
+        ``scheme`` is not allowed.
+
+    Examples
+    --------
+    >>> to_iso2(842, scheme="comtrade"), to_iso2("UK", scheme="eurostat")
+    ('US', 'GB')
+    >>> to_iso2(58, scheme="comtrade")
+    'BE'
+    """
+    check_choice("scheme", scheme, _SCHEMES)
+    text = str(value).strip().upper() if isinstance(value, str) else value
+    if isinstance(text, str) and text in AGGREGATES:
+        return text
+    if scheme == "comtrade":
+        return _code_from_comtrade(value, "value")
+    if scheme == "name":
+        return from_name(str(value), scheme="any")
+    return _lookup_column(value, scheme, "value")
+
+
+def _row(code: str, argument: str = "code") -> pd.Series:
+    table = _countries()
+    key = str(code).strip().upper()
+    if key not in table.index:
+        raise _unknown(argument, code, "ISO alpha-2 country code", table.index)
+    return table.loc[key]
+
+
+def eurostat_code(code: str) -> str:
+    """Return Eurostat's geo code for an ISO alpha-2 code (``GR`` -> ``EL``, ``GB`` -> ``UK``).
+
+    Examples
+    --------
+    >>> eurostat_code("GR"), eurostat_code("BE"), eurostat_code("EU27_2020")
+    ('EL', 'BE', 'EU27_2020')
+    """
+    if str(code).upper() in AGGREGATES:
+        return str(code).upper()
+    return str(_row(code)["eurostat"])
+
+
+def iso3(code: str) -> str:
+    """Return the ISO alpha-3 code.
+
+    >>> iso3("BE")
+    'BEL'
+    """
+    return str(_row(code)["iso3"])
+
+
+def m49(code: str) -> int:
+    """Return the UN M49 numeric code (raises for codes without one, e.g. XK).
+
+    >>> m49("FR")
+    250
+    """
+    value = _row(code)["m49"]
+    if not value:
+        raise UnknownCodeError(f"code={code!r} has no UN M49 numeric code")
+    return int(value)
+
+
+def name(code: str) -> str:
+    """Return the English name.
+
+    >>> name("BE")
+    'Belgium'
+    """
+    return str(_row(code)["name"])
+
+
+def comtrade_info(code: int) -> ComtradeCode:
+    """Return the registry record of one UN Comtrade code (validity and coverage note).
+
+    Examples
+    --------
+    >>> info = comtrade_info(58)
+    >>> info.iso2, str(info.valid_to.date()), "LU" in info.note
+    ('BE', '1998-12-31', True)
+    """
+    number = _as_int(code, "code")
+    table = _comtrade()
+    hit = table[table["code"] == number]
+    if hit.empty:
+        raise _unknown("code", code, "UN Comtrade code", table["code"].astype(str))
+    row = hit.iloc[0]
+    return ComtradeCode(
+        code=number,
+        iso2=str(row["iso2"]),
+        name=str(row["name"]),
+        valid_from=None if pd.isna(row["valid_from"]) else row["valid_from"],
+        valid_to=None if pd.isna(row["valid_to"]) else row["valid_to"],
+        note=str(row["note"]),
+    )
+
+
+def _interval(date: Any, argument: str = "date") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the first and last instant of ``date`` (a day, month or year)."""
+    if date is None:
+        now = pd.Timestamp.today().normalize()
+        return now, now
+    if isinstance(date, pd.Period):
+        return date.start_time, date.end_time
+    text = str(date).strip()
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            period = pd.Period(text, freq="Y")
+        elif re.fullmatch(r"\d{4}-\d{1,2}", text):
+            period = pd.Period(text, freq="M")
+        else:
+            stamp = pd.Timestamp(date)
+            return stamp, stamp
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(
+            f"{argument}={date!r} is not a date; expected 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'"
+        ) from exc
+    return period.start_time, period.end_time
+
+
+def comtrade_code(code: str, date: Any = None) -> int:
+    """Return the UN Comtrade reporter code of a country valid on ``date``.
+
+    Parameters
+    ----------
+    code : str
+        ISO alpha-2 code.
+    date : str, Timestamp, Period or None
+        Day, month or year; None means today. Belgium is 58 (Belgium-Luxembourg) up to
+        1998 and 56 from 1999-01-01.
+
+    Examples
+    --------
+    >>> comtrade_code("BE", "1998"), comtrade_code("BE", "1999"), comtrade_code("US")
+    (58, 56, 842)
+    """
+    row = _row(code)
+    start, _ = _interval(date)
+    table = _comtrade()
+    hits = table[(table["iso2"] == row["iso2"]) & (table["is_group"] == "false")]
+    valid = hits[
+        (hits["valid_from"].isna() | (hits["valid_from"] <= start))
+        & (hits["valid_to"].isna() | (hits["valid_to"] >= start))
+    ]
+    if valid.empty:
+        if row["comtrade"]:
+            return int(row["comtrade"])
+        raise UnknownCodeError(f"code={code!r} has no UN Comtrade code valid on {date!r}")
+    preferred = valid[valid["code"] == int(row["comtrade"] or -1)]
+    return int((preferred if not preferred.empty else valid).iloc[0]["code"])
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _normalise(text: str) -> str:
+    """Case-fold, strip accents and trailing '(...)' notes, unify punctuation."""
+    value = str(text).replace("’", "'").replace("&", " and ")
+    previous = None
+    while previous != value:
+        previous = value
+        value = re.sub(r"\s*\((?:[^()]|\([^()]*\))*\)\s*$", "", value)
+    value = unicodedata.normalize("NFKD", value)
+    value = "".join(ch for ch in value if not unicodedata.combining(ch)).casefold()
+    value = re.sub(r"[\s\-]+", " ", value)
+    return value.strip(" .,")
+
+
+@functools.cache
+def _alias_maps() -> dict[str, dict[str, str]]:
+    """scheme -> {alias or normalised alias -> code}; exact aliases win over normalised."""
+    table = _read("country_aliases.csv")
+    maps: dict[str, dict[str, str]] = {scheme: {} for scheme in _NAME_SCHEMES}
+    for alias, code, scheme in table[["alias", "code", "scheme"]].itertuples(index=False):
+        maps[scheme].setdefault(alias, code)
+    for alias, code, scheme in table[["alias", "code", "scheme"]].itertuples(index=False):
+        maps[scheme].setdefault("~" + _normalise(alias), code)
+    return maps
+
+
+def _scheme_order(scheme: str) -> tuple[str, ...]:
+    rest = tuple(s for s in ("comtrade", "eurostat", "english", "french") if s != scheme)
+    return (scheme, "any", *rest) if scheme != "any" else ("any", *rest)
+
+
+def from_name(value: str, scheme: NameScheme = "english") -> str:
+    """Return the code of a country or aggregate given by name.
+
+    Parameters
+    ----------
+    value : str
+        A name as delivered by a source, e.g. Comtrade's 'Rep. of Moldova', Eurostat's
+        'Belgium (incl. Luxembourg 'LU' -> 1998)' or 'Extra-EU27 (from 2020)', a French
+        Eurostat label ('Royaume-Uni'), or a CLDR English name ('Bosnia & Herzegovina').
+    scheme : {'comtrade', 'eurostat', 'english', 'french', 'any'}
+        Which spelling list to try first; the others are tried next. Matching is exact
+        first, then on a normalised form (case, accents, trailing '(...)' notes).
+
+    Returns
+    -------
+    str
+        ISO alpha-2 code or aggregate code.
+
+    Raises
+    ------
+    UnknownCodeError
+        No alias matches; the message lists close names.
+
+    Examples
+    --------
+    >>> from_name("Faeroe Isds", scheme="comtrade"), from_name("EU-28", scheme="comtrade")
+    ('FO', 'EU28')
+    >>> from_name("Royaume-Uni", scheme="french")
+    'GB'
+    """
+    check_choice("scheme", scheme, _NAME_SCHEMES)
+    maps = _alias_maps()
+    text = str(value).strip()
+    order = _scheme_order(scheme)
+    for key in (text, "~" + _normalise(text)):
+        for current in order:
+            if key in maps[current]:
+                return maps[current][key]
+    names = [k for m in maps.values() for k in m if not k.startswith("~")]
+    raise UnknownCodeError(
+        f"value={value!r} is not a known country or aggregate name (scheme={scheme!r})"
+        f"{_hint(text, names)}"
+    )
+
+
+def harmonise(
+    values: Iterable[Any] | pd.Series,
+    scheme: Scheme | NameScheme = "iso2",
+    *,
+    errors: Literal["raise", "coerce"] = "raise",
+) -> pd.Series:
+    """Translate many codes or names at once (each distinct value is looked up once).
+
+    Parameters
+    ----------
+    values : iterable or pandas.Series
+        Codes or names.
+    scheme : str
+        A code scheme of :func:`to_iso2` or a name scheme of :func:`from_name`.
+    errors : {'raise', 'coerce'}
+        'coerce' returns missing values for unknown entries instead of raising.
+
+    Returns
+    -------
+    pandas.Series
+        Canonical codes (dtype ``str``), same index as ``values`` when it is a Series.
+
+    Raises
+    ------
+    UnknownCodeError
+        Unknown entries (the first few are named) when ``errors='raise'``.
+
+    Examples
+    --------
+    >>> harmonise(["USA", "Czech Rep.", "EU-28"], scheme="comtrade").tolist()
+    ['US', 'CZ', 'EU28']
+    >>> harmonise(pd.Series([251, 56]), scheme="comtrade").tolist()
+    ['FR', 'BE']
+    """
+    check_choice("scheme", scheme, (*_SCHEMES, *_NAME_SCHEMES))
+    check_choice("errors", errors, ("raise", "coerce"))
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    mapping: dict[Any, Any] = {}
+    failed: list[Any] = []
+    for item in pd.unique(series.dropna()):
+        mapping[item] = _translate(item, scheme, failed)
+    if failed and errors == "raise":
+        shown = ", ".join(map(repr, failed[:5]))
+        more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
+        raise UnknownCodeError(f"values: unknown for scheme={scheme!r}: {shown}{more}")
+    return series.map(mapping).astype("str")
+
+
+def _translate(item: Any, scheme: str, failed: list[Any]) -> Any:
+    try:
+        if scheme in ("comtrade", "eurostat") and not str(item).strip().lstrip("-").isdigit():
+            if scheme == "eurostat" and str(item).strip().upper() in set(_countries()["eurostat"]):
+                return to_iso2(item, scheme="eurostat")
+            return from_name(str(item), scheme=scheme)
+        if scheme in ("english", "french", "any"):
+            return from_name(str(item), scheme=scheme)
+        return to_iso2(item, scheme=scheme)
+    except InvalidArgumentError:
+        failed.append(item)
+        return None
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def groups() -> tuple[str, ...]:
+    """Return the names of groups with a membership list.
+
+    >>> "EU27_2020" in groups() and "RU_EMBARGO" in groups()
+    True
+    """
+    return tuple(sorted(set(_groups()["group"]) | set(_GROUP_ALIASES)))
+
+
+def group_members(group: str, date: Any = None) -> frozenset[str]:
+    """Return the members of ``group`` on ``date``.
+
+    Parameters
+    ----------
+    group : str
+        'EU' and 'EA' (alias 'EUROZONE') have a changing composition (accession dates;
+        the United Kingdom left the EU on 2020-01-31); 'EU28', 'EU27_2020', 'EA19',
+        'EA20' are Eurostat's fixed-composition aggregates (same members on every date);
+        'ASEAN' is dated; 'RU_EMBARGO' is the origin list of Russia's food embargo.
+    date : str, Timestamp, Period or None
+        A day, month or year; a country counts when it was a member at any time in it.
+        None means today.
+
+    Returns
+    -------
+    frozenset of str
+
+    Examples
+    --------
+    >>> sorted(group_members("EU", "2013-06") ^ group_members("EU", "2013-07"))
+    ['HR']
+    >>> "GB" in group_members("EU", "2020-02"), len(group_members("EU27_2020"))
+    (False, 27)
+    """
+    key = _GROUP_ALIASES.get(str(group).upper(), str(group).upper())
+    table = _groups()
+    rows = table[table["group"] == key]
+    if rows.empty:
+        raise UnknownCodeError(
+            f"group={group!r} is not a known group; expected one of {', '.join(groups())}"
+        )
+    start, end = _interval(date)
+    active = (rows["start"].isna() | (rows["start"] <= end)) & (
+        rows["end"].isna() | (rows["end"] >= start)
+    )
+    return frozenset(rows.loc[active, "member"])
+
+
+def is_member(code: str, group: str, date: Any = None) -> bool:
+    """Return whether ``code`` belongs to ``group`` on ``date`` (see :func:`group_members`).
+
+    >>> is_member("GB", "EU28", "2019-06"), is_member("GB", "EU27_2020")
+    (True, False)
+    """
+    return str(code).upper() in group_members(group, date)
+
+
+def embargo_origins(date: Any) -> frozenset[str]:
+    """Return the origins under Russia's food embargo on ``date``.
+
+    From 2014-08-07 the EU28 member states, US, CA, AU and NO (RU-2014-RES778); from
+    2015-08-13 also AL, ME, IS, LI (RU-2015-ADD-COUNTRIES); from 2016-01-01 UA
+    (RU-2016-UKRAINE). The United Kingdom stays covered after Brexit (RU-2020-UK). The
+    legislated end is 2026-12-31 (RU-2024-DEC807). A month or year counts when the
+    embargo applied on any day of it.
+
+    Examples
+    --------
+    >>> embargo_origins("2014-07")
+    frozenset()
+    >>> {"BE", "GB", "US"} <= embargo_origins("2014-08"), "UA" in embargo_origins("2015-12")
+    (True, False)
+    """
+    return group_members("RU_EMBARGO", date)
