@@ -40,7 +40,7 @@ def check_period(name: str, value: Any, freq: str | None = None) -> pd.Period:
         try:
             text = str(value)
             guess = "Y" if len(text) == 4 and text.isdigit() else "M"
-            period = pd.Period(value, freq=freq or guess)
+            period = pd.Period(text if isinstance(value, int) else value, freq=freq or guess)
         except (ValueError, TypeError) as exc:
             raise InvalidArgumentError(
                 f"{name}={value!r} is not a period; expected 'YYYY' or 'YYYY-MM'"

@@ -167,7 +167,7 @@ def _check_dtypes(panel: pd.DataFrame) -> None:
 
 def _all_strings(series: pd.Series, *, skipna: bool) -> bool:
     kind = pd.api.types.infer_dtype(series, skipna=skipna)
-    return kind == "string" or (skipna and kind == "empty")
+    return kind in ("string", "empty")
 
 
 def _check_domains(panel: pd.DataFrame, *, check_codes: bool) -> None:

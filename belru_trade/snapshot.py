@@ -190,6 +190,28 @@ def provenance(source: str) -> dict:
     return json.loads(json.dumps(_provenance_records()[source]))
 
 
+def _top_level_products(products: Iterable[str]) -> set[str]:
+    """Product codes with no shorter code of the same family present (TOTAL beats all)."""
+    present = set(products)
+    if "TOTAL" in present:
+        return {"TOTAL"}
+    return {c for c in present if not any(c[:k] in present for k in range(2, len(c)))}
+
+
+def _non_overlapping_total(frame: pd.DataFrame) -> float:
+    """Sum of values between countries (no aggregates) over top-level product codes."""
+    from belru_trade.codes import countries
+
+    iso2 = set(countries()["iso2"])
+    keep = frame["product"].isin(_top_level_products(frame["product"].unique()))
+    for column in ("reporter", "partner"):
+        is_country = frame[column].isin(iso2)
+        if is_country.any():  # an aggregate-only column (e.g. EU27_2020 as reporter) stays
+            keep &= is_country
+    values = frame.loc[keep, "value"]
+    return float(values.sum()) if values.notna().any() else float("nan")
+
+
 def snapshot_info() -> pd.DataFrame:
     """Coverage of the embedded snapshot, one row per source.
 
@@ -197,7 +219,12 @@ def snapshot_info() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns source, description, first, last, frequency, rows, reporters, partners,
-        products, flows, value_total, currency, unit, licence.
+        products, flows, value_total, currency, unit, licence. ``value_total`` sums the
+        values between countries (aggregate codes such as EU27_2020 left out, unless a
+        column holds aggregates only, as in ``comext_eu_exports_annual``) over the
+        top-level product codes only (``TOTAL`` where present, else codes with no shorter
+        code of the same family), so nothing is counted twice; NaN when the source has
+        quantities only.
 
     Examples
     --------
@@ -220,7 +247,7 @@ def snapshot_info() -> pd.DataFrame:
                 "partners": frame["partner"].nunique(),
                 "products": frame["product"].nunique(),
                 "flows": "/".join(sorted(frame["flow"].unique())),
-                "value_total": float(frame["value"].sum()),
+                "value_total": _non_overlapping_total(frame),
                 "currency": "/".join(sorted(frame["currency"].unique())),
                 "unit": "/".join(sorted(frame["unit"].dropna().unique())) or "",
                 "licence": SOURCES[name].licence,

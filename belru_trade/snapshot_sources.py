@@ -98,7 +98,8 @@ SOURCES: dict[str, SourceInfo] = {
     ),
     "comext_eu_exports_annual": SourceInfo(
         name="comext_eu_exports_annual",
-        description="EU27_2020 extra-EU exports, all products, by partner; annual 2010..2023; EUR",
+        description="EU27_2020 exports, all products, by partner (member states included as "
+        "partners: intra- and extra-EU); annual 2010..2023; EUR",
         provider="Eurostat",
         dataset=_COMEXT + ", Easy Comext relational view",
         repository="mary-lev/eu-export-sanctions (Apache-2.0)",
@@ -187,6 +188,8 @@ SOURCES: dict[str, SourceInfo] = {
             _ABSENT,
             "Commodity groups mapped to HS codes: coal 2701, coke 2704, coal_gas 2705, tar 2706, "
             "oil 2709, oil_products 2710, lng 271111, natural_gas 271121.",
+            "63 rows carry negative values or tonnes in the source (corrections): the negative "
+            "figure is set to NaN and the row flagged negative_in_source.",
         ),
     ),
     "comtrade": SourceInfo(

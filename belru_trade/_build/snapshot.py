@@ -128,7 +128,7 @@ def build_comext_eu_exports_annual(data: Path, notes: dict) -> pd.DataFrame:
         data
         / "eu_russia_total_exports_2019_2024/eu27_total_exports_by_partner_annual_2010_2023.csv"
     )
-    scheme = np.where(raw["partner_label_lang"] == "fr", "eurostat_fr", "eurostat")
+    scheme = np.where(raw["partner_label_lang"] == "fr", "french", "eurostat")
     partner = pd.Series(index=raw.index, dtype=object)
     for name in np.unique(scheme):
         rows = scheme == name
@@ -293,7 +293,11 @@ def build_crea(data: Path, notes: dict) -> pd.DataFrame:
     notes["dropped_rows"] = {"importer name not resolvable to a code": int(bad.sum())}
     notes["unresolved_labels"] = sorted(wide.loc[bad, "country"].unique().tolist())
     wide, reporter = wide.loc[~bad], reporter[~bad]
-    return _frame(
+    negative = (wide["eur"] < 0) | (wide["tonne"] < 0)
+    notes["negative_in_source"] = int(negative.sum())
+    wide.loc[wide["eur"] < 0, "eur"] = np.nan
+    wide.loc[wide["tonne"] < 0, "tonne"] = np.nan
+    frame = _frame(
         reporter=reporter,
         partner="RU",
         product=wide["commodity"].map(CREA_PRODUCTS),
@@ -306,6 +310,8 @@ def build_crea(data: Path, notes: dict) -> pd.DataFrame:
         unit="t",
         source="crea",
     )
+    frame.loc[negative.to_numpy(), "flag"] = "negative_in_source"
+    return frame
 
 
 def build_comtrade(data: Path, notes: dict) -> pd.DataFrame:

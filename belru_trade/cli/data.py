@@ -1,0 +1,56 @@
+"""``belru-trade data``: what data are available offline (embedded snapshot, local store)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+
+import pandas as pd
+
+from belru_trade.snapshot import snapshot_info
+
+_SHOWN = ["source", "first", "last", "rows", "reporters", "partners", "products", "flows"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``data`` command group."""
+    parser = subparsers.add_parser("data", help="coverage of the embedded snapshot and the store")
+    commands = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+    commands.required = True
+    info = commands.add_parser(
+        "info", help="coverage table of the embedded snapshot and of the local cache"
+    )
+    info.add_argument(
+        "--format", choices=("text", "markdown", "csv"), default="text", help="output format"
+    )
+    info.set_defaults(handler=_info)
+
+
+def coverage_tables() -> dict[str, pd.DataFrame]:
+    """Coverage of the snapshot (and of the local store when the store module is present)."""
+    snapshot = snapshot_info()
+    snapshot["value_total"] = snapshot["value_total"].map(
+        lambda v: "quantities only" if pd.isna(v) else f"{v / 1e9:,.2f} bn"
+    )
+    snapshot = snapshot.rename(columns={"value_total": "value (no double counting)"})
+    shown = [*_SHOWN, "value (no double counting)", "currency", "unit"]
+    tables = {"Embedded snapshot": snapshot[shown]}
+    if importlib.util.find_spec("belru_trade.cache") is not None:
+        from belru_trade import cache
+
+        tables["Local store"] = cache.info()
+    return tables
+
+
+def _info(args: argparse.Namespace) -> int:
+    for title, table in coverage_tables().items():
+        print(f"\n{title}")
+        if table.empty:
+            print("  (empty)")
+        elif args.format == "markdown":
+            print(table.to_markdown(index=False))
+        elif args.format == "csv":
+            print(table.to_csv(index=False), end="")
+        else:
+            print(table.to_string(index=False))
+    return 0
