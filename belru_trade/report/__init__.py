@@ -1,0 +1,31 @@
+"""Bundled-analysis results and the report writer.
+
+- :class:`AnalysisResult`, :class:`AnalysisConfig`: what an analysis returns and takes.
+- :class:`DataRequirement`, :func:`resolve`: the data an analysis declares, found in the
+  embedded snapshot or the local store (else "not run" with the ``belru-trade fetch`` command).
+- :func:`run_analyses`: run analyses by name (modules ``analyses.<name>``, found at run time).
+- :func:`write_report`: ``index.html`` (self-contained), ``report.md``, CSV tables, PNG
+  figures and ``provenance.json``.
+"""
+
+from __future__ import annotations
+
+from belru_trade.report.requirements import PARTNER, REPORTER, DataRequirement, resolve
+from belru_trade.report.result import AnalysisConfig, AnalysisResult
+from belru_trade.report.runner import ANALYSES, run_analyses, run_analysis, select
+from belru_trade.report.writer import format_table, write_report
+
+__all__ = [
+    "ANALYSES",
+    "PARTNER",
+    "REPORTER",
+    "AnalysisConfig",
+    "AnalysisResult",
+    "DataRequirement",
+    "format_table",
+    "resolve",
+    "run_analyses",
+    "run_analysis",
+    "select",
+    "write_report",
+]

@@ -1,0 +1,255 @@
+"""Data requirements of an analysis and where they are found.
+
+An analysis declares ``REQUIRES``: a tuple of :class:`DataRequirement`. Before running it,
+:func:`resolve` looks for each requirement first in the embedded snapshot, then in the
+local store (filled by ``belru-trade fetch``); a requirement found in neither makes the
+analysis "not run", with the exact ``belru-trade fetch ...`` command that would make it
+runnable (:meth:`DataRequirement.fetch_command`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from belru_trade.errors import InvalidArgumentError, NotCoveredError, OfflineError
+from belru_trade.report.result import AnalysisConfig
+
+__all__ = ["PARTNER", "REPORTER", "DataRequirement", "Resolution", "resolve"]
+
+logger = logging.getLogger(__name__)
+
+#: placeholders replaced by the configured reporter / partner
+REPORTER = "{reporter}"
+PARTNER = "{partner}"
+_PROVIDERS = ("comext", "comtrade")
+
+
+def _tuple(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+
+
+@dataclass(frozen=True)
+class DataRequirement:
+    """One slice of data an analysis needs.
+
+    Parameters
+    ----------
+    label : str
+        What the slice is for (shown in the report when it is missing).
+    provider : {"comext", "comtrade"}
+        Provider to fetch from when neither the snapshot nor the store has the slice.
+    snapshot : tuple of str
+        Snapshot source tags that may cover the slice (tried in order); empty when the
+        snapshot never does (e.g. pears).
+    reporter, partner, product : tuple of str or None
+        Codes (``"{reporter}"``/``"{partner}"`` are replaced from the config; products
+        match by prefix). Every listed reporter and product prefix must have rows.
+    flow : {"import", "export"} or None
+    start, end : str
+        ``"YYYY-MM"`` window needed.
+    freq : {"M", "A"}
+        Frequency for the fetch command.
+
+    Examples
+    --------
+    >>> req = DataRequirement("pears", "comext", (), reporter=REPORTER, partner=("RU", "LT"),
+    ...                       product=("080830",), flow="export", start="2010-01",
+    ...                       end="2016-12")
+    >>> req.resolved(AnalysisConfig()).fetch_command()
+    'belru-trade fetch comext --reporter BE --partner RU,LT --product 080830 --freq M --start 2010-01 --end 2016-12 --flow export'
+    """  # noqa: E501
+
+    label: str
+    provider: str
+    snapshot: tuple[str, ...] = ()
+    reporter: tuple[str, ...] | None = None
+    partner: tuple[str, ...] | None = None
+    product: tuple[str, ...] | None = None
+    flow: str | None = None
+    start: str = "2010-01"
+    end: str = "2022-12"
+    freq: str = "M"
+
+    def __post_init__(self) -> None:
+        if self.provider not in _PROVIDERS:
+            raise InvalidArgumentError(
+                f"provider={self.provider!r} is not allowed; expected one of {_PROVIDERS}"
+            )
+        for attr in ("snapshot", "reporter", "partner", "product"):
+            object.__setattr__(self, attr, _tuple(getattr(self, attr)))
+        if self.snapshot is None:
+            object.__setattr__(self, "snapshot", ())
+        if self.flow not in (None, "import", "export"):
+            raise InvalidArgumentError(
+                f"flow={self.flow!r} is not allowed; expected 'import', 'export' or None"
+            )
+
+    def resolved(self, config: AnalysisConfig) -> DataRequirement:
+        """Copy with placeholders and the configured window and products applied."""
+
+        def fill(codes: tuple[str, ...] | None) -> tuple[str, ...] | None:
+            if codes is None:
+                return None
+            mapping = {REPORTER: config.reporter, PARTNER: config.partner}
+            return tuple(dict.fromkeys(mapping.get(c, c) for c in codes))
+
+        start, end = config.clip(self.start, self.end)
+        return replace(
+            self,
+            reporter=fill(self.reporter),
+            partner=fill(self.partner),
+            start=start,
+            end=end,
+        )
+
+    def fetch_command(self) -> str:
+        """The ``belru-trade fetch`` command that puts this slice in the local store."""
+        parts = ["belru-trade", "fetch", self.provider]
+        for flag, codes in (
+            ("--reporter", self.reporter),
+            ("--partner", self.partner),
+            ("--product", self.product),
+        ):
+            if codes:
+                parts += [flag, ",".join(codes)]
+        parts += ["--freq", self.freq, "--start", self.start, "--end", self.end]
+        if self.flow:
+            parts += ["--flow", self.flow]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Outcome of :func:`resolve`: the assembled panel or what is missing."""
+
+    panel: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+    missing: tuple[DataRequirement, ...] = ()
+
+    @property
+    def covered(self) -> bool:
+        """Whether every requirement was found."""
+        return not self.missing
+
+
+def _covers(frame: pd.DataFrame, req: DataRequirement) -> bool:
+    if frame.empty or frame["value"].notna().sum() + frame["quantity"].notna().sum() == 0:
+        return False
+    if req.reporter and not set(req.reporter) <= set(frame["reporter"]):
+        return False
+    if req.product:
+        codes = frame["product"].astype(str).unique()
+        for prefix in req.product:
+            if not any(c == prefix or c.startswith(prefix) for c in codes):
+                return False
+    return True
+
+
+def _from_snapshot(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
+    from belru_trade import snapshot
+
+    for source in req.snapshot:
+        if source not in snapshot.sources():
+            logger.info("snapshot source %s not shipped in this build", source)
+            continue
+        frame = snapshot.load_snapshot(
+            source,
+            reporter=req.reporter,
+            partner=req.partner,
+            product=req.product,
+            start=req.start,
+            end=req.end,
+            flow=req.flow,
+        )
+        if _covers(frame, req):
+            record = {"origin": "embedded snapshot", **snapshot.provenance(source)}
+            return frame, {f"snapshot:{source}": record}
+    return None
+
+
+def _store_frame(answer: Any) -> tuple[pd.DataFrame, dict]:
+    if isinstance(answer, pd.DataFrame):
+        return answer, dict(answer.attrs.get("provenance", {}))
+    frame = getattr(answer, "data", None)
+    if frame is None:
+        frame = answer.frame
+    prov = getattr(answer, "provenance", {})
+    prov = prov.as_dict() if hasattr(prov, "as_dict") else dict(prov or {})
+    return frame, prov
+
+
+def _from_store(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
+    if importlib.util.find_spec("belru_trade.sources") is None:
+        return None
+    sources = importlib.import_module("belru_trade.sources")
+    getter = getattr(sources, req.provider, None)
+    if getter is None:
+        return None
+    try:
+        answer = getter(
+            reporter=list(req.reporter or ()),
+            partner=list(req.partner or ()),
+            product=list(req.product or ()),
+            freq=req.freq,
+            start=req.start,
+            end=req.end,
+            flow=req.flow,
+            offline=True,
+        )
+    except (OfflineError, NotCoveredError) as exc:
+        logger.info("store lacks %s: %s", req.label, exc)
+        return None
+    frame, prov = _store_frame(answer)
+    if not _covers(frame, req):
+        return None
+    return frame, {f"store:{req.provider}:{req.label}": {"origin": "local store", **prov}}
+
+
+def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> Resolution:
+    """Find every requirement in the snapshot or the local store and build one panel.
+
+    Parameters
+    ----------
+    requirements : sequence of DataRequirement
+    config : AnalysisConfig
+
+    Returns
+    -------
+    Resolution
+        ``panel`` (tidy schema; rows of every covered requirement, duplicates dropped),
+        ``provenance`` (source -> record) and ``missing`` (resolved requirements not found).
+
+    Examples
+    --------
+    >>> req = DataRequirement("none", "comext", (), reporter="BE", product=("0808",))
+    >>> resolve([req], AnalysisConfig()).covered
+    False
+    """
+    frames, provenance, missing = [], {}, []
+    for raw in requirements:
+        req = raw.resolved(config)
+        found = _from_snapshot(req) or _from_store(req)
+        if found is None:
+            missing.append(req)
+            continue
+        frames.append(found[0])
+        provenance.update(found[1])
+    frames = [f for f in frames if len(f)]
+    if frames:
+        panel = pd.concat(frames, ignore_index=True)
+        keys = ["reporter", "partner", "product", "flow", "period", "source"]
+        panel = panel.drop_duplicates(subset=keys).reset_index(drop=True)
+    else:
+        from belru_trade.panel import empty_panel
+
+        panel = empty_panel()
+    return Resolution(panel=panel, provenance=provenance, missing=tuple(missing))

@@ -1,0 +1,130 @@
+"""Find the bundled analyses by name, check their data, run them.
+
+Analyses are modules ``analyses.<name>`` found at run time with :mod:`importlib`
+(``belru_trade`` never imports them statically). Each exposes ``TITLE``, ``QUESTION``,
+``DATA``, ``METHOD`` (strings), ``REQUIRES`` (a tuple of
+:class:`~belru_trade.report.requirements.DataRequirement`) and
+``run(panel, config) -> AnalysisResult``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+from collections.abc import Iterable, Sequence
+from types import ModuleType
+
+from tqdm.auto import tqdm
+
+from belru_trade.errors import BelruTradeError, InvalidArgumentError
+from belru_trade.report.requirements import resolve
+from belru_trade.report.result import AnalysisConfig, AnalysisResult
+
+__all__ = ["ANALYSES", "load_analysis", "run_analyses", "run_analysis", "select"]
+
+logger = logging.getLogger(__name__)
+
+#: bundled analyses, in report order
+ANALYSES: tuple[str, ...] = (
+    "trade_balance",
+    "pears",
+    "milk",
+    "diamonds",
+    "lng",
+    "embargo_2014_food",
+    "circumvention_2022",
+)
+
+
+def select(names: Iterable[str] | None) -> list[str]:
+    """Expand ``["all"]`` (or nothing) to every bundled analysis and check the names.
+
+    >>> select(["all"])[:2]
+    ['trade_balance', 'pears']
+    >>> select(["milk", "milk"])
+    ['milk']
+    """
+    names = list(names or ["all"])
+    if "all" in names:
+        return list(ANALYSES)
+    for name in names:
+        if name not in ANALYSES:
+            raise InvalidArgumentError(
+                f"analysis={name!r} is not a bundled analysis; expected 'all' or one of "
+                f"{', '.join(ANALYSES)}"
+            )
+    return list(dict.fromkeys(names))
+
+
+def load_analysis(name: str) -> ModuleType:
+    """Import ``analyses.<name>`` and check it has the expected attributes."""
+    select([name])
+    module = importlib.import_module(f"analyses.{name}")
+    for attr in ("TITLE", "QUESTION", "DATA", "METHOD", "REQUIRES", "run"):
+        if not hasattr(module, attr):
+            raise BelruTradeError(f"analyses.{name} lacks the attribute {attr!r}")
+    return module
+
+
+def _skeleton(module: ModuleType, name: str, config: AnalysisConfig, **kwargs) -> AnalysisResult:
+    return AnalysisResult(
+        name=name,
+        title=module.TITLE,
+        question=module.QUESTION,
+        data_and_concept=module.DATA,
+        method=module.METHOD,
+        caveats=tuple(getattr(module, "CAVEATS", ())),
+        config=config,
+        **kwargs,
+    )
+
+
+def run_analysis(name: str, config: AnalysisConfig | None = None) -> AnalysisResult:
+    """Run one bundled analysis on the data the snapshot or the store hold.
+
+    Returns a result with status ``"not_run"`` (and the fetch commands) when a data
+    requirement is missing, ``"failed"`` when the analysis raised a library error.
+    """
+    config = config or AnalysisConfig()
+    module = load_analysis(name)
+    resolution = resolve(module.REQUIRES, config)
+    if not resolution.covered:
+        labels = "; ".join(req.label for req in resolution.missing)
+        reason = (
+            "Data not in the embedded snapshot nor in the local store: " + labels + ". "
+            "Nothing was estimated (no invented data)."
+        )
+        return _skeleton(
+            module,
+            name,
+            config,
+            status="not_run",
+            reason=reason,
+            fetch_commands=tuple(req.fetch_command() for req in resolution.missing),
+            provenance=resolution.provenance,
+        )
+    try:
+        result = module.run(resolution.panel, config)
+    except (BelruTradeError, ValueError, LookupError) as exc:
+        logger.warning("analysis %s failed: %s", name, exc)
+        reason = f"{type(exc).__name__}: {exc}"
+        return _skeleton(module, name, config, status="failed", reason=reason)
+    provenance = {**resolution.provenance, **result.provenance}
+    return dataclasses.replace(result, provenance=provenance, config=config)
+
+
+def run_analyses(
+    names: Sequence[str] | None = None,
+    config: AnalysisConfig | None = None,
+    *,
+    progress: bool = True,
+) -> list[AnalysisResult]:
+    """Run several analyses in report order, showing a tqdm bar on stderr."""
+    selected = select(names)
+    results = []
+    bar = tqdm(selected, desc="analyses", unit="analysis", disable=not progress)
+    for name in bar:
+        bar.set_postfix_str(name)
+        results.append(run_analysis(name, config))
+    return results

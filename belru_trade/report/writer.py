@@ -1,0 +1,315 @@
+"""Write a set of :class:`AnalysisResult` to a report folder.
+
+Layout of ``DIR``: ``index.html`` (self-contained: CSS inline, PNG figures base64-embedded,
+readable without a server; the first section summarises every analysis in one table),
+``report.md``, ``tables/<analysis>__<table>.csv``, ``figures/<analysis>__<figure>.png`` and
+``provenance.json``. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+import math
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from belru_trade.report._io import atomic_write_bytes, atomic_write_text
+from belru_trade.report.result import AnalysisResult, table_names
+
+__all__ = ["format_table", "git_commit", "write_report"]
+
+_STATUS_LABEL = {"ok": "ran", "not_run": "not run: data to fetch", "failed": "failed"}
+_CSS = """
+body{font-family:Georgia,'DejaVu Serif',serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#1b1b1b;line-height:1.45}
+h1{font-size:1.7em;border-bottom:3px solid #1f4e79;padding-bottom:.2em}
+h2{color:#1f4e79;border-bottom:1px solid #bbb;margin-top:2.2em}
+h3{font-size:1.05em;margin-bottom:.3em}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-family:'DejaVu Sans',Arial,sans-serif;
+font-size:.82em}
+th,td{border:1px solid #ccc;padding:.25em .55em;vertical-align:top}
+th{background:#eef3f8;text-align:left}
+td.num{text-align:right;white-space:nowrap}
+tr:nth-child(even) td{background:#fafafa}
+.status-ok{color:#176317;font-weight:bold}.status-not_run{color:#9a5b00;font-weight:bold}
+.status-failed{color:#a11;font-weight:bold}
+pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.82em;white-space:pre-wrap}
+figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
+figcaption{font-size:.85em;color:#444}
+.meta{font-size:.85em;color:#444}.caveats li{font-size:.9em}
+nav a{margin-right:1em}
+"""
+
+
+def git_commit(path: Path | None = None) -> str | None:
+    """Commit hash of the checkout holding ``path`` (the package by default), or None."""
+    folder = Path(path) if path is not None else Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _fmt_number(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != 0 and abs(value) < 0.01:
+            return f"{value:.3g}"
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:,.2f}"
+    return str(value)
+
+
+def format_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Table with numbers rendered for reading (thousands separators, 1-2 decimals).
+
+    >>> format_table(pd.DataFrame({"v (EUR m)": [1234.567, 0.5]}))["v (EUR m)"].tolist()
+    ['1,234.6', '0.50']
+    """
+    out = table.copy()
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = [_fmt_number(v) for v in out[column].tolist()]
+        else:
+            out[column] = out[column].astype(object).map(lambda v: "–" if v is None else str(v))
+    return out
+
+
+def _html_table(table: pd.DataFrame) -> str:
+    shown = format_table(table)
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    rows = []
+    for values in shown.itertuples(index=False):
+        cells = "".join(
+            f'<td class="num">{html.escape(v)}</td>' if num else f"<td>{html.escape(v)}</td>"
+            for v, num in zip(values, numeric, strict=False)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _png(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _files(result: AnalysisResult) -> tuple[dict[str, str], dict[str, str]]:
+    tables = dict(zip(result.tables, table_names(list(result.tables)), strict=False))
+    figures = dict(zip(result.figures, table_names(list(result.figures)), strict=False))
+    return (
+        {k: f"tables/{result.name}__{v}.csv" for k, v in tables.items()},
+        {k: f"figures/{result.name}__{v}.png" for k, v in figures.items()},
+    )
+
+
+def _summary_rows(results: Sequence[AnalysisResult]) -> str:
+    rows = []
+    for r in results:
+        headline = r.headline if r.ran else r.reason
+        rows.append(
+            f'<tr><td><a href="#{r.name}">{html.escape(r.title)}</a></td>'
+            f'<td class="status-{r.status}">{_STATUS_LABEL[r.status]}</td>'
+            f"<td>{html.escape(headline)}</td></tr>"
+        )
+    return (
+        "<table><thead><tr><th>Analysis</th><th>Status</th><th>Main result</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _html_section(result: AnalysisResult, pngs: dict[str, bytes]) -> str:
+    table_files, _ = _files(result)
+    parts = [
+        f'<section id="{result.name}"><h2>{html.escape(result.title)}</h2>',
+        f'<p class="meta">Status: <span class="status-{result.status}">'
+        f"{_STATUS_LABEL[result.status]}</span> · module <code>analyses.{result.name}</code></p>",
+        f"<h3>Question</h3><p>{html.escape(result.question)}</p>",
+        f"<h3>Data and concept</h3><p>{html.escape(result.data_and_concept)}</p>",
+        f"<h3>Method</h3><p>{html.escape(result.method)}</p>",
+    ]
+    if result.status != "ok":
+        parts.append(f"<h3>Why it did not run</h3><p>{html.escape(result.reason)}</p>")
+    if result.fetch_commands:
+        commands = "\n".join(result.fetch_commands)
+        parts.append(
+            "<h3>To make it runnable</h3><p>Fetch the data into the local store, then run "
+            f"again:</p><pre>{html.escape(commands)}</pre>"
+        )
+    if result.findings:
+        items = "".join(f"<li>{html.escape(f)}</li>" for f in result.findings)
+        parts.append(f"<h3>Results</h3><ul>{items}</ul>")
+    for key, table in result.tables.items():
+        link = table_files[key]
+        parts.append(
+            f'<h3>{html.escape(key)} <small>(<a href="{link}">CSV</a>)</small></h3>'
+            + _html_table(table)
+        )
+    for key, data in pngs.items():
+        encoded = base64.b64encode(data).decode("ascii")
+        parts.append(
+            f'<figure><img alt="{html.escape(key)}" src="data:image/png;base64,{encoded}">'
+            f"<figcaption>{html.escape(key)}</figcaption></figure>"
+        )
+    if result.caveats:
+        items = "".join(f"<li>{html.escape(c)}</li>" for c in result.caveats)
+        parts.append(f'<h3>Caveats</h3><ul class="caveats">{items}</ul>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _html(results: Sequence[AnalysisResult], pngs: dict, meta: dict[str, Any]) -> str:
+    title = f"Belgium/EU-Russia trade under sanctions: report ({meta['config']['reporter']})"
+    nav = "".join(f'<a href="#{r.name}">{html.escape(r.name)}</a>' for r in results)
+    sections = "\n".join(_html_section(r, pngs[r.name]) for r in results)
+    generated = html.escape(
+        f"Generated {meta['generated']} by belru_trade {meta['package_version']}"
+        f" (commit {meta['git_commit'] or 'n/a'}). Files: report.md, tables/*.csv, "
+        "figures/*.png, provenance.json."
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f'<h1>{html.escape(title)}</h1><p class="meta">{generated}</p>'
+        f'<section id="summary"><h2>Summary of results</h2>{_summary_rows(results)}'
+        f'<p class="meta">Provenance of every source: <a href="provenance.json">'
+        f"provenance.json</a>.</p></section><nav>{nav}</nav>\n{sections}\n</body></html>\n"
+    )
+
+
+def _md_section(result: AnalysisResult) -> list[str]:
+    table_files, figure_files = _files(result)
+    lines = [f"## {result.title}", "", f"Status: **{_STATUS_LABEL[result.status]}**", ""]
+    for heading, text in (
+        ("Question", result.question),
+        ("Data and concept", result.data_and_concept),
+        ("Method", result.method),
+    ):
+        lines += [f"### {heading}", "", text, ""]
+    if result.status != "ok":
+        lines += ["### Why it did not run", "", result.reason, ""]
+    if result.fetch_commands:
+        lines += ["### To make it runnable", "", "```", *result.fetch_commands, "```", ""]
+    if result.findings:
+        lines += ["### Results", "", *[f"- {f}" for f in result.findings], ""]
+    for key, table in result.tables.items():
+        lines += [f"### {key} ([CSV]({table_files[key]}))", ""]
+        lines += [format_table(table).to_markdown(index=False), ""]
+    for key in result.figures:
+        lines += [f"![{key}]({figure_files[key]})", ""]
+    if result.caveats:
+        lines += ["### Caveats", "", *[f"- {c}" for c in result.caveats], ""]
+    return lines
+
+
+def _markdown(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> str:
+    lines = [
+        f"# Belgium/EU-Russia trade under sanctions: report ({meta['config']['reporter']})",
+        "",
+        f"Generated {meta['generated']} by belru_trade {meta['package_version']}.",
+        "",
+        "## Summary of results",
+        "",
+        "| Analysis | Status | Main result |",
+        "|---|---|---|",
+    ]
+    for r in results:
+        text = (r.headline if r.ran else r.reason).replace("|", "/")
+        lines.append(f"| {r.title} | {_STATUS_LABEL[r.status]} | {text} |")
+    lines.append("")
+    for r in results:
+        lines += _md_section(r)
+    return "\n".join(lines) + "\n"
+
+
+def _provenance(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> dict[str, Any]:
+    analyses = {
+        r.name: {
+            "title": r.title,
+            "status": r.status,
+            "reason": r.reason,
+            "fetch_commands": list(r.fetch_commands),
+            "sources": r.provenance,
+            "tables": list(_files(r)[0].values()),
+            "figures": list(_files(r)[1].values()),
+        }
+        for r in results
+    }
+    return {**meta, "analyses": analyses}
+
+
+def write_report(
+    results: Sequence[AnalysisResult],
+    out: str | Path,
+    *,
+    config: dict[str, Any] | None = None,
+) -> Path:
+    """Write the report folder and return the path of ``index.html``.
+
+    Parameters
+    ----------
+    results : sequence of AnalysisResult
+        In the order they appear in the report.
+    out : str or Path
+        Report folder (created when missing; existing files with the same names are
+        replaced atomically).
+    config : dict, optional
+        Run parameters recorded in ``provenance.json`` (``AnalysisConfig.as_dict()``).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of ``index.html``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> r = AnalysisResult(name="demo", title="Demo", question="Q", data_and_concept="D",
+    ...                    method="M", tables={"t": pd.DataFrame({"x (EUR)": [1.0]})})
+    >>> path = write_report([r], tempfile.mkdtemp())
+    >>> sorted(p.name for p in path.parent.rglob("*") if p.is_file())
+    ['demo__t.csv', 'index.html', 'provenance.json', 'report.md']
+    """
+    from belru_trade import __version__
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "config": config or {"reporter": "BE"},
+    }
+    pngs: dict[str, dict[str, bytes]] = {}
+    for result in results:
+        table_files, figure_files = _files(result)
+        for key, table in result.tables.items():
+            atomic_write_text(folder / table_files[key], table.to_csv(index=False))
+        pngs[result.name] = {key: _png(fig) for key, fig in result.figures.items()}
+        for key, data in pngs[result.name].items():
+            atomic_write_bytes(folder / figure_files[key], data)
+    atomic_write_text(folder / "report.md", _markdown(results, meta))
+    provenance = json.dumps(_provenance(results, meta), indent=2, default=str)
+    atomic_write_text(folder / "provenance.json", provenance + "\n")
+    return atomic_write_text(folder / "index.html", _html(results, pngs, meta))
