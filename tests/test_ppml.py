@@ -1,0 +1,161 @@
+"""PPML-HDFE validation against published results (fixest vignette, Yotov et al. 2016).
+
+Reference numbers and tolerances are read from tests/data/reference/model_reference_values.csv
+(see PROVENANCE.md there); none is produced by this library.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import belru_trade as bt
+from belru_trade.errors import (
+    ConvergenceError,
+    InvalidArgumentError,
+    SeparationWarning,
+    SpecificationError,
+)
+
+
+@pytest.fixture(scope="module")
+def refs(reference_dir):
+    return pd.read_csv(reference_dir / "model_reference_values.csv").set_index("case_id")
+
+
+@pytest.fixture(scope="module")
+def trade(reference_dir):
+    return pd.read_csv(reference_dir / "fixest_trade.csv.gz")
+
+
+@pytest.fixture(scope="module")
+def yotov(reference_dir):
+    d = pd.read_csv(reference_dir / "yotov2016_agtpa_applications.csv.gz")
+    d = d[d["year"].isin(range(1986, 2007, 4))].copy()
+    year = d["year"].astype(int).astype(str)
+    d["exp_year"] = d["exporter"] + year
+    d["imp_year"] = d["importer"] + year
+    d["log_dist"] = np.log(d["dist"])
+    return d
+
+
+def check(res, ref, term, *, se=True):
+    assert res.params[term] == pytest.approx(ref["estimate"], abs=ref["tol_estimate"])
+    if se:
+        assert res.std_errors[term] == pytest.approx(ref["std_error"], abs=ref["tol_se"])
+
+
+def test_fixest_vignette_four_fe_cluster_origin(trade, refs):
+    ref = refs.loc["fixest_trade_pois_origin"]
+    res = bt.ppml(
+        "Euros ~ log(dist_km) | Origin + Destination + Product + Year", trade, cluster="Origin"
+    )
+    check(res, ref, "log(dist_km)")
+    assert res.nobs == ref["n_obs"]
+    assert res.converged and res.dropped.empty
+    tidy = res.tidy()
+    assert list(tidy.columns) == [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+    ]
+    # fixest reports t(G-1) inference with G = 15 origins
+    assert res.df_resid == trade["Origin"].nunique() - 1
+
+
+def test_fixest_vignette_no_fe(trade, refs):
+    ref = refs.loc["fixest_trade_pois_nofe"]
+    res = bt.ppml("Euros ~ log(dist_km)", trade, cluster="Product")
+    check(res, ref, "log(dist_km)")
+    assert res.params["Intercept"] == pytest.approx(24.70889, abs=5e-5)
+    assert res.std_errors["Intercept"] == pytest.approx(0.330044, abs=5e-5)
+
+
+def test_yotov_table1_ppml(yotov, refs):
+    ref = refs.loc["yotov_t1_ppml_dist"]
+    data = yotov[yotov["exporter"] != yotov["importer"]]
+    res = bt.ppml(
+        "trade ~ log_dist + cntg + lang + clny | exp_year + imp_year",
+        data,
+        cluster="pair_id",
+        ssc="cluster",
+    )
+    assert res.nobs == ref["n_obs"]
+    check(res, ref, "log_dist")
+    # other Table 1 terms listed in the notes column: cntg 0.4374 (0.0832) ...
+    for term, est, se in [
+        ("cntg", 0.4374, 0.0832),
+        ("lang", 0.2475, 0.0765),
+        ("clny", -0.2225, 0.1162),
+    ]:
+        assert res.params[term] == pytest.approx(est, abs=5e-4)
+        assert res.std_errors[term] == pytest.approx(se, abs=5e-4)
+
+
+def test_yotov_rta_pair_fe(yotov, refs):
+    ref = refs.loc["yotov_rta_endog"]
+    with pytest.warns(SeparationWarning, match="84"):
+        res = bt.ppml(
+            "trade ~ rta | exp_year + imp_year + pair_id", yotov, cluster="pair_id", ssc="cluster"
+        )
+    check(res, ref, "rta")
+    assert res.nobs == ref["n_obs"]
+    assert (res.dropped["reason"] == "all-zero FE group").sum() == 84
+    # Stata log (RTAsEffects.log): robust SE .055771
+    robust = res.with_vcov("hetero", ssc="stata")
+    assert robust.std_errors["rta"] == pytest.approx(0.055771, abs=5e-6)
+    assert robust.params["rta"] == res.params["rta"]
+    assert res.std_errors["rta"] == pytest.approx(ref["std_error"], abs=ref["tol_se"])
+    # fixef() reproduces the fitted linear index
+    fx = res.fixef()
+    assert set(fx) == {"exp_year", "imp_year", "pair_id"}
+    pred = res.predict(yotov.loc[res.state.index])
+    assert np.all(np.isfinite(pred))
+    kept = yotov.loc[res.state.index]
+    # PPML first-order condition with FE: fitted totals equal observed totals per exporter-year
+    by = pd.DataFrame({"y": kept["trade"], "m": pred, "g": kept["exp_year"]}).groupby("g").sum()
+    np.testing.assert_allclose(by["m"], by["y"], rtol=1e-6)
+
+
+def small_panel(seed=0, n_groups=30, per=8):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {"g": np.repeat(np.arange(n_groups), per), "x": rng.normal(size=n_groups * per)}
+    )
+    df["h"] = np.tile(np.arange(per), n_groups)
+    df["y"] = rng.poisson(np.exp(0.3 * df["x"] + 0.1 * (df["g"] % 5)))
+    return df
+
+
+def test_errors_name_the_problem():
+    df = small_panel()
+    with pytest.raises(InvalidArgumentError, match="formula"):
+        bt.ppml("y x", df)
+    with pytest.raises(InvalidArgumentError, match="negative"):
+        bt.ppml("y ~ x | g", df.assign(y=-df["y"] - 1))
+    with pytest.raises(SpecificationError, match=r"absorbed.*'gx'"):
+        bt.ppml("y ~ x + gx | g", df.assign(gx=df["g"] * 2.0))
+    with pytest.raises(SpecificationError, match="collinear"):
+        bt.ppml("y ~ x + x2 | g", df.assign(x2=2 * df["x"]))
+    with pytest.raises(ConvergenceError, match="maxiter=1"):
+        bt.ppml("y ~ x | g", df, maxiter=1)
+    with pytest.raises(InvalidArgumentError, match="ssc"):
+        bt.ppml("y ~ x | g", df, ssc="bogus")
+    with pytest.raises(InvalidArgumentError, match="cluster"):
+        bt.ppml("y ~ x | g", df, cluster="nope")
+
+
+def test_results_frozen_and_missing_rows_reported():
+    df = small_panel()
+    df.loc[3, "x"] = np.nan
+    res = bt.ppml("y ~ x | g + h", df, vcov="iid")
+    assert res.dropped.loc[3, "reason"] == "missing or non-finite value"
+    with pytest.raises(AttributeError):
+        res.params = None
+    assert res.with_vcov("hetero") is not res
+    assert 0 < res.pseudo_r2 < 1
