@@ -1,0 +1,131 @@
+"""One-page decision brief of a simulation (Markdown, HTML, CSV) and its plot.
+
+Files are written atomically (temporary file in the target folder, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from belru_trade.errors import InvalidArgumentError
+
+__all__ = ["plot_members", "render", "write_atomic", "write_brief"]
+
+_COLUMNS = {
+    "member": "Member",
+    "sector": "Sector",
+    "baseline": "Baseline (EUR m)",
+    "expected_loss": "Expected loss (EUR m)",
+    "loss_low": "Low",
+    "loss_high": "High",
+    "leakage_share": "Leakage",
+    "share_of_total": "Share of total with target",
+}
+
+
+def _display(table: pd.DataFrame, max_rows: int) -> pd.DataFrame:
+    out = table[[c for c in _COLUMNS if c in table.columns]].head(max_rows).copy()
+    for col in ("baseline", "expected_loss", "loss_low", "loss_high"):
+        out[col] = (out[col] / 1e6).map(lambda v: f"{v:,.1f}")
+    out["leakage_share"] = out["leakage_share"].map(lambda v: f"{v:.0%}")
+    out["share_of_total"] = out["share_of_total"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.2%}")
+    return out.rename(columns=_COLUMNS)
+
+
+def _headline(result: Any) -> list[str]:
+    t = result.total()
+    target = result.measure.target
+    return [
+        f"Expected loss over the horizon: EUR {t['expected_loss'] / 1e6:,.1f} m "
+        f"({result.level:.0%} interval {t['loss_low'] / 1e6:,.1f} to {t['loss_high'] / 1e6:,.1f})"
+        f" on a baseline of EUR {t['baseline'] / 1e6:,.1f} m.",
+        f"The same amount is {target}'s loss of these flows (mirror view).",
+    ]
+
+
+def render(result: Any, fmt: str = "markdown", max_rows: int = 15) -> str:
+    """Render the brief as ``"markdown"`` or ``"html"``."""
+    if fmt not in ("markdown", "html"):
+        raise InvalidArgumentError(f"fmt={fmt!r} is not allowed; expected 'markdown' or 'html'")
+    members = _display(result.table(by="member"), max_rows)
+    sectors = _display(result.table(by="sector"), max_rows)
+    target = _display(result.table(side="target"), max_rows)
+    title = f"Decision brief: {result.measure.describe()}"
+    if fmt == "markdown":
+        parts = [f"# {title}", "", *[f"- {h}" for h in _headline(result)], ""]
+        parts += ["## Cost to sender members (Belgium first)", members.to_markdown(index=False)]
+        parts += ["", "## By member and sector", sectors.to_markdown(index=False)]
+        parts += [
+            "",
+            f"## Cost to {result.measure.target} by sector",
+            target.to_markdown(index=False),
+        ]
+        parts += ["", "## Assumptions"]
+        parts += [f"- **{k}**: {v}" for k, v in result.assumptions.items()]
+        return "\n".join(parts) + "\n"
+    items = "".join(
+        f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>"
+        for k, v in result.assumptions.items()
+    )
+    heads = "".join(f"<li>{html.escape(h)}</li>" for h in _headline(result))
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head><body>"
+        f"<h1>{html.escape(title)}</h1><ul>{heads}</ul>"
+        "<h2>Cost to sender members (Belgium first)</h2>"
+        f"{members.to_html(index=False)}<h2>By member and sector</h2>"
+        f"{sectors.to_html(index=False)}<h2>Cost to {html.escape(result.measure.target)} by "
+        f"sector</h2>{target.to_html(index=False)}<h2>Assumptions</h2><ul>{items}</ul>"
+        "</body></html>\n"
+    )
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_brief(result: Any, out_dir: str | Path, stem: str = "brief") -> dict[str, Path]:
+    """Write ``<stem>.md``, ``<stem>.html`` and ``<stem>.csv`` (member x sector table)."""
+    out = Path(out_dir)
+    return {
+        "markdown": write_atomic(out / f"{stem}.md", render(result, "markdown")),
+        "html": write_atomic(out / f"{stem}.html", render(result, "html")),
+        "csv": write_atomic(out / f"{stem}.csv", result.table().to_csv(index=False)),
+    }
+
+
+def plot_members(result: Any, ax: Any = None) -> Any:
+    """Expected loss per member (EUR m) with the interval as error bars."""
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(8, 4))
+    t = result.table(by="member")
+    mid = t["expected_loss"] / 1e6
+    err = [mid - t["loss_low"] / 1e6, t["loss_high"] / 1e6 - mid]
+    ax.bar(t["member"], mid, yerr=err, capsize=2, color="#3b6ea5")
+    ax.set_ylabel("Expected loss, EUR m")
+    ax.set_title(
+        f"Cost by member: {result.measure.kind.replace('_', ' ')} on {result.measure.target}"
+    )
+    return ax

@@ -1,0 +1,200 @@
+"""Proposed sanction measures and past analogue measures (inputs of ``bt.simulate``).
+
+Examples
+--------
+>>> m = Measure(sender="EU", target="RU", kind="export_ban", products=["7102"], start="2026-07")
+>>> m.flow, str(m.start)
+('export', '2026-07')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from belru_trade._validation import check_choice, check_period
+from belru_trade.errors import InvalidArgumentError, NotCoveredError
+
+__all__ = ["EU27", "KINDS", "Analogue", "Measure", "resolve_analogue"]
+
+#: Kinds of measure and the flow of the sender's members they act on.
+KINDS = {"export_ban": "export", "import_ban": "import"}
+
+#: EU member states (Eurostat ISO2 codes, Greece = GR), Belgium first.
+EU27 = (
+    "BE", "AT", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+)  # fmt: skip
+
+_CODE = re.compile(r"^\d{2}(\d{2}){0,3}$")
+
+
+def _codes(name: str, values: Any) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, Sequence) or not values:
+        raise InvalidArgumentError(f"{name}={values!r} must be a non-empty list of HS/CN codes")
+    out = []
+    for code in values:
+        text = str(code).strip()
+        if not _CODE.match(text):
+            raise InvalidArgumentError(
+                f"{name}: {code!r} is not an HS/CN code; expected 2, 4, 6 or 8 digits"
+            )
+        out.append(text)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A proposed trade measure.
+
+    Parameters
+    ----------
+    sender : str or sequence of str
+        ``"EU"`` (all 27 members) or member ISO2 codes.
+    target : str
+        Target country (ISO2), e.g. ``"RU"``.
+    kind : {"export_ban", "import_ban"}
+        Export ban acts on the members' exports to the target, import ban on their imports.
+    products : sequence of str
+        HS/CN code prefixes (2, 4, 6 or 8 digits).
+    start : str or Period
+        First month in force (``"YYYY-MM"``).
+    phase_in : int, optional
+        Months over which the effect builds up linearly (None: full effect at once).
+    exemptions : sequence of str
+        Code prefixes excluded from the measure.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Unknown kind, malformed codes or periods, negative phase-in; the message names the
+        argument.
+    """
+
+    sender: Any
+    target: str
+    kind: str
+    products: Sequence[str]
+    start: Any
+    phase_in: int | None = None
+    exemptions: Sequence[str] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        check_choice("kind", self.kind, tuple(KINDS))
+        if not (isinstance(self.target, str) and len(self.target) == 2):
+            raise InvalidArgumentError(f"target={self.target!r} must be an ISO2 country code")
+        object.__setattr__(self, "products", _codes("products", self.products))
+        exemptions = _codes("exemptions", self.exemptions) if self.exemptions else ()
+        object.__setattr__(self, "exemptions", exemptions)
+        object.__setattr__(self, "start", check_period("start", self.start, "M"))
+        object.__setattr__(self, "sender", self._members(self.sender))
+        if self.phase_in is not None and (
+            isinstance(self.phase_in, bool)
+            or not isinstance(self.phase_in, int)
+            or self.phase_in < 0
+        ):
+            raise InvalidArgumentError(f"phase_in={self.phase_in!r} must be None or an int >= 0")
+
+    @staticmethod
+    def _members(sender: Any) -> tuple[str, ...]:
+        if isinstance(sender, str):
+            sender = list(EU27) if sender.upper() in ("EU", "EU27", "EU27_2020") else [sender]
+        members = tuple(str(s).upper() for s in sender)
+        unknown = [m for m in members if m not in EU27]
+        if not members or unknown:
+            raise InvalidArgumentError(
+                f"sender={sender!r}: {unknown} not EU member states; expected 'EU' or ISO2 codes "
+                f"of members ({', '.join(EU27)})"
+            )
+        return members
+
+    @property
+    def flow(self) -> str:
+        """Flow of the sender's members the measure acts on (``export`` or ``import``)."""
+        return KINDS[self.kind]
+
+    def describe(self) -> str:
+        """One-line description used in briefs."""
+        scope = "EU27" if len(self.sender) == 27 else ", ".join(self.sender)
+        phase = f", phased in over {self.phase_in} months" if self.phase_in else ""
+        exempt = f", exemptions {', '.join(self.exemptions)}" if self.exemptions else ""
+        return (
+            f"{self.kind.replace('_', ' ')} by {scope} on {self.target}, products "
+            f"{', '.join(self.products)}, from {self.start}{phase}{exempt}"
+        )
+
+
+@dataclass(frozen=True)
+class Analogue:
+    """A past measure whose estimated effect stands in for the proposed one.
+
+    Parameters
+    ----------
+    name : str
+        Label (registry event id or a description).
+    products : sequence of str
+        HS/CN prefixes covered by the past measure.
+    start : str or Period
+        First month in force.
+    target : str, default "RU"
+        Partner of the affected flows.
+    flow : {"export", "import"}
+        Flow of the sender's members it acted on.
+    """
+
+    name: str
+    products: Sequence[str]
+    start: Any
+    target: str = "RU"
+    flow: str = "export"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "products", _codes("analogue products", self.products))
+        object.__setattr__(self, "start", check_period("analogue start", self.start, "M"))
+        check_choice("analogue flow", self.flow, ("export", "import"))
+
+
+def resolve_analogue(analogue: Any) -> Analogue:
+    """Turn an event id of the registry (``bt.events``) or an :class:`Analogue` into one.
+
+    Raises
+    ------
+    NotCoveredError
+        If the event registry is unavailable or the event has no HS codes.
+    """
+    if isinstance(analogue, Analogue):
+        return analogue
+    if not isinstance(analogue, str):
+        raise InvalidArgumentError(f"analogue={analogue!r} must be an event id or an Analogue")
+    try:
+        from belru_trade import events
+    except ImportError as exc:  # pragma: no cover - registry module lands separately
+        raise NotCoveredError(f"analogue={analogue!r}: the event registry is unavailable") from exc
+    event = events.get(analogue)
+    codes = _event_field(event, ("hs_codes", "products"))
+    start = _event_field(event, ("in_force", "start", "announced"))
+    if not codes:
+        raise NotCoveredError(f"analogue={analogue!r} has no HS codes in the registry")
+    if isinstance(codes, str):
+        codes = [c for c in codes.replace(",", ";").split(";") if c.strip()]
+    party = str(_event_field(event, ("party", "sender")) or "EU")
+    flow = "import" if "origin" in str(_event_field(event, ("target",)) or "") else "export"
+    target = "RU"
+    if party == "RU":  # Russian measures act on the EU's exports to Russia
+        flow = "export"
+    start = pd.Period(pd.Timestamp(str(start)), freq="M")
+    return Analogue(name=analogue, products=list(codes), start=start, target=target, flow=flow)
+
+
+def _event_field(event: Any, names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = event.get(name) if isinstance(event, dict) else getattr(event, name, None)
+        if value is not None and not (isinstance(value, float) and pd.isna(value)):
+            return value
+    return None
