@@ -192,11 +192,14 @@ def _unknown(argument: str, value: Any, what: str, choices: Iterable[str]) -> Un
 
 
 def _as_int(value: Any, argument: str) -> int:
+    """Parse a numeric code given as int, integral float ('842.0', 842.0) or string."""
     try:
-        number = int(str(value).strip())
+        number = float(str(value).strip())
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"{argument}={value!r} is not a numeric code") from exc
-    return number
+    if not number.is_integer():
+        raise InvalidArgumentError(f"{argument}={value!r} is not a whole numeric code")
+    return int(number)
 
 
 def _code_from_comtrade(value: Any, argument: str) -> str:
@@ -429,12 +432,12 @@ def _scheme_order(scheme: str) -> tuple[str, ...]:
     return (scheme, "any", *rest) if scheme != "any" else ("any", *rest)
 
 
-def from_name(value: str, scheme: NameScheme = "english") -> str:
+def from_name(name: str, scheme: NameScheme = "english") -> str:
     """Return the code of a country or aggregate given by name.
 
     Parameters
     ----------
-    value : str
+    name : str
         A name as delivered by a source, e.g. Comtrade's 'Rep. of Moldova', Eurostat's
         'Belgium (incl. Luxembourg 'LU' -> 1998)' or 'Extra-EU27 (from 2020)', a French
         Eurostat label ('Royaume-Uni'), or a CLDR English name ('Bosnia & Herzegovina').
@@ -461,7 +464,7 @@ def from_name(value: str, scheme: NameScheme = "english") -> str:
     """
     check_choice("scheme", scheme, _NAME_SCHEMES)
     maps = _alias_maps()
-    text = str(value).strip()
+    text = str(name).strip()
     order = _scheme_order(scheme)
     for key in (text, "~" + _normalise(text)):
         for current in order:
@@ -469,7 +472,7 @@ def from_name(value: str, scheme: NameScheme = "english") -> str:
                 return maps[current][key]
     names = [k for m in maps.values() for k in m if not k.startswith("~")]
     raise UnknownCodeError(
-        f"value={value!r} is not a known country or aggregate name (scheme={scheme!r})"
+        f"name={name!r} is not a known country or aggregate name (scheme={scheme!r})"
         f"{_hint(text, names)}"
     )
 
@@ -522,9 +525,13 @@ def harmonise(
     return series.map(mapping).astype("str")
 
 
+def _is_number(item: Any) -> bool:
+    return re.fullmatch(r"\s*-?\d+(?:\.0*)?\s*", str(item)) is not None
+
+
 def _translate(item: Any, scheme: str, failed: list[Any]) -> Any:
     try:
-        if scheme in ("comtrade", "eurostat") and not str(item).strip().lstrip("-").isdigit():
+        if scheme in ("comtrade", "eurostat") and not _is_number(item):
             if scheme == "eurostat" and str(item).strip().upper() in set(_countries()["eurostat"]):
                 return to_iso2(item, scheme="eurostat")
             return from_name(str(item), scheme=scheme)
