@@ -57,7 +57,8 @@ class SimulationResult:
     measure : Measure
     rows : DataFrame
         One row per member x sector: ``member``, ``sector``, ``baseline`` (projected value
-        over the horizon, EUR), ``total_baseline`` (member's projected total trade with the
+        over the horizon, EUR; mean over the Monte Carlo trend draws, so that it is on the
+        same footing as the expected loss), ``total_baseline`` (member's projected total trade with the
         target in the same direction, EUR, NaN if unknown).
     draws : ndarray (n_draws, n_rows)
         Monte Carlo draws of the loss (EUR) per row.
@@ -231,11 +232,10 @@ def _phase_weights(measure: Measure, horizon: int) -> np.ndarray:
 
 def _projections(
     trends: dict[tuple[str, str], Trend], periods: pd.PeriodIndex, rng, n_draws: int
-) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
+) -> tuple[list[tuple[str, str]], np.ndarray]:
     keys = [k for k, t in trends.items() if t.n > 0]
-    point = np.array([trends[k].project(periods) for k in keys])
     paths = np.stack([trends[k].project(periods, trends[k].draw(rng, n_draws)) for k in keys], 1)
-    return keys, point, paths  # paths: (n_draws, n_series, horizon)
+    return keys, paths  # paths: (n_draws, n_series, horizon)
 
 
 def _totals(panel, measure, before, window, periods) -> dict[str, float]:
@@ -341,7 +341,7 @@ def simulate(
     effect = _resolve_effect(elasticity, analogues, panel, measure.sender, controls)
     rng = np.random.default_rng(seed)
     periods = pd.period_range(measure.start, periods=horizon, freq="M")
-    keys, point, paths = _projections(trends, periods, rng, n_draws)
+    keys, paths = _projections(trends, periods, rng, n_draws)
     if effect.change > 0:
         warnings.warn(
             f"the effect is positive ({effect.change:+.1%}): the measure raises the flow",
@@ -351,13 +351,14 @@ def simulate(
     cut = -np.expm1(rng.normal(effect.log_ratio, effect.se, n_draws))
     leak_draws = leak.draw(rng, n_draws)
     weighted = (paths * _phase_weights(measure, horizon)).sum(2)
+    weighted_base = paths.sum(2)
     draws = weighted * (cut * (1 - leak_draws))[:, None]
     totals = _totals(panel, measure, measure.start, window, periods)
     rows = pd.DataFrame(
         {
             "member": [k[0] for k in keys],
             "sector": [k[1] for k in keys],
-            "baseline": point.sum(1),
+            "baseline": weighted_base.mean(0),
             "total_baseline": [totals.get(k[0], np.nan) for k in keys],
         }
     )
