@@ -158,7 +158,7 @@ def test_user_given_effect_and_plot(snapshot_panel):
                    start="2022-01", phase_in=3)  # fmt: skip
     r = bt.simulate(m, snapshot_panel, elasticity=(-0.9, 0.05), leakage=0.3, n_draws=500)
     t = r.table(by="member")
-    assert list(t["member"])[0] == "BE"
+    assert t["member"].iloc[0] == "BE"
     # loss = 0.9 * (1 - 0.3) of the phased-in baseline, up to the Monte Carlo noise
     assert r.total()["expected_loss"] < 0.63 * r.total()["baseline"]
     ax = r.plot()

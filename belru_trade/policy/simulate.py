@@ -58,8 +58,8 @@ class SimulationResult:
     rows : DataFrame
         One row per member x sector: ``member``, ``sector``, ``baseline`` (projected value
         over the horizon, EUR; mean over the Monte Carlo trend draws, so that it is on the
-        same footing as the expected loss), ``total_baseline`` (member's projected total trade with the
-        target in the same direction, EUR, NaN if unknown).
+        same footing as the expected loss), ``total_baseline`` (member's projected total
+        trade with the target in the same direction, EUR, NaN if unknown).
     draws : ndarray (n_draws, n_rows)
         Monte Carlo draws of the loss (EUR) per row.
     leakage_draws : ndarray (n_draws,)
