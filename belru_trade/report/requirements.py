@@ -58,6 +58,9 @@ class DataRequirement:
         ``"YYYY-MM"`` window needed.
     freq : {"M", "A"}
         Frequency for the fetch command.
+    optional : bool
+        An optional slice extends the analysis (e.g. a leakage channel); when it is
+        missing the analysis still runs and the report lists its fetch command.
 
     Examples
     --------
@@ -78,6 +81,7 @@ class DataRequirement:
     start: str = "2010-01"
     end: str = "2022-12"
     freq: str = "M"
+    optional: bool = False
 
     def __post_init__(self) -> None:
         if self.provider not in _PROVIDERS:
@@ -134,6 +138,7 @@ class Resolution:
     panel: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
     missing: tuple[DataRequirement, ...] = ()
+    optional_missing: tuple[DataRequirement, ...] = ()
 
     @property
     def covered(self) -> bool:
@@ -226,7 +231,8 @@ def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> 
     -------
     Resolution
         ``panel`` (tidy schema; rows of every covered requirement, duplicates dropped),
-        ``provenance`` (source -> record) and ``missing`` (resolved requirements not found).
+        ``provenance`` (source -> record), ``missing`` (required slices not found) and
+        ``optional_missing`` (optional slices not found).
 
     Examples
     --------
@@ -234,12 +240,12 @@ def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> 
     >>> resolve([req], AnalysisConfig()).covered
     False
     """
-    frames, provenance, missing = [], {}, []
+    frames, provenance, missing, optional = [], {}, [], []
     for raw in requirements:
         req = raw.resolved(config)
         found = _from_snapshot(req) or _from_store(req)
         if found is None:
-            missing.append(req)
+            (optional if req.optional else missing).append(req)
             continue
         frames.append(found[0])
         provenance.update(found[1])
@@ -252,4 +258,9 @@ def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> 
         from belru_trade.panel import empty_panel
 
         panel = empty_panel()
-    return Resolution(panel=panel, provenance=provenance, missing=tuple(missing))
+    return Resolution(
+        panel=panel,
+        provenance=provenance,
+        missing=tuple(missing),
+        optional_missing=tuple(optional),
+    )

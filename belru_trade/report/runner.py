@@ -111,7 +111,13 @@ def run_analysis(name: str, config: AnalysisConfig | None = None) -> AnalysisRes
         reason = f"{type(exc).__name__}: {exc}"
         return _skeleton(module, name, config, status="failed", reason=reason)
     provenance = {**resolution.provenance, **result.provenance}
-    return dataclasses.replace(result, provenance=provenance, config=config)
+    extra = tuple(req.fetch_command() for req in resolution.optional_missing)
+    return dataclasses.replace(
+        result,
+        provenance=provenance,
+        config=config,
+        fetch_commands=tuple(dict.fromkeys((*result.fetch_commands, *extra))),
+    )
 
 
 def run_analyses(

@@ -26,6 +26,7 @@ from belru_trade.report.result import AnalysisResult, table_names
 
 __all__ = ["format_table", "git_commit", "write_report"]
 
+_LONG_TABLE = 30
 _STATUS_LABEL = {"ok": "ran", "not_run": "not run: data to fetch", "failed": "failed"}
 _CSS = """
 body{font-family:Georgia,'DejaVu Serif',serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -139,6 +140,16 @@ def _summary_rows(results: Sequence[AnalysisResult]) -> str:
     )
 
 
+def _fetch_heading(result: AnalysisResult) -> tuple[str, str]:
+    if result.ran:
+        return (
+            "To extend it",
+            "Parts of the question need data outside the embedded snapshot; fetch them into "
+            "the local store and run again:",
+        )
+    return "To make it runnable", "Fetch the data into the local store, then run again:"
+
+
 def _html_section(result: AnalysisResult, pngs: dict[str, bytes]) -> str:
     table_files, _ = _files(result)
     parts = [
@@ -153,19 +164,18 @@ def _html_section(result: AnalysisResult, pngs: dict[str, bytes]) -> str:
         parts.append(f"<h3>Why it did not run</h3><p>{html.escape(result.reason)}</p>")
     if result.fetch_commands:
         commands = "\n".join(result.fetch_commands)
-        parts.append(
-            "<h3>To make it runnable</h3><p>Fetch the data into the local store, then run "
-            f"again:</p><pre>{html.escape(commands)}</pre>"
-        )
+        heading, text = _fetch_heading(result)
+        parts.append(f"<h3>{heading}</h3><p>{text}</p><pre>{html.escape(commands)}</pre>")
     if result.findings:
         items = "".join(f"<li>{html.escape(f)}</li>" for f in result.findings)
         parts.append(f"<h3>Results</h3><ul>{items}</ul>")
     for key, table in result.tables.items():
         link = table_files[key]
-        parts.append(
-            f'<h3>{html.escape(key)} <small>(<a href="{link}">CSV</a>)</small></h3>'
-            + _html_table(table)
-        )
+        heading = f'<h3>{html.escape(key)} <small>(<a href="{link}">CSV</a>)</small></h3>'
+        body = _html_table(table)
+        if len(table) > _LONG_TABLE:
+            body = f"<details><summary>{len(table)} rows (click to show)</summary>{body}</details>"
+        parts.append(heading + body)
     for key, data in pngs.items():
         encoded = base64.b64encode(data).decode("ascii")
         parts.append(
@@ -210,7 +220,8 @@ def _md_section(result: AnalysisResult) -> list[str]:
     if result.status != "ok":
         lines += ["### Why it did not run", "", result.reason, ""]
     if result.fetch_commands:
-        lines += ["### To make it runnable", "", "```", *result.fetch_commands, "```", ""]
+        heading, text = _fetch_heading(result)
+        lines += [f"### {heading}", "", text, "", "```", *result.fetch_commands, "```", ""]
     if result.findings:
         lines += ["### Results", "", *[f"- {f}" for f in result.findings], ""]
     for key, table in result.tables.items():

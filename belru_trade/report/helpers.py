@@ -1,0 +1,218 @@
+"""Small helpers shared by the bundled analyses (tables with units, Agg figures).
+
+The analyses may not import each other, so what they share lives here, in the public
+module :mod:`belru_trade.report.helpers`. Figures are :class:`matplotlib.figure.Figure`
+objects created without pyplot (no global state, no display needed: the Agg canvas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = [
+    "annual_sums",
+    "complete_months",
+    "fmt_interval",
+    "its_row",
+    "mark_dates",
+    "monthly_series",
+    "new_figure",
+    "period_axis",
+    "plot_its",
+    "shade_interval",
+]
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 9.0, height: float = 4.2):
+    """A figure and its axes (Agg canvas, constrained layout).
+
+    >>> fig, ax = new_figure()
+    >>> type(fig).__name__
+    'Figure'
+    """
+    fig = Figure(figsize=(width, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=True)
+    return fig, axes
+
+
+def period_axis(index: pd.Index) -> np.ndarray:
+    """Datetime x-values (period midpoints) for a PeriodIndex or a column of Periods."""
+    periods = pd.PeriodIndex(index)
+    return (periods.start_time + (periods.end_time - periods.start_time) / 2).to_numpy()
+
+
+def mark_dates(ax, dates: Iterable[tuple[str, str]], *, color: str = "firebrick") -> None:
+    """Draw dashed vertical lines at ``(date, label)`` pairs, labelled at the top."""
+    ymax = ax.get_ylim()[1]
+    for date, label in dates:
+        x = pd.Timestamp(date)
+        ax.axvline(x, color=color, linestyle="--", linewidth=1)
+        ax.text(x, ymax, f" {label}", color=color, fontsize=8, va="top", ha="left", rotation=90)
+
+
+def shade_interval(ax, x, low, high, *, label: str, color: str = "tab:blue") -> None:
+    """Shade a band between ``low`` and ``high`` (e.g. a counterfactual interval)."""
+    ax.fill_between(x, low, high, color=color, alpha=0.2, linewidth=0, label=label)
+
+
+def fmt_interval(estimate: float, low: float, high: float, *, unit: str = "", digits: int = 1):
+    """Text ``'x [low, high] unit'``.
+
+    >>> fmt_interval(-12.345, -20.0, -4.5, unit="%")
+    '-12.3 [-20.0, -4.5] %'
+    """
+    text = f"{estimate:,.{digits}f} [{low:,.{digits}f}, {high:,.{digits}f}]"
+    return f"{text} {unit}".rstrip()
+
+
+def monthly_series(
+    panel: pd.DataFrame,
+    *,
+    column: str = "value",
+    scale: float = 1.0,
+    **filters: str | Sequence[str],
+) -> pd.Series:
+    """Sum ``column`` over the rows matching ``filters`` by period, divided by ``scale``.
+
+    Rows with a missing ``column`` are left out; periods with no row at all are absent
+    (not zero). The result has a PeriodIndex sorted in time.
+
+    >>> p = pd.DataFrame({"period": pd.PeriodIndex(["2020-01", "2020-01"], freq="M"),
+    ...                   "flow": ["export", "import"], "value": [2e6, 5e6]})
+    >>> monthly_series(p, flow="export", scale=1e6).tolist()
+    [2.0]
+    """
+    mask = pd.Series(True, index=panel.index)
+    for key, wanted in filters.items():
+        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        mask &= panel[key].isin(values)
+    rows = panel.loc[mask & panel[column].notna()]
+    series = rows.groupby("period")[column].sum() / scale
+    series.index = pd.PeriodIndex(series.index)
+    return series.sort_index()
+
+
+def annual_sums(series: pd.Series) -> pd.DataFrame:
+    """Calendar-year sums of a monthly series with the number of months present.
+
+    >>> s = pd.Series([1.0, 2.0], index=pd.period_range("2020-11", periods=2, freq="M"))
+    >>> annual_sums(s).to_dict("records")
+    [{'year': 2020, 'months': 2, 'sum': 3.0}]
+    """
+    years = series.index.year
+    grouped = series.groupby(years)
+    return pd.DataFrame(
+        {"year": grouped.size().index, "months": grouped.size().to_numpy(), "sum": grouped.sum()}
+    ).reset_index(drop=True)
+
+
+def its_row(
+    result, *, label: str, unit: str, scale: float = 1.0, level: float = 0.95, placebo: int = 0
+) -> tuple[dict, pd.DataFrame]:
+    """Summary row of a fitted ITS (``bt.its``) for a report table, and its counterfactual.
+
+    Parameters
+    ----------
+    result : ITSResults
+        Fitted with a log link and one intervention (the first one is summarised).
+    label : str
+        Series name shown in the table.
+    unit : str
+        Unit of ``series / scale`` (e.g. ``"EUR m"``).
+    scale : float
+        Divisor from the fitted series' unit to ``unit``.
+    placebo : int
+        Number of placebo-in-time refits for an empirical p-value (0 = none).
+
+    Returns
+    -------
+    row : dict
+        Level change and slope change as % with intervals, the effect in the last month,
+        the cumulative counterfactual-minus-observed over the post period with its interval.
+    counterfactual : DataFrame
+        ``result.counterfactual(level)`` divided by ``scale``.
+    """
+    tidy = result.tidy(level=level).set_index("term")
+    first = result.interventions[0]
+    suffix = f"[{first}]" if len(result.interventions) > 1 else ""
+    lev = tidy.loc[f"level_change{suffix}"]
+    cf = result.counterfactual(level=level) / scale
+    last = cf.index[-1]
+    end = result.effect(str(last), level=level)
+    row = {
+        "series": label,
+        "intervention": str(first),
+        "post months": int((cf.index >= first).sum()),
+        "level change (%)": 100 * (lev["ratio"] - 1),
+        "level CI low (%)": 100 * (lev["ratio_low"] - 1),
+        "level CI high (%)": 100 * (lev["ratio_high"] - 1),
+    }
+    if f"slope_change{suffix}" in tidy.index:
+        slope = tidy.loc[f"slope_change{suffix}"]
+        row["slope change (% per period)"] = 100 * (slope["ratio"] - 1)
+    row["last month"] = str(last)
+    row["effect in last month (%)"] = 100 * (end["ratio"] - 1)
+    row["effect CI low (%)"] = 100 * (end["ratio_low"] - 1)
+    row["effect CI high (%)"] = 100 * (end["ratio_high"] - 1)
+    row[f"cumulative counterfactual - observed ({unit})"] = cf["cumulative_lost"].iloc[-1]
+    row["cumulative CI low"] = cf["cumulative_low"].iloc[-1]
+    row["cumulative CI high"] = cf["cumulative_high"].iloc[-1]
+    if placebo:
+        row["placebo p-value"] = _placebo_p(result, placebo)
+    return row, cf
+
+
+def _placebo_p(result, n: int) -> float:
+    import warnings
+
+    from belru_trade.errors import BelruTradeError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(result.placebo(n=n).p_value)
+    except (BelruTradeError, ValueError, np.linalg.LinAlgError):
+        return float("nan")
+
+
+def plot_its(ax, cf: pd.DataFrame, interventions, *, label: str, unit: str) -> None:
+    """Observed, fitted and counterfactual (shaded prediction band) from ``its_row``."""
+    x = period_axis(cf.index)
+    first = pd.Period(str(interventions[0]), freq=cf.index.freq)
+    post = np.asarray(cf.index >= first)
+    ax.plot(x, cf["observed"], "o-", markersize=2.5, linewidth=0.8, color="0.25", label="observed")
+    ax.plot(x, cf["fitted"], color="black", linewidth=1.2, label="fitted")
+    ax.plot(x[post], cf["counterfactual"][post], "--", color="#2166ac", label="counterfactual")
+    shade_interval(
+        ax,
+        x[post],
+        cf["cf_low"][post],
+        cf["cf_high"][post],
+        label="95% prediction band",
+        color="#4393c3",
+    )
+    mark_dates(ax, [(str(p.start_time.date()), str(p)) for p in map(_period, interventions)])
+    ax.set_ylabel(unit)
+    ax.set_title(label, fontsize=10)
+    ax.grid(alpha=0.3)
+
+
+def _period(value) -> pd.Period:
+    return value if isinstance(value, pd.Period) else pd.Period(str(value), freq="M")
+
+
+def complete_months(series: pd.Series, start: str, end: str) -> pd.Series:
+    """Reindex a monthly series to every month ``start..end``; absent months become 0.
+
+    Use only where an absent month means no trade (say so in the caveats).
+
+    >>> s = pd.Series([1.0], index=pd.PeriodIndex(["2020-02"], freq="M"))
+    >>> complete_months(s, "2020-01", "2020-03").tolist()
+    [0.0, 1.0, 0.0]
+    """
+    index = pd.period_range(start, end, freq="M")
+    return series.reindex(index, fill_value=0.0).rename(series.name)
