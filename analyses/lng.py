@@ -1,0 +1,264 @@
+"""Belgian LNG imports from Russia: volumes, values, Russia's share, the Yamal era.
+
+Zeebrugge (Fluxys) became the transshipment hub for Yamal LNG in 2018; the EU's 14th
+package banned transshipment of Russian LNG, applied at Zeebrugge from 2025-03-27.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report.helpers import (
+    complete_months,
+    its_row,
+    mark_dates,
+    monthly_series,
+    new_figure,
+    period_axis,
+    plot_its,
+)
+
+TITLE = "LNG: Belgian imports of liquefied natural gas from Russia"
+QUESTION = (
+    "How much LNG (HS 271111) did Belgium import from Russia since 2008, in energy, tonnes "
+    "and euros; what share of Belgian LNG imports came from Russia in the Yamal era; and did "
+    "arrivals change after the invasion of Ukraine (2022-03) and the 2025-03-27 Zeebrugge "
+    "transshipment ban?"
+)
+DATA = (
+    "Eurostat energy statistics (nrg_ti_gasm, snapshot eurostat_energy): imports of LNG by "
+    "partner in TJ, monthly 2008-01..2022-09 (Belgian LNG rows from 2013). Eurostat Comext "
+    "DS-045409 (snapshot comext_fossil): imports of 271111 by partner, EUR and kg, monthly "
+    "2019-2021, community concept. CREA's combined Comtrade/Eurostat series (snapshot crea): "
+    "imports from Russia, EUR and tonnes, 2016-01..2022-11. Customs data record LNG released "
+    "for free circulation in Belgium; transshipped cargoes (customs warehouse) are mostly not "
+    "recorded as imports."
+)
+METHOD = (
+    "Annual sums and Russia's share of the partner total (TJ, EUR and tonnes). Interrupted "
+    "time series on Russia's monthly LNG deliveries (TJ) from the first Yamal-era delivery to "
+    "2022-09, with a level and slope change at 2022-03, quasi-Poisson log link, Fourier "
+    "seasonality (2 harmonics), Newey-West errors; the counterfactual continues the "
+    "2019-2022 path."
+)
+CAVEATS = (
+    "The snapshot ends in 2022: the 2024-06-25 14th package and the 2025-03-27 transshipment "
+    "ban at Zeebrugge cannot be assessed offline (fetch command below).",
+    "Transshipment (Yamal ice-class to conventional carriers) is largely invisible in customs "
+    "imports; terminal and cargo-tracking data (Fluxys, FPS Economy, Kpler) would be needed.",
+    "Sources disagree on the start: CREA/Comext record Russian cargoes from 2018 (first Yamal "
+    "cargo at Zeebrugge on 2018-04-11), the energy statistics only from 2019.",
+    "Absent months are 'not available' in Eurostat, not zero; Russia's share is computed over "
+    "the partners reported in each year.",
+)
+_LNG = ("271111",)
+REQUIRES = (
+    DataRequirement(
+        "LNG imports by partner in TJ, monthly 2013-2022 (Eurostat energy statistics)",
+        "comext",
+        ("eurostat_energy",),
+        reporter=REPORTER,
+        product=_LNG,
+        flow="import",
+        start="2008-01",
+        end="2022-09",
+    ),
+    DataRequirement(
+        "LNG imports by partner in EUR and kg, monthly 2019-2021 (Comext)",
+        "comext",
+        ("comext_fossil",),
+        reporter=REPORTER,
+        product=_LNG,
+        flow="import",
+        start="2019-01",
+        end="2021-12",
+    ),
+    DataRequirement(
+        "LNG imports from the partner, EUR and tonnes, monthly 2016-2022 (CREA)",
+        "comext",
+        ("crea",),
+        reporter=REPORTER,
+        partner=PARTNER,
+        product=_LNG,
+        flow="import",
+        start="2016-01",
+        end="2022-11",
+    ),
+    DataRequirement(
+        "LNG imports from the partner after the transshipment ban, 2023-2025 (Comext)",
+        "comext",
+        (),
+        reporter=REPORTER,
+        partner=PARTNER,
+        product=_LNG,
+        flow="import",
+        start="2023-01",
+        end="2025-12",
+        optional=True,
+    ),
+)
+_EVENTS = [
+    ("2018-04-11", "first Yamal cargo"),
+    ("2022-02-24", "invasion"),
+]
+
+
+def _by_partner_year(panel, config, source, column) -> pd.DataFrame:
+    rows = panel[
+        (panel["source"] == source)
+        & (panel["reporter"] == config.reporter)
+        & (panel["product"] == "271111")
+        & panel[column].notna()
+    ]
+    rows = rows[~rows["partner"].str.startswith("EU")]
+    years = pd.PeriodIndex(rows["period"]).year
+    return rows.groupby([years, "partner"])[column].sum().unstack("partner").fillna(0.0)
+
+
+def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
+    """Imports from the partner by year: TJ, share of TJ, EUR m, kt, share of EUR."""
+    tj = _by_partner_year(panel, config, "eurostat_energy", "quantity")
+    eur = _by_partner_year(panel, config, "comext_fossil", "value")
+    kg = _by_partner_year(panel, config, "comext_fossil", "quantity")
+    crea = panel[(panel["source"] == "crea") & (panel["partner"] == config.partner)]
+    crea_years = pd.PeriodIndex(crea["period"]).year
+    crea_y = crea.groupby(crea_years)[["value", "quantity"]].sum()
+    years = sorted(set(tj.index) | set(crea_y.index) | set(eur.index))
+    out = pd.DataFrame({"year": years}).set_index("year")
+    p = config.partner
+    out["from partner (TJ)"] = tj.get(p, pd.Series(dtype=float)).reindex(years)
+    out["all partners (TJ)"] = tj.sum(axis=1).reindex(years)
+    out["partner share of TJ (%)"] = 100 * out["from partner (TJ)"] / out["all partners (TJ)"]
+    out["from partner, Comext (EUR m)"] = eur.get(p, pd.Series(dtype=float)).reindex(years) / 1e6
+    out["from partner, Comext (kt)"] = kg.get(p, pd.Series(dtype=float)).reindex(years) / 1e6
+    out["partner share of EUR, Comext (%)"] = (
+        100 * eur.get(p, pd.Series(dtype=float)) / eur.sum(axis=1)
+    ).reindex(years)
+    out["from partner, CREA (EUR m)"] = crea_y["value"].reindex(years) / 1e6
+    out["from partner, CREA (kt)"] = crea_y["quantity"].reindex(years) / 1e3
+    out["unit value, CREA (EUR/t)"] = crea_y["value"].reindex(years) / crea_y["quantity"]
+    return out.reset_index()
+
+
+def _monthly_tj(panel: pd.DataFrame, config) -> pd.Series:
+    return monthly_series(
+        panel,
+        column="quantity",
+        source="eurostat_energy",
+        reporter=config.reporter,
+        partner=config.partner,
+        product="271111",
+    )
+
+
+def _figure_monthly(panel: pd.DataFrame, config):
+    fig, (top, bottom) = new_figure(2, 1, height=3.4)
+    partner = _monthly_tj(panel, config)
+    total = monthly_series(
+        panel[~panel["partner"].str.startswith("EU")],
+        column="quantity",
+        source="eurostat_energy",
+        reporter=config.reporter,
+        product="271111",
+    )
+    top.plot(period_axis(total.index), total.to_numpy(), color="tab:gray", label="all partners")
+    top.plot(period_axis(partner.index), partner.to_numpy(), color="tab:red", label=config.partner)
+    top.set_ylabel("LNG imports (TJ per month)")
+    top.set_title(f"{config.reporter} LNG imports (Eurostat energy statistics)")
+    top.legend(fontsize=8, loc="upper left")
+    mark_dates(top, _EVENTS)
+    crea = monthly_series(
+        panel, column="quantity", source="crea", partner=config.partner, scale=1e3
+    )
+    bottom.bar(period_axis(crea.index), crea.to_numpy(), width=25, color="tab:red")
+    bottom.set_ylabel(f"from {config.partner} (kt per month)")
+    bottom.set_xlabel("month")
+    bottom.set_title("Imports from the partner, CREA (Comtrade/Eurostat), tonnes")
+    mark_dates(bottom, _EVENTS)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def _its_part(panel: pd.DataFrame, config, models: dict):
+    series = _monthly_tj(panel, config)
+    if series.empty:
+        return None
+    last = str(series.index.max())
+    full = complete_months(series, str(series.index.min()), last)
+    full = full.rename(f"LNG from {config.partner} (TJ)")
+    fit = bt.its(full, ["2022-03"], family="quasipoisson", errors="hac")
+    models["its lng TJ"] = fit
+    row, cf = its_row(fit, label=str(full.name), unit="TJ", placebo=10)
+    fig, ax = new_figure(height=4.0)
+    plot_its(
+        ax,
+        cf,
+        fit.interventions,
+        label=f"{config.reporter} LNG imports from {config.partner}",
+        unit="TJ per month",
+    )
+    ax.set_xlabel("month")
+    ax.legend(fontsize=7, loc="upper left")
+    return pd.DataFrame([row]), fig
+
+
+def run(panel: pd.DataFrame, config) -> AnalysisResult:
+    """Annual LNG imports from the partner, its share, the Yamal era and an ITS at 2022-03."""
+    annual = annual_table(panel, config)
+    models: dict = {}
+    tables = {"LNG imports from the partner by year": annual}
+    figures = {"Monthly LNG imports (TJ, kt)": _figure_monthly(panel, config)}
+    its_part = _its_part(panel, config, models)
+    findings = []
+    by_year = annual.set_index("year")
+    share = by_year["partner share of TJ (%)"].dropna()
+    share = share[share > 0]
+    if len(share):
+        findings.append(
+            "Russia's share of Belgian LNG imports (energy, TJ): "
+            + ", ".join(f"{y}: {v:.0f}%" for y, v in share.items())
+            + " (Eurostat energy statistics; 2022 to September)."
+        )
+    crea = by_year[["from partner, CREA (EUR m)", "from partner, CREA (kt)"]].dropna()
+    findings.append(
+        "Imports from Russia (CREA): "
+        + "; ".join(
+            f"{y}: {r.iloc[0]:,.1f} m EUR / {r.iloc[1]:,.0f} kt" for y, r in crea.iterrows()
+        )
+        + ". The Yamal era starts with the first cargo at Zeebrugge on 2018-04-11."
+    )
+    headline = findings[0] if findings else "No Russian LNG recorded."
+    if its_part is not None:
+        table, fig = its_part
+        tables["Interrupted time series at 2022-03 (95% intervals)"] = table
+        figures["ITS at 2022-03 with counterfactual band (TJ)"] = fig
+        r = table.iloc[0]
+        findings.append(
+            f"ITS at 2022-03 on monthly TJ from Russia: level change {r['level change (%)']:.1f}% "
+            f"[{r['level CI low (%)']:.1f}, {r['level CI high (%)']:.1f}]; cumulative "
+            f"counterfactual minus observed {r['cumulative counterfactual - observed (TJ)']:,.0f}"
+            f" TJ [{r['cumulative CI low']:,.0f}, {r['cumulative CI high']:,.0f}] over "
+            f"{r['post months']} months (negative = more than the pre-invasion path); placebo "
+            f"p = {r['placebo p-value']:.2f}."
+        )
+    return AnalysisResult(
+        name="lng",
+        title=TITLE,
+        question=QUESTION,
+        data_and_concept=DATA,
+        method=METHOD,
+        headline=headline,
+        findings=tuple(findings),
+        tables=tables,
+        figures=figures,
+        models=models,
+        caveats=(
+            *CAVEATS,
+            "Months without a Russian row in the energy statistics between the "
+            "first and last Russian delivery are counted as zero in the ITS.",
+        ),
+        config=config,
+    )
