@@ -13,9 +13,11 @@ __all__ = [
     "ConvergenceError",
     "DataValidationError",
     "InvalidArgumentError",
+    "MissingDependencyError",
     "NotCoveredError",
     "OfflineError",
     "SeparationWarning",
+    "ShortSeriesError",
     "SpecificationError",
     "UnknownCodeError",
     "ZeroFillWarning",
@@ -89,3 +91,11 @@ class SeparationWarning(BelruTradeWarning):
 
 class ZeroFillWarning(BelruTradeWarning):
     """Explicit zeros were added to a panel where rows were absent."""
+
+
+class ShortSeriesError(InvalidArgumentError):
+    """A time series is too short for its pre- or post-intervention segments."""
+
+
+class MissingDependencyError(BelruTradeError, ImportError):
+    """An optional dependency (an extra such as ``dask``) is needed but not installed."""

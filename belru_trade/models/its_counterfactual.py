@@ -1,0 +1,86 @@
+"""No-intervention paths of an ITS fit: point path, prediction intervals, cumulative effect.
+
+The counterfactual mean is the fitted model with every intervention term set to zero
+(``X_cf b``, mapped through the inverse link; for ``loglinear`` the lognormal mean
+``exp(eta + s^2 / 2)``). Intervals come from simulation with a fixed seed: coefficient
+draws ``b* ~ N(b, V)`` (``V`` the chosen covariance) combined with outcome noise drawn from
+the family (Poisson; gamma-Poisson with variance ``phi * mu`` for quasi-Poisson; normal with
+the residual or ARMA marginal variance for gaussian/loglinear). The cumulative effect
+``sum_{t >= T1} (y_cf_t - y_t)`` (lost value or volume; positive = trade lost) is computed
+per draw, so its interval accounts for both sources. Serial correlation of the outcome noise
+is not simulated, so cumulative intervals under strongly autocorrelated errors are narrow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["inverse_link", "simulate_counterfactual"]
+
+
+def inverse_link(eta: np.ndarray, family: str, noise_var: float) -> np.ndarray:
+    """Expected outcome for linear predictor ``eta`` (offset included)."""
+    if family == "gaussian":
+        return eta
+    if family == "loglinear":
+        return np.exp(eta + noise_var / 2.0)
+    return np.exp(eta)
+
+
+def _outcome_draws(
+    mean: np.ndarray, family: str, dispersion: float, noise_var: float, rng: np.random.Generator
+) -> np.ndarray:
+    if family == "gaussian":
+        return mean + rng.normal(0.0, np.sqrt(noise_var), size=mean.shape)
+    if family == "loglinear":
+        median = mean * np.exp(-noise_var / 2.0)
+        return median * np.exp(rng.normal(0.0, np.sqrt(noise_var), size=mean.shape))
+    if dispersion > 1.0:
+        lam = rng.gamma(shape=mean / (dispersion - 1.0), scale=dispersion - 1.0)
+        return rng.poisson(lam).astype(float)
+    return rng.poisson(mean).astype(float)
+
+
+def simulate_counterfactual(
+    *,
+    observed: pd.Series,
+    X_cf: np.ndarray,
+    params: np.ndarray,
+    cov: np.ndarray,
+    log_offset: np.ndarray | None,
+    family: str,
+    dispersion: float,
+    noise_var: float,
+    start: int,
+    level: float,
+    n_sim: int,
+    seed: int,
+) -> pd.DataFrame:
+    """Counterfactual table (see :meth:`ITSResults.counterfactual` for the columns)."""
+    rng = np.random.default_rng(seed)
+    off = 0.0 if log_offset is None else log_offset
+    cf_mean = inverse_link(X_cf @ params + off, family, noise_var)
+    draws = rng.multivariate_normal(params, cov, size=n_sim, method="eigh")
+    mean_draws = inverse_link(draws @ X_cf.T + off, family, noise_var)
+    outcome = _outcome_draws(mean_draws, family, dispersion, noise_var, rng)
+    alpha = (1.0 - level) / 2.0
+    y = observed.to_numpy(dtype=float)
+    post = np.arange(len(y)) >= start
+    lost = np.where(post, outcome - y, 0.0)
+    cum = np.cumsum(lost, axis=1)
+    cum_point = np.cumsum(np.where(post, cf_mean - y, 0.0))
+    table = pd.DataFrame(
+        {
+            "observed": y,
+            "counterfactual": cf_mean,
+            "cf_low": np.quantile(outcome, alpha, axis=0),
+            "cf_high": np.quantile(outcome, 1 - alpha, axis=0),
+            "lost": np.where(post, cf_mean - y, np.nan),
+            "cumulative_lost": np.where(post, cum_point, np.nan),
+            "cumulative_low": np.where(post, np.quantile(cum, alpha, axis=0), np.nan),
+            "cumulative_high": np.where(post, np.quantile(cum, 1 - alpha, axis=0), np.nan),
+        },
+        index=observed.index,
+    )
+    return table

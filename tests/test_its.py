@@ -1,0 +1,218 @@
+"""Interrupted time series: Sicily reference values, input errors, counterfactual, placebo."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import belru_trade as bt
+from belru_trade.errors import InvalidArgumentError, ShortSeriesError, SpecificationError
+from belru_trade.models.its_design import build_design, newey_west_lags
+
+
+@pytest.fixture(scope="module")
+def sicily(reference_dir):
+    d = pd.read_csv(reference_dir / "sicily_lopezbernal2017.csv")
+    idx = pd.PeriodIndex(
+        [pd.Period(f"{a}-{b:02d}", "M") for a, b in zip(d.year, d.month, strict=True)]
+    )
+    y = pd.Series(d["aces"].to_numpy(float), index=idx, name="aces")
+    return y, pd.Series(d["stdpop"].to_numpy(float), index=idx)
+
+
+@pytest.fixture(scope="module")
+def refs(reference_dir):
+    table = pd.read_csv(reference_dir / "model_reference_values.csv").set_index("case_id")
+    return table
+
+
+def _ci(text: str, label: str = "95% CI") -> tuple[float, float]:
+    match = re.search(re.escape(label) + r" (\d\.\d+)-(\d\.\d+)", text)
+    assert match, text
+    return float(match.group(1)), float(match.group(2))
+
+
+def _row(res):
+    return res.tidy().set_index("term").loc["level_change"]
+
+
+def test_sicily_poisson_model_based(sicily, refs):
+    y, pop = sicily
+    ref = refs.loc["sicily_m1_poisson"]
+    res = bt.its(
+        y, "2005-01", family="poisson", offset=pop, seasonality=None, slope_change=False,
+        errors="model",
+    )  # fmt: skip
+    row = _row(res)
+    tol = float(ref["tol_estimate"])
+    assert row["ratio"] == pytest.approx(float(ref["estimate"]), abs=tol)
+    low, high = _ci(ref["notes"])
+    assert row["ratio_low"] == pytest.approx(low, abs=tol)
+    assert row["ratio_high"] == pytest.approx(high, abs=tol)
+
+
+def test_sicily_quasipoisson_seasonal(sicily, refs):
+    y, pop = sicily
+    ref = refs.loc["sicily_m3_seasonal"]
+    res = bt.its(
+        y, ["2005-01"], family="quasipoisson", offset=pop, seasonality="fourier", harmonics=2,
+        slope_change=False, errors="model",
+    )  # fmt: skip
+    row = _row(res)
+    tol = float(ref["tol_estimate"])
+    assert row["ratio"] == pytest.approx(float(ref["estimate"]), abs=tol)
+    low, high = _ci(ref["notes"])
+    assert (row["ratio_low"], row["ratio_high"]) == pytest.approx((low, high), abs=tol)
+    dispersion = float(re.search(r"dispersion (\d\.\d+)", ref["notes"]).group(1))
+    assert res.dispersion == pytest.approx(dispersion, abs=1e-4)
+    trend = float(re.search(r"trend x(\d\.\d+) per year", ref["notes"]).group(1))
+    assert np.exp(12 * res.params["trend"]) == pytest.approx(trend, abs=tol)
+
+
+def test_sicily_newey_west(sicily, refs):
+    y, pop = sicily
+    ref = refs.loc["sicily_m3_seasonal"]
+    assert newey_west_lags(len(y)) == 3  # the default rule gives the reference's 3 lags
+    res = bt.its(y, "2005-01", family="poisson", offset=pop, slope_change=False, errors="hac")
+    low, high = _ci(ref["notes"], "Newey-West(3) Poisson CI")
+    row = _row(res)
+    assert (row["ratio_low"], row["ratio_high"]) == pytest.approx((low, high), abs=5e-4)
+    assert "3 lags" in res.cov_type
+
+
+def test_slope_convention_and_terms():
+    idx = pd.period_range("2013-01", periods=30, freq="M")
+    with pytest.raises(ShortSeriesError, match="12 observations; at least 14"):
+        build_design(idx, ["2014-01"], seasonality="dummies")
+    idx = pd.period_range("2012-01", periods=42, freq="M")
+    d = build_design(idx, ["2014-01", "2014-07"], seasonality="dummies", slope_change=True)
+    x = d.X
+    assert "season[12]" in x.columns and "season[1]" not in x.columns
+    assert x.loc[pd.Period("2014-01", "M"), "slope_change[2014-01]"] == 1.0
+    assert x.loc[pd.Period("2013-12", "M"), "slope_change[2014-01]"] == 0.0
+    assert x.loc[pd.Period("2014-07", "M"), "level_change[2014-07]"] == 1.0
+    assert x.loc[pd.Period("2014-06", "M"), "level_change[2014-07]"] == 0.0
+
+
+def _simulated(n=96, level=-0.5, slope=-0.01, seed=3, start="2014-08"):
+    idx = pd.period_range("2010-01", periods=n, freq="M")
+    t = np.arange(1, n + 1)
+    post = idx >= pd.Period(start, "M")
+    since = np.where(post, t - t[post][0] + 1, 0)
+    eta = 5 + 0.005 * t + 0.2 * np.sin(2 * np.pi * idx.month / 12) + level * post + slope * since
+    y = np.random.default_rng(seed).poisson(np.exp(eta)).astype(float)
+    return pd.Series(y, index=idx, name="exports"), eta
+
+
+def test_recovers_known_effects_and_effect_algebra():
+    y, _ = _simulated(n=120)
+    res = bt.its(y, "2014-08", family="poisson", errors="model", harmonics=1)
+    assert res.params["level_change"] == pytest.approx(-0.5, abs=0.08)
+    assert res.params["slope_change"] == pytest.approx(-0.01, abs=0.004)
+    eff = res.effect("2014-10")  # third post period: level + 3 * slope
+    assert eff["estimate"] == pytest.approx(
+        res.params["level_change"] + 3 * res.params["slope_change"], rel=1e-12
+    )
+    assert eff["ratio"] == pytest.approx(eff["fitted"] / eff["counterfactual"], rel=1e-9)
+
+
+def test_counterfactual_table(sicily):
+    y, pop = sicily
+    res = bt.its(y, "2005-01", family="quasipoisson", offset=pop, slope_change=False)
+    cf = res.counterfactual(n_sim=2000)
+    pre = cf.index < pd.Period("2005-01", "M")
+    # before the ban the counterfactual is the fitted path; after it, above by 1/RR
+    assert np.allclose(cf.loc[pre, "counterfactual"], cf.loc[pre, "fitted"])
+    ratio = cf.loc[~pre, "fitted"] / cf.loc[~pre, "counterfactual"]
+    assert np.allclose(ratio, np.exp(res.params["level_change"]))
+    last = cf.iloc[-1]
+    assert last["cumulative_low"] < last["cumulative_lost"] < last["cumulative_high"]
+    assert last["cumulative_lost"] == pytest.approx(cf.loc[~pre, "lost"].sum())
+    assert (cf.loc[~pre, "cf_low"] < cf.loc[~pre, "counterfactual"]).all()
+    assert cf.loc[pre, "cumulative_lost"].isna().all()
+
+
+def test_placebo_and_plot(sicily, tmp_path):
+    y, pop = sicily
+    res = bt.its(y, "2005-01", family="quasipoisson", offset=pop, slope_change=False)
+    pl = res.placebo(n=8)
+    assert len(pl.placebos) == 8
+    assert (pl.placebos["date"] < pd.Period("2005-01", "M")).all()
+    assert 1 / 9 <= pl.p_value <= 1
+    from belru_trade.plotting import save_png
+
+    path = save_png(res.plot(unit="events"), tmp_path / "its.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_several_interventions_suffixes():
+    y, _ = _simulated(n=120)
+    res = bt.its(y, ["2014-08", "2015-08"], family="quasipoisson")
+    terms = set(res.tidy()["term"])
+    assert {"level_change[2014-08]", "slope_change[2015-08]"} <= terms
+    assert "level_change" not in terms
+
+
+def test_arima_errors_and_gaussian():
+    y, _ = _simulated(n=96)
+    res = bt.its(np.log(y), "2014-08", family="gaussian", errors="arima", arima_order=(1, 0))
+    assert "ARMA(1,0)" in res.cov_type
+    assert res.params["level_change"] == pytest.approx(-0.5, abs=0.15)
+    assert "ratio" not in res.tidy().columns
+    with pytest.raises(InvalidArgumentError, match="arima"):
+        bt.its(y, "2014-08", family="poisson", errors="arima")
+
+
+def test_datetime_index_and_panel_selector():
+    y, _ = _simulated(n=72)
+    ydt = y.copy()
+    ydt.index = y.index.to_timestamp()
+    a = bt.its(y, "2014-08", family="poisson").params
+    b = bt.its(ydt, "2014-08", family="poisson").params
+    pd.testing.assert_series_equal(a, b)
+    panel = pd.DataFrame(
+        {"reporter": "BE", "partner": "RU", "product": "080830", "period": y.index, "value": y}
+    )
+    c = bt.its(panel, "2014-08", family="poisson", selector={"partner": "RU"}).params
+    pd.testing.assert_series_equal(a, c)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "error", "match"),
+    [
+        (lambda y: y.iloc[::-1], InvalidArgumentError, "non-monotonic"),
+        (lambda y: y.drop(y.index[10]), InvalidArgumentError, "gaps"),
+        (lambda y: y * 0, InvalidArgumentError, "zero in every period"),
+        (lambda y: y.where(y.index != y.index[5]), InvalidArgumentError, "missing"),
+        (lambda y: y.iloc[:-20].iloc[-66:], InvalidArgumentError, "outside the series"),
+        (lambda y: y.iloc[50:], ShortSeriesError, "pre-intervention"),
+        (lambda y: y.iloc[:56], ShortSeriesError, "segment starting"),
+    ],
+)
+def test_input_errors(mutate, error, match):
+    y, _ = _simulated(n=72)  # 2010-01 .. 2015-12, intervention 2014-08 at position 55
+    with pytest.raises(error, match=match):
+        bt.its(mutate(y), "2014-08", family="poisson")
+
+
+def test_zero_segment_and_bad_options():
+    y, _ = _simulated(n=72)
+    stopped = y.where(y.index < pd.Period("2014-08", "M"), 0.0)
+    with pytest.raises(SpecificationError, match="trade stopped"):
+        bt.its(stopped, "2014-08", family="quasipoisson")
+    with pytest.raises(InvalidArgumentError, match="family="):
+        bt.its(y, "2014-08", family="negbin")
+    with pytest.raises(InvalidArgumentError, match="harmonics"):
+        bt.its(y, "2014-08", harmonics=7)
+    with pytest.raises(InvalidArgumentError, match="offset"):
+        bt.its(y, "2014-08", family="gaussian", offset=y)
+    with pytest.raises(InvalidArgumentError, match="loglinear"):
+        bt.its(stopped, "2014-08", family="loglinear")
+    annual = pd.Series(np.arange(1.0, 13.0), index=pd.period_range("2005", periods=12, freq="Y"))
+    with pytest.raises(InvalidArgumentError, match="annual"):
+        bt.its(annual, "2014")
+    res = bt.its(annual, "2014", family="gaussian", seasonality=None, slope_change=False)
+    assert res.params["level_change"] == pytest.approx(0.0, abs=1e-9)
