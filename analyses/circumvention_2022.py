@@ -1,0 +1,218 @@
+"""Exports of EU-sanctioned products to Russia and its neighbours after 2022-03.
+
+Did exports of the products listed in Reg. 833/2014's annexes fall to Russia and rise to
+Belarus, Kazakhstan, Armenia, Georgia, Kyrgyzstan and Uzbekistan after the 2022 packages?
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+import belru_trade as bt
+from belru_trade.report import AnalysisResult, DataRequirement
+from belru_trade.report.helpers import complete_months, its_row, new_figure, plot_its
+
+TITLE = "Circumvention 2022: sanctioned-product exports to Russia and its neighbours"
+QUESTION = (
+    "After the export bans of March 2022, how much did the EU's and the reporter's exports of "
+    "sanctioned products to Russia drop, and how much more than their pre-war path went to "
+    "Belarus, Kazakhstan, Armenia, Georgia, Kyrgyzstan and Uzbekistan?"
+)
+DATA = (
+    "Eurostat Comext DS-045409 (snapshot comext_sanctioned): EU27 member states' exports of "
+    "the CN8 codes listed in the annexes of Reg. 833/2014 (consolidated 2022-10-07), monthly "
+    "2020-01..2022-11, EUR, community concept, reporter data. Only the CN8 codes are summed "
+    "(the HS4 codes of the extract overlap them and are left out). 'EU27' is the sum over the "
+    "member states present each month."
+)
+METHOD = (
+    "For each exporter (EU27, the reporter) and destination: interrupted time series on "
+    "monthly values with a level and slope change at 2022-03, quasi-Poisson log link, Fourier "
+    "seasonality (2 harmonics), Newey-West errors; the cumulative counterfactual minus observed "
+    "over 2022-03..2022-11 is the drop (Russia) or, with the sign reversed, the excess "
+    "(neighbours), with 95% simulation intervals. Leakage share = total excess to the six "
+    "neighbours / drop to Russia, with a delta-method interval treating the series as "
+    "independent."
+)
+CAVEATS = (
+    "Excess exports to neighbours are an upper bound on circumvention: part is genuine "
+    "demand (relocated firms, Russian demand met by local producers) and part may have been "
+    "re-exported to Russia; mirror data (the neighbours' exports to Russia) are needed to "
+    "trace it and are not in the snapshot.",
+    "The product list is the annex list as consolidated in October 2022; products added "
+    "later are not covered, and some listed products were banned only from later dates.",
+    "Nine post-war months only; the counterfactual extrapolates a 2020-2021 path that "
+    "includes the COVID-19 dip of spring 2020.",
+    "Months with no row for a small exporter-destination pair are counted as zero.",
+    "Cumulative intervals come from simulation without serial correlation of the outcome "
+    "noise (see bt.its), so they are too narrow when errors are autocorrelated.",
+)
+NEIGHBOURS = ("BY", "KZ", "AM", "GE", "KG", "UZ")
+REQUIRES = (
+    DataRequirement(
+        "EU27 members' exports of Reg. 833/2014 annex products to RU and six neighbours, "
+        "monthly 2020-2022 (Comext)",
+        "comext",
+        ("comext_sanctioned",),
+        partner=("{partner}", *NEIGHBOURS),
+        flow="export",
+        start="2020-01",
+        end="2022-11",
+    ),
+)
+_BREAK = "2022-03"
+
+
+def series_table(panel: pd.DataFrame, config) -> pd.DataFrame:
+    """Monthly exports (EUR) of CN8 annex products: columns (exporter, destination)."""
+    rows = panel[
+        (panel["source"] == "comext_sanctioned")
+        & (panel["product"].str.len() == 8)
+        & panel["value"].notna()
+    ]
+    if config.products is not None:
+        rows = rows[rows["product"].str.startswith(tuple(config.products))]
+    eu = rows.groupby(["partner", "period"])["value"].sum().unstack("partner")
+    own = rows[rows["reporter"] == config.reporter]
+    mine = own.groupby(["partner", "period"])["value"].sum().unstack("partner")
+    eu.columns = pd.MultiIndex.from_product([["EU27"], eu.columns])
+    mine.columns = pd.MultiIndex.from_product([[config.reporter], mine.columns])
+    out = pd.concat([eu, mine], axis=1)
+    out.index = pd.PeriodIndex(out.index)
+    return out.sort_index()
+
+
+def _fit_all(wide: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, dict]:
+    rows, cfs = [], {}
+    start, end = str(wide.index.min()), str(wide.index.max())
+    for exporter in ("EU27", config.reporter):
+        for dest in (config.partner, *NEIGHBOURS):
+            if (exporter, dest) not in wide.columns:
+                continue
+            label = f"{exporter} -> {dest}"
+            series = complete_months(wide[(exporter, dest)].dropna(), start, end).rename(label)
+            try:
+                fit = bt.its(series, [_BREAK], family="quasipoisson", errors="hac")
+            except (bt.BelruTradeError, ValueError) as exc:
+                rows.append({"series": label, "note": f"not estimable: {exc}"})
+                continue
+            models[f"its {label}"] = fit
+            row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6)
+            row["pre-war mean (EUR m per month)"] = float(
+                series[series.index < pd.Period(_BREAK, "M")].mean() / 1e6
+            )
+            rows.append(row)
+            cfs[label] = cf
+    return pd.DataFrame(rows), cfs
+
+
+def _ci_sd(low: float, high: float) -> float:
+    return (high - low) / (2 * 1.959964)
+
+
+def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
+    """Drop to the partner, excess to neighbours and the leakage share, per exporter."""
+    key = "cumulative counterfactual - observed (EUR m)"
+    out = []
+    for exporter in ("EU27", config.reporter):
+        sub = effects[effects["series"].str.startswith(f"{exporter} ->")].set_index("series")
+        target = f"{exporter} -> {config.partner}"
+        if target not in sub.index or key not in sub.columns:
+            continue
+        lost = sub.loc[target]
+        neigh = sub.drop(index=target).dropna(subset=[key])
+        excess = -neigh[key].sum()
+        sd_excess = math.sqrt(
+            sum(
+                _ci_sd(r["cumulative CI low"], r["cumulative CI high"]) ** 2
+                for _, r in neigh.iterrows()
+            )
+        )
+        sd_lost = _ci_sd(lost["cumulative CI low"], lost["cumulative CI high"])
+        share = excess / lost[key]
+        sd_share = (
+            abs(share) * math.sqrt((sd_excess / excess) ** 2 + (sd_lost / lost[key]) ** 2)
+            if excess
+            else float("nan")
+        )
+        out.append(
+            {
+                "exporter": exporter,
+                f"drop to {config.partner} 2022-03..end (EUR m)": lost[key],
+                "drop CI low": lost["cumulative CI low"],
+                "drop CI high": lost["cumulative CI high"],
+                "excess to 6 neighbours (EUR m)": excess,
+                "excess CI low": excess - 1.959964 * sd_excess,
+                "excess CI high": excess + 1.959964 * sd_excess,
+                "leakage share (%)": 100 * share,
+                "share CI low (%)": 100 * (share - 1.959964 * sd_share),
+                "share CI high (%)": 100 * (share + 1.959964 * sd_share),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _figure(cfs: dict, config, exporter: str):
+    labels = [k for k in cfs if k.startswith(f"{exporter} ->")]
+    if not labels:
+        return None
+    ncols = 2
+    nrows = int(np.ceil(len(labels) / ncols))
+    fig, axes = new_figure(nrows, ncols, width=11, height=2.9)
+    axes = np.atleast_1d(axes).ravel()
+    for ax, label in zip(axes, labels, strict=False):
+        plot_its(ax, cfs[label], [_BREAK], label=label, unit="EUR m per month")
+    for ax in axes[len(labels) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=7, loc="lower left")
+    fig.suptitle(f"{exporter} exports of sanctioned products: observed vs pre-war path")
+    return fig
+
+
+def run(panel: pd.DataFrame, config) -> AnalysisResult:
+    """ITS per exporter and destination, then drop, excess and leakage share."""
+    wide = series_table(panel, config)
+    models: dict = {}
+    effects, cfs = _fit_all(wide, config, models)
+    leakage = leakage_table(effects, config)
+    annual = (wide.groupby(wide.index.year).sum(min_count=1) / 1e6).T
+    annual.columns = [f"{y} (EUR m{', Jan-Nov' if y == 2022 else ''})" for y in annual.columns]
+    annual = annual.reset_index().rename(columns={"level_0": "exporter", "level_1": "to"})
+    tables = {
+        "Exports of sanctioned products by year (EUR m)": annual,
+        "Drop to Russia, excess to neighbours, leakage share (95% intervals)": leakage,
+        "Interrupted time series per exporter and destination (95% intervals)": effects,
+    }
+    figures = {}
+    for exporter in ("EU27", config.reporter):
+        fig = _figure(cfs, config, exporter)
+        if fig is not None:
+            figures[f"{exporter}: observed vs counterfactual (EUR m)"] = fig
+    findings = [
+        f"{r['exporter']}: exports to {config.partner} fell by "
+        f"{r[f'drop to {config.partner} 2022-03..end (EUR m)']:,.0f} m EUR "
+        f"[{r['drop CI low']:,.0f}, {r['drop CI high']:,.0f}] below the pre-war path over "
+        f"2022-03..{wide.index.max()}; exports to the six neighbours exceeded their path by "
+        f"{r['excess to 6 neighbours (EUR m)']:,.0f} m EUR [{r['excess CI low']:,.0f}, "
+        f"{r['excess CI high']:,.0f}], i.e. {r['leakage share (%)']:.1f}% "
+        f"[{r['share CI low (%)']:.1f}, {r['share CI high (%)']:.1f}] of the drop."
+        for _, r in leakage.iterrows()
+    ]
+    headline = findings[0] if findings else "No estimable series."
+    return AnalysisResult(
+        name="circumvention_2022",
+        title=TITLE,
+        question=QUESTION,
+        data_and_concept=DATA,
+        method=METHOD,
+        headline=headline,
+        findings=tuple(findings),
+        tables=tables,
+        figures=figures,
+        models=models,
+        caveats=CAVEATS,
+        config=config,
+    )
