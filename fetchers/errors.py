@@ -27,6 +27,7 @@ __all__ = [
     "MaintenanceError",
     "NotFoundError",
     "NotInStoreError",
+    "PreviewCapWarning",
     "RateLimitError",
     "RequestTimeoutError",
     "ResponseFormatError",
@@ -168,3 +169,7 @@ class NotInStoreError(FetchError, LookupError):
         shown = "; ".join(self.missing[:5])
         more = f" (and {len(self.missing) - 5} more)" if len(self.missing) > 5 else ""
         super().__init__(f"{len(self.missing)} request(s) not in the store: {shown}{more}")
+
+
+class PreviewCapWarning(UserWarning):
+    """A keyless Comtrade preview result may be truncated at the 500-record cap."""

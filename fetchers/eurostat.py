@@ -171,6 +171,10 @@ def _check_periods(freq: str, start: Any, end: Any) -> tuple[str | None, str | N
         if text is None or not _PERIOD[freq].match(text):
             raise InvalidQueryError(f"{name}={value!r} is not allowed; expected {shape}")
         out.append(text)
+    if any(t is not None and t < "1900" for t in out):
+        raise InvalidQueryError(
+            f"start={start!r} / end={end!r}: periods before 1900 are not served"
+        )
     if out[0] and out[1] and out[0] > out[1]:
         raise InvalidQueryError(f"start={out[0]!r} is after end={out[1]!r}")
     return out[0], out[1]
@@ -277,6 +281,8 @@ def dataset_query(
     for name, value in (("start", start), ("end", end)):
         if value is not None and not _LITERAL.match(str(value)):
             raise InvalidQueryError(f"{name}={value!r} is not a Eurostat period literal")
+        if value is not None and str(value) < "1900":
+            raise InvalidQueryError(f"{name}={value!r} is before 1900")
         periods.append(None if value is None else str(value))
     if fmt != "json" and not dimensions:
         raise InvalidQueryError(f"fmt={fmt!r} needs dimensions=(...) in the dataset's key order")

@@ -333,3 +333,10 @@ def test_random_dataset_queries_only_raise_invalid_query(dataset, filters) -> No
     except InvalidQueryError:
         return
     assert es.build_request(query, base_url="http://h")
+
+
+def test_year_zero_is_invalid_not_a_crash() -> None:
+    with pytest.raises(InvalidQueryError):
+        es.comext_query("BE", "RU", "08", start="0000-01", end="2000-01")
+    with pytest.raises(InvalidQueryError):
+        es.dataset_query("nama_10_gdp", {"geo": "DE"}, start="0000")
