@@ -118,6 +118,7 @@ class Demeaner:
         tol: float = 1e-8,
         maxiter: int = 10_000,
         start: list[np.ndarray] | None = None,
+        scale: float | None = None,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Partial the fixed effects out of one column.
 
@@ -132,6 +133,8 @@ class Demeaner:
             Maximum number of sweeps.
         start : list of ndarray, optional
             Warm-start coefficients (e.g. from the previous IRLS step).
+        scale : float, optional
+            Scale of ``x`` for the stopping rule (default: its weighted standard deviation).
 
         Returns
         -------
@@ -148,7 +151,9 @@ class Demeaner:
         if len(self.fe) == 1:
             new, resid = self._sweep(x, start)
             return resid, new
-        scale = float(np.sqrt(np.average((x - np.average(x, weights=self.w)) ** 2, weights=self.w)))
+        if scale is None:
+            mean = np.average(x, weights=self.w)
+            scale = float(np.sqrt(np.average((x - mean) ** 2, weights=self.w)))
         threshold = tol * max(scale, 1e-300)
         return self._accelerated(x, start, threshold, maxiter)
 

@@ -67,6 +67,8 @@ class PPMLResults(HDFEResults):
     @property
     def pseudo_r2(self) -> float:
         """Deviance pseudo-R2: 1 - D / D_null (D_null of the constant-only model)."""
+        if self.null_deviance <= 0:
+            return float("nan")
         return 1.0 - self.deviance / self.null_deviance
 
 
@@ -187,7 +189,8 @@ class PPML:
             null_deviance=fit.null_deviance,
             loglik=fit.loglik,
         )
-        extra["Pseudo R2"] = round(res.pseudo_r2, 4)
+        if np.isfinite(res.pseudo_r2):
+            extra["Pseudo R2"] = round(res.pseudo_r2, 4)
         return dataclasses.replace(res, extra=extra)
 
 
