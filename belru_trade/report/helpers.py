@@ -17,6 +17,7 @@ __all__ = [
     "annual_sums",
     "complete_months",
     "fmt_interval",
+    "its_contrast",
     "its_row",
     "mark_dates",
     "monthly_series",
@@ -24,6 +25,7 @@ __all__ = [
     "period_axis",
     "plot_its",
     "shade_interval",
+    "spike_mask",
 ]
 
 
@@ -216,3 +218,67 @@ def complete_months(series: pd.Series, start: str, end: str) -> pd.Series:
     """
     index = pd.period_range(start, end, freq="M")
     return series.reindex(index, fill_value=0.0).rename(series.name)
+
+
+def spike_mask(
+    panel: pd.DataFrame, *, factor: float = 20.0, minimum: float = 0.0, column: str = "quantity"
+) -> pd.Series:
+    """Flag reported values more than ``factor`` times any value of other years.
+
+    For each reporter, partner, product and flow, a row is flagged when ``column`` exceeds
+    ``factor`` times the largest monthly value the same series has in any *other* calendar
+    year (typical of unit errors, e.g. grams reported as kilograms). Series with a single
+    year are never flagged, nor values not above ``minimum``.
+
+    Returns
+    -------
+    pandas.Series of bool aligned with ``panel``.
+
+    >>> p = pd.DataFrame({"reporter": "EE", "partner": "RU", "product": "0401",
+    ...     "flow": "export", "period": pd.PeriodIndex(["2013-01", "2014-01", "2015-01"],
+    ...     freq="M"), "quantity": [10.0, 5000.0, 12.0]})
+    >>> spike_mask(p).tolist()
+    [False, True, False]
+    """
+    keys = ["reporter", "partner", "product", "flow"]
+    frame = panel[keys].copy()
+    frame["year"] = pd.PeriodIndex(panel["period"]).year
+    frame["x"] = panel[column].astype(float)
+    yearly = frame.groupby([*keys, "year"])["x"].max().rename("ymax").reset_index()
+
+    rank = yearly.groupby(keys)["ymax"].rank(method="first", ascending=False)
+    top = yearly.groupby(keys)["ymax"].transform("max")
+    second = yearly[rank == 2].set_index(keys)["ymax"].rename("second")
+    yearly = yearly.join(second, on=keys)
+    yearly["other"] = np.where(rank == 1, yearly["second"], top)
+    merged = frame.merge(yearly[[*keys, "year", "other"]], on=[*keys, "year"], how="left")
+    flagged = (merged["x"] > factor * merged["other"]) & merged["other"].notna()
+    flagged &= merged["x"] > minimum
+    return pd.Series(flagged.to_numpy(), index=panel.index)
+
+
+def its_contrast(treated, control, *, level: float = 0.95) -> dict:
+    """Difference of the first level changes of two ITS fits (comparative ITS).
+
+    ``exp(b_treated - b_control) - 1`` in %, with a normal interval from
+    ``sqrt(se_t^2 + se_c^2)`` (the two series are treated as independent).
+    """
+    from scipy import stats
+
+    def first(result):
+        tidy = result.tidy(level=level).set_index("term")
+        several = len(result.interventions) > 1
+        term = f"level_change[{result.interventions[0]}]" if several else "level_change"
+        return tidy.loc[term]
+
+    t, c = first(treated), first(control)
+    diff = float(t["estimate"] - c["estimate"])
+    se = float(np.hypot(t["std_error"], c["std_error"]))
+    q = float(stats.norm.ppf(0.5 + level / 2))
+    return {
+        "difference in level change (%)": 100 * (np.exp(diff) - 1),
+        "difference CI low (%)": 100 * (np.exp(diff - q * se) - 1),
+        "difference CI high (%)": 100 * (np.exp(diff + q * se) - 1),
+        "z": diff / se,
+        "p-value": float(2 * stats.norm.sf(abs(diff / se))),
+    }

@@ -58,6 +58,9 @@ class DataRequirement:
         ``"YYYY-MM"`` window needed.
     freq : {"M", "A"}
         Frequency for the fetch command.
+    must_have : tuple of str or None
+        Reporters that must have rows when ``reporter`` is None (all reporters loaded),
+        e.g. ``("{reporter}",)``.
     optional : bool
         An optional slice extends the analysis (e.g. a leakage channel); when it is
         missing the analysis still runs and the report lists its fetch command.
@@ -81,6 +84,7 @@ class DataRequirement:
     start: str = "2010-01"
     end: str = "2022-12"
     freq: str = "M"
+    must_have: tuple[str, ...] | None = None
     optional: bool = False
 
     def __post_init__(self) -> None:
@@ -88,7 +92,7 @@ class DataRequirement:
             raise InvalidArgumentError(
                 f"provider={self.provider!r} is not allowed; expected one of {_PROVIDERS}"
             )
-        for attr in ("snapshot", "reporter", "partner", "product"):
+        for attr in ("snapshot", "reporter", "partner", "product", "must_have"):
             object.__setattr__(self, attr, _tuple(getattr(self, attr)))
         if self.snapshot is None:
             object.__setattr__(self, "snapshot", ())
@@ -111,6 +115,7 @@ class DataRequirement:
             self,
             reporter=fill(self.reporter),
             partner=fill(self.partner),
+            must_have=fill(self.must_have),
             start=start,
             end=end,
         )
@@ -119,7 +124,7 @@ class DataRequirement:
         """The ``belru-trade fetch`` command that puts this slice in the local store."""
         parts = ["belru-trade", "fetch", self.provider]
         for flag, codes in (
-            ("--reporter", self.reporter),
+            ("--reporter", self.reporter or (("all",) if self.must_have else None)),
             ("--partner", self.partner),
             ("--product", self.product),
         ):
@@ -149,7 +154,8 @@ class Resolution:
 def _covers(frame: pd.DataFrame, req: DataRequirement) -> bool:
     if frame.empty or frame["value"].notna().sum() + frame["quantity"].notna().sum() == 0:
         return False
-    if req.reporter and not set(req.reporter) <= set(frame["reporter"]):
+    needed = set(req.reporter or ()) | set(req.must_have or ())
+    if needed and not needed <= set(frame["reporter"]):
         return False
     if req.product:
         codes = frame["product"].astype(str).unique()
