@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "BelruTradeError",
     "BelruTradeWarning",
+    "CacheIntegrityWarning",
     "ConvergenceError",
     "DataValidationError",
     "InvalidArgumentError",
@@ -99,3 +100,7 @@ class ShortSeriesError(InvalidArgumentError):
 
 class MissingDependencyError(BelruTradeError, ImportError):
     """An optional dependency (an extra such as ``dask``) is needed but not installed."""
+
+
+class CacheIntegrityWarning(BelruTradeWarning):
+    """A stored entry failed its integrity check and was discarded (it will be fetched again)."""
