@@ -154,7 +154,8 @@ def _model_matrices(parsed: ParsedFormula, data: pd.DataFrame) -> tuple[Any, Any
     from formulaic import model_matrix
 
     try:
-        mm = model_matrix(f"{parsed.lhs} ~ {parsed.rhs}", data, na_action="ignore")
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) -> -inf, dropped later
+            mm = model_matrix(f"{parsed.lhs} ~ {parsed.rhs}", data, na_action="ignore")
     except Exception as exc:  # formulaic raises many types for bad terms
         raise SpecificationError(
             f"cannot build the model matrix of '{parsed.lhs} ~ {parsed.rhs}': {exc}"
