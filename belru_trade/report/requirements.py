@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from belru_trade.errors import InvalidArgumentError, NotCoveredError, OfflineError
+from belru_trade.errors import InvalidArgumentError
 from belru_trade.report.result import AnalysisConfig
 
 __all__ = ["PARTNER", "REPORTER", "DataRequirement", "Resolution", "resolve"]
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 REPORTER = "{reporter}"
 PARTNER = "{partner}"
 _PROVIDERS = ("comext", "comtrade")
+_KEYS = ["reporter", "partner", "product", "flow", "period", "source"]
 
 
 def _tuple(value: Any) -> tuple[str, ...] | None:
@@ -187,42 +190,54 @@ def _from_snapshot(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
     return None
 
 
-def _store_frame(answer: Any) -> tuple[pd.DataFrame, dict]:
-    if isinstance(answer, pd.DataFrame):
-        return answer, dict(answer.attrs.get("provenance", {}))
-    frame = getattr(answer, "data", None)
-    if frame is None:
-        frame = answer.frame
-    prov = getattr(answer, "provenance", {})
-    prov = prov.as_dict() if hasattr(prov, "as_dict") else dict(prov or {})
-    return frame, prov
+def _filter(frame: pd.DataFrame, req: DataRequirement) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for column, codes in (("reporter", req.reporter), ("partner", req.partner)):
+        if codes:
+            mask &= frame[column].isin(codes)
+    if req.product:
+        mask &= frame["product"].astype(str).str.startswith(tuple(req.product))
+    if req.flow:
+        mask &= frame["flow"] == req.flow
+    periods = pd.PeriodIndex(frame["period"])
+    first = pd.Period(req.start, freq="M").asfreq(periods.freq, how="start")
+    last = pd.Period(req.end, freq="M").asfreq(periods.freq, how="end")
+    mask &= (periods >= first) & (periods <= last)
+    return frame.loc[mask]
 
 
 def _from_store(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
-    if importlib.util.find_spec("belru_trade.sources") is None:
+    """Scan the local store's tidy entries of the provider for rows of the slice."""
+    if importlib.util.find_spec("belru_trade.cache") is None:
         return None
-    sources = importlib.import_module("belru_trade.sources")
-    getter = getattr(sources, req.provider, None)
-    if getter is None:
+    cache = importlib.import_module("belru_trade.cache")
+    entries = cache.info()
+    entries = entries[(entries["kind"] == "tidy") & (entries["provider"] == req.provider)]
+    frames, provenance = [], {}
+    for path in entries["path"]:
+        meta_path = Path(path).with_suffix(".json")
+        try:
+            query = json.loads(meta_path.read_text())["query"]
+        except (OSError, ValueError, KeyError):
+            continue
+        loaded = cache.load_tidy(req.provider, query)
+        if loaded is None or loaded[0].empty:
+            continue
+        part = _filter(loaded[0], req)
+        if len(part):
+            frames.append(part)
+            provenance[f"store:{req.provider}:{meta_path.stem[:12]}"] = {
+                "origin": "local store",
+                "query": query,
+                **loaded[1],
+            }
+    if not frames:
         return None
-    try:
-        answer = getter(
-            reporter=list(req.reporter or ()),
-            partner=list(req.partner or ()),
-            product=list(req.product or ()),
-            freq=req.freq,
-            start=req.start,
-            end=req.end,
-            flow=req.flow,
-            offline=True,
-        )
-    except (OfflineError, NotCoveredError) as exc:
-        logger.info("store lacks %s: %s", req.label, exc)
-        return None
-    frame, prov = _store_frame(answer)
+    frame = pd.concat(frames, ignore_index=True).drop_duplicates(subset=_KEYS)
     if not _covers(frame, req):
+        logger.info("store rows do not cover %s", req.label)
         return None
-    return frame, {f"store:{req.provider}:{req.label}": {"origin": "local store", **prov}}
+    return frame.reset_index(drop=True), provenance
 
 
 def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> Resolution:
@@ -258,8 +273,7 @@ def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> 
     frames = [f for f in frames if len(f)]
     if frames:
         panel = pd.concat(frames, ignore_index=True)
-        keys = ["reporter", "partner", "product", "flow", "period", "source"]
-        panel = panel.drop_duplicates(subset=keys).reset_index(drop=True)
+        panel = panel.drop_duplicates(subset=_KEYS).reset_index(drop=True)
     else:
         from belru_trade.panel import empty_panel
 

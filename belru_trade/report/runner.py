@@ -101,7 +101,9 @@ def run_analysis(name: str, config: AnalysisConfig | None = None) -> AnalysisRes
             config,
             status="not_run",
             reason=reason,
-            fetch_commands=tuple(req.fetch_command() for req in resolution.missing),
+            fetch_commands=tuple(
+                req.fetch_command() for req in (*resolution.missing, *resolution.optional_missing)
+            ),
             provenance=resolution.provenance,
         )
     try:

@@ -1,0 +1,206 @@
+"""Belgian pear exports to Russia, the 2014 embargo, and leakage via Lithuania and Belarus.
+
+The embedded snapshot has no pear data: this analysis runs only once the local store holds
+the Comext extract named in ``REQUIRES`` (``belru-trade fetch comext ...``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report.helpers import complete_months, its_row, new_figure, plot_its
+
+TITLE = "Pears: Belgian exports to Russia and the 2014 embargo"
+QUESTION = (
+    "What did Russia's August 2014 embargo do to Belgian pear exports to Russia (HS 080830; "
+    "080820 before HS2012), in tonnes and euros, and how much of the lost trade reappeared as "
+    "extra exports to Lithuania and Belarus (the leakage route reported by the press)?"
+)
+DATA = (
+    "Eurostat Comext DS-045409 from the local store: the reporter's monthly exports of pears "
+    "to Russia and to other destinations (EUR and kg), 2010-01..2018-12, community concept, "
+    "reporter data. HS2007 080820 (pears and quinces) until 2011, HS2012 080830 (pears) from "
+    "2012 (bt.products.sector('pears', period)). Optional: Lithuania's pear exports to "
+    "Belarus and Russia (Comext) and Russia's pear imports from Belarus (UN Comtrade, mirror)."
+)
+METHOD = (
+    "Interrupted time series on monthly tonnes and EUR to Russia, 2010-01..2016-07, level "
+    "and slope change at 2014-08, quasi-Poisson log link, Fourier seasonality, Newey-West "
+    "errors; lost volume and value = cumulative counterfactual minus observed. Leakage: the "
+    "same ITS on exports to Lithuania and Belarus, whose excess over their pre-embargo path "
+    "(observed minus counterfactual) is compared with the volume lost to Russia."
+)
+CAVEATS = (
+    "Pre-2012 figures (080820) include quinces.",
+    "Extra exports to Lithuania are an upper bound on leakage: Lithuanian demand and other "
+    "re-export destinations also absorb them; tracing the route needs Lithuania's exports to "
+    "Belarus and Russia's imports from Belarus (optional fetch commands).",
+    "Press figures for comparison (docs/sanctions_registry.md section 2.1): about 90,000 t to "
+    "Russia in 2013 and 76,000 t in 2014 (VLAM/Eurostat via Knack); Lithuanian pear imports "
+    "from BE+NL rising from 33,000 t to 137,000 t (GvA); 'almost half' still reaching Russia "
+    "(Volkskrant, 2018).",
+)
+_PEARS = ("080830", "080820")
+DESTINATIONS = ("RU", "LT", "BY", "LV", "PL", "DE", "FR", "NL", "GB", "SE", "CZ", "IT", "ES")
+REQUIRES = (
+    DataRequirement(
+        "the reporter's monthly pear exports to Russia and other destinations, 2010-2018 (Comext)",
+        "comext",
+        (),
+        reporter=REPORTER,
+        partner=(PARTNER, *DESTINATIONS),
+        product=_PEARS,
+        flow="export",
+        start="2010-01",
+        end="2018-12",
+    ),
+    DataRequirement(
+        "Lithuania's monthly pear exports to Belarus and Russia, 2012-2018 (Comext)",
+        "comext",
+        (),
+        reporter=("LT",),
+        partner=("BY", "RU"),
+        product=_PEARS,
+        flow="export",
+        start="2012-01",
+        end="2018-12",
+        optional=True,
+    ),
+    DataRequirement(
+        "Russia's monthly pear imports from Belarus and Lithuania, 2012-2018 (UN Comtrade, mirror)",
+        "comtrade",
+        (),
+        reporter=("RU",),
+        partner=("BY", "LT"),
+        product=_PEARS,
+        flow="import",
+        start="2012-01",
+        end="2018-12",
+        optional=True,
+    ),
+)
+_BREAK = "2014-08"
+_END = "2016-07"
+
+
+def pear_rows(panel: pd.DataFrame, reporter: str, flow: str = "export") -> pd.DataFrame:
+    """Rows of pear codes valid in their period (080820 before 2012, 080830 after)."""
+    rows = panel[(panel["reporter"] == reporter) & (panel["flow"] == flow)]
+    years = pd.PeriodIndex(rows["period"]).year
+    old = rows["product"].str.startswith("080820") & (years < 2012)
+    new = rows["product"].str.startswith("080830") & (years >= 2012)
+    return rows[old | new]
+
+
+def destination_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Annual tonnes and EUR m by destination."""
+    years = pd.PeriodIndex(rows["period"]).year
+    grouped = rows.groupby([years, "partner"])[["quantity", "value"]].sum(min_count=1)
+    grouped["quantity"] /= 1e6
+    grouped["value"] /= 1e6
+    table = grouped.rename(columns={"quantity": "kt", "value": "EUR m"}).unstack("partner")
+    table.columns = [f"{dest} ({unit})" for unit, dest in table.columns]
+    table.index.name = "year"
+    return table.reset_index()
+
+
+def _series(rows: pd.DataFrame, partner: str, column: str, scale: float) -> pd.Series:
+    sub = rows[(rows["partner"] == partner) & rows[column].notna()]
+    series = sub.groupby("period")[column].sum() / scale
+    series.index = pd.PeriodIndex(series.index)
+    return complete_months(series, "2010-01", _END)
+
+
+def fit_series(rows: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, dict]:
+    """ITS on tonnes and EUR to the partner, and tonnes to Lithuania and Belarus."""
+    specs = [
+        (config.partner, "quantity", 1e3, "t"),
+        (config.partner, "value", 1e6, "EUR m"),
+        ("LT", "quantity", 1e3, "t"),
+        ("BY", "quantity", 1e3, "t"),
+    ]
+    out, cfs = [], {}
+    for partner, column, scale, unit in specs:
+        label = f"{config.reporter} -> {partner} ({unit})"
+        y = _series(rows, partner, column, scale).rename(label)
+        try:
+            fit = bt.its(y, [_BREAK], family="quasipoisson", errors="hac")
+        except (bt.BelruTradeError, ValueError) as exc:
+            out.append({"series": label, "note": f"not estimable: {exc}"})
+            continue
+        models[label] = fit
+        row, cf = its_row(fit, label=label, unit=unit, placebo=10)
+        out.append(row)
+        cfs[label] = (cf, unit)
+    return pd.DataFrame(out), cfs
+
+
+def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
+    """Lost tonnes to the partner vs excess tonnes to Lithuania and Belarus."""
+    key = "cumulative counterfactual - observed (t)"
+    if key not in effects:
+        return pd.DataFrame()
+    table = effects.dropna(subset=[key]).set_index("series")
+    lost_label = f"{config.reporter} -> {config.partner} (t)"
+    if lost_label not in table.index:
+        return pd.DataFrame()
+    lost = table.loc[lost_label, key]
+    rows = []
+    for dest in ("LT", "BY"):
+        label = f"{config.reporter} -> {dest} (t)"
+        if label not in table.index:
+            continue
+        r = table.loc[label]
+        rows.append(
+            {
+                "route": dest,
+                f"lost to {config.partner} 2014-08..{_END} (t)": lost,
+                "excess to route (t)": -r[key],
+                "excess CI low (t)": -r["cumulative CI high"],
+                "excess CI high (t)": -r["cumulative CI low"],
+                "excess / lost (%)": 100 * -r[key] / lost if lost else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run(panel: pd.DataFrame, config) -> AnalysisResult:
+    """ITS of pear exports to Russia, lost volume and value, leakage via LT and BY."""
+    rows = pear_rows(panel, config.reporter)
+    models: dict = {}
+    effects, cfs = fit_series(rows, config, models)
+    leakage = leakage_table(effects, config)
+    fig, axes = new_figure(2, 2, width=11, height=3.0)
+    for ax, (label, (cf, unit)) in zip(axes.ravel(), cfs.items(), strict=False):
+        plot_its(ax, cf, [_BREAK], label=label, unit=f"{unit} per month")
+    for ax in axes.ravel()[len(cfs) :]:
+        ax.set_visible(False)
+    axes.ravel()[0].legend(fontsize=7, loc="upper left")
+    findings = [
+        f"{r['series']}: level change {r['level change (%)']:.1f}% [{r['level CI low (%)']:.1f}, "
+        f"{r['level CI high (%)']:.1f}]; cumulative counterfactual minus observed "
+        f"{r[k]:,.1f} [{r['cumulative CI low']:,.1f}, {r['cumulative CI high']:,.1f}]."
+        for _, r in effects.iterrows()
+        for k in [c for c in effects.columns if c.startswith("cumulative counterfactual")]
+        if pd.notna(r.get(k))
+    ]
+    return AnalysisResult(
+        name="pears",
+        title=TITLE,
+        question=QUESTION,
+        data_and_concept=DATA,
+        method=METHOD,
+        headline=findings[0] if findings else "No estimable series.",
+        findings=tuple(findings),
+        tables={
+            "Pear exports by destination and year": destination_table(rows),
+            "Interrupted time series at 2014-08 (95% intervals)": effects,
+            "Leakage: excess exports to Lithuania and Belarus vs volume lost to Russia": leakage,
+        },
+        figures={"Pear exports: observed vs counterfactual": fig},
+        models=models,
+        caveats=CAVEATS,
+        config=config,
+    )
