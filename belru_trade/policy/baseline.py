@@ -66,7 +66,8 @@ def affected_flows(
     if not codes:
         raise NotCoveredError(
             f"products={list(products)!r}: no {flow}s of these codes between "
-            f"{'/'.join(members[:3])}{'...' if len(members) > 3 else ''} and {partner} in the panel"
+            f"{'/'.join(members[:3])}{'...' if len(members) > 3 else ''} and {partner} in "
+            "the panel; pass a panel that holds these flows"
         )
     rows = rows[rows["product"].isin(codes) & rows["value"].notna()]
     rows = rows.assign(sector="HS" + rows["product"].str[:2])

@@ -177,24 +177,9 @@ def resolve_analogue(analogue: Any) -> Analogue:
     except ImportError as exc:  # pragma: no cover - registry module lands separately
         raise NotCoveredError(f"analogue={analogue!r}: the event registry is unavailable") from exc
     event = events.get(analogue)
-    codes = _event_field(event, ("hs_codes", "products"))
-    start = _event_field(event, ("in_force", "start", "announced"))
-    if not codes:
+    if not event.hs_codes:
         raise NotCoveredError(f"analogue={analogue!r} has no HS codes in the registry")
-    if isinstance(codes, str):
-        codes = [c for c in codes.replace(",", ";").split(";") if c.strip()]
-    party = str(_event_field(event, ("party", "sender")) or "EU")
-    flow = "import" if "origin" in str(_event_field(event, ("target",)) or "") else "export"
-    target = "RU"
-    if party == "RU":  # Russian measures act on the EU's exports to Russia
-        flow = "export"
-    start = pd.Period(pd.Timestamp(str(start)), freq="M")
-    return Analogue(name=analogue, products=list(codes), start=start, target=target, flow=flow)
-
-
-def _event_field(event: Any, names: tuple[str, ...]) -> Any:
-    for name in names:
-        value = event.get(name) if isinstance(event, dict) else getattr(event, name, None)
-        if value is not None and not (isinstance(value, float) and pd.isna(value)):
-            return value
-    return None
+    # flow of the EU members' trade the measure acted on
+    flow = "import" if (event.party != "RU" and event.direction == "import") else "export"
+    start = pd.Period(event.in_force, freq="M")
+    return Analogue(name=analogue, products=list(event.hs_codes), start=start, flow=flow)
