@@ -164,20 +164,27 @@ def jsonstat(
     *,
     updated: str = "2026-09-15T11:00:00+0200",
     dataset: str = "DS-045409",
+    status: Callable[[dict[str, str]], str | None] | None = None,
 ) -> bytes:
     """A JSON-stat 2.0 body with the layout of Eurostat's replies (time last)."""
     ids = list(dims)
     codes = [list(dims[d]) for d in ids]
     values: dict[str, float] = {}
+    flags: dict[str, str] = {}
     for flat, combo in enumerate(cartesian(*codes)):
-        cell = value(dict(zip(ids, combo, strict=True)))
+        named = dict(zip(ids, combo, strict=True))
+        cell = value(named)
         if cell is not None:
             values[str(flat)] = cell
+        flag = status(named) if status else None
+        if flag:
+            flags[str(flat)] = flag
     body = {
         "version": "2.0",
         "class": "dataset",
         "updated": updated,
         "value": values,
+        "status": flags,
         "id": ids,
         "size": [len(c) for c in codes],
         "dimension": {
@@ -189,7 +196,12 @@ def jsonstat(
     return json.dumps(body).encode()
 
 
-def comext_from_query(query: list[tuple[str, str]], value: Callable[[dict], float]) -> bytes:
+def comext_from_query(
+    query: list[tuple[str, str]],
+    value: Callable[[dict], float | None],
+    status: Callable[[dict], str | None] | None = None,
+    drop: Iterable[str] = (),
+) -> bytes:
     """Answer a Comext Statistics API query: every requested code appears."""
     get = lambda name: [v for k, v in query if k == name]  # noqa: E731
     since = dict(query).get("sinceTimePeriod")
@@ -206,7 +218,8 @@ def comext_from_query(query: list[tuple[str, str]], value: Callable[[dict], floa
         "indicators": get("indicators"),
         "time": periods,
     }
-    return jsonstat(dims, value)
+    dims = {d: [c for c in codes if c not in set(drop)] for d, codes in dims.items()}
+    return jsonstat(dims, value, status=status)
 
 
 def comtrade_records(

@@ -1,0 +1,138 @@
+"""The local store: atomic writes, integrity checks, info(), clear(), no partial entries."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from belru_trade import cache, sources
+from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError
+from fetchers.errors import ServerError, TruncatedResponseError
+from fetchers.http import RetryPolicy
+from tests.http_fault_server import FaultServer, comext_from_query, reply
+
+KEY_A = "a" * 64
+FAST = RetryPolicy(max_retries=1, backoff_base=0.0, jitter=0.0, timeout=(2.0, 2.0))
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("BELRU_TRADE_CACHE", str(tmp_path / "store"))
+    return tmp_path / "store"
+
+
+def files(base: Path) -> list[Path]:
+    return sorted(p for p in base.rglob("*") if p.is_file())
+
+
+def test_root_from_environment_and_default(store, monkeypatch) -> None:
+    assert cache.root() == store
+    monkeypatch.delenv("BELRU_TRADE_CACHE")
+    assert "belru_trade" in str(cache.root())
+
+
+def test_raw_roundtrip_and_integrity(store) -> None:
+    raw = cache.RawStore()
+    raw.put(KEY_A, b'{"x": 1}', {"url": "http://h/x", "provider": "eurostat", "secret": "no"})
+    assert raw.get(KEY_A) == b'{"x": 1}'
+    meta = json.loads((store / "raw" / "aa" / f"{KEY_A}.json").read_text())
+    assert "secret" not in meta and meta["size"] == 8
+    (store / "raw" / "aa" / f"{KEY_A}.body").write_bytes(b'{"x": 2}')  # corrupted
+    with pytest.warns(CacheIntegrityWarning, match="SHA-256"):
+        assert raw.get(KEY_A) is None
+    assert files(store) == []  # the bad entry is gone
+    with pytest.raises(InvalidArgumentError):
+        raw.get("../../etc/passwd")
+
+
+def test_atomic_write_leaves_nothing_on_failure(store, monkeypatch) -> None:
+    raw = cache.RawStore()
+
+    def broken(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError, match="disk full"):
+        raw.put(KEY_A, b"{}", {"url": "u"})
+    assert files(store) == []
+    monkeypatch.undo()
+
+
+def test_tidy_roundtrip_info_and_clear(store) -> None:
+    frame = pd.DataFrame(
+        {
+            "reporter": pd.Series(["BE", "BE"], dtype=object),
+            "period": pd.PeriodIndex(["2014-01", "2014-02"], freq="M"),
+            "value": [1.0, float("nan")],
+            "flag": pd.Series([None, "confidential"], dtype=object),
+        }
+    )
+    query = {"reporter": ["BE"], "product": ["080830"]}
+    cache.save_tidy("comext", query, frame, {"dataset": "DS-045409", "retrieved": None})
+    loaded, provenance = cache.load_tidy("comext", query)
+    pd.testing.assert_frame_equal(loaded, frame)
+    assert provenance["dataset"] == "DS-045409"
+    assert cache.load_tidy("comext", {**query, "product": ["080810"]}) is None
+    cache.RawStore().put(KEY_A, b"{}", {"url": "http://h/y", "provider": "comtrade"})
+    table = cache.info()
+    assert table["kind"].tolist() == ["raw", "tidy"]
+    tidy = table.set_index("kind").loc["tidy"]
+    assert (tidy["rows"], tidy["period_start"], tidy["period_end"]) == (2, "2014-01", "2014-02")
+    assert tidy["dataset"] == "DS-045409" and "product=080830" in tidy["query"]
+    # age the raw entry by 40 days: clear('30D') removes it only
+    meta_path = store / "raw" / "aa" / f"{KEY_A}.json"
+    meta = json.loads(meta_path.read_text())
+    meta["retrieved"] = (datetime.now(timezone.utc) - timedelta(days=40)).isoformat()
+    meta_path.write_text(json.dumps(meta))
+    assert cache.clear(older_than="30D") == 1
+    assert cache.info()["kind"].tolist() == ["tidy"]
+    assert cache.clear(older_than=timedelta(days=1)) == 0
+    assert cache.clear() == 1 and files(store) == []
+    for bad in ("soon", -5, "-3D"):
+        with pytest.raises(InvalidArgumentError, match="older_than"):
+            cache.clear(older_than=bad)
+
+
+def test_corrupt_tidy_entry_is_refetched(store) -> None:
+    frame = pd.DataFrame({"period": pd.PeriodIndex(["2014"], freq="Y"), "value": [1.0]})
+    path = cache.save_tidy("comtrade", {"q": 1}, frame, {})
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.warns(CacheIntegrityWarning):
+        assert cache.load_tidy("comtrade", {"q": 1}) is None
+
+
+TOO_BIG = {"error": [{"status": 413, "id": 413, "label": "EXTRACTION_TOO_BIG: estimated "
+                      "9000000 rows, max authorised is 5000000"}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("second", "error"),
+    [(reply(503, "busy"), ServerError), (reply(200, b'{"version": "2.0", "val'), None)],
+)
+def test_failed_fetch_leaves_no_partial_entry(store, second, error) -> None:
+    # the whole query gets a 413, so the client splits it by product; the first product
+    # succeeds and the second keeps failing
+    def respond(path, query):
+        products = [v for k, v in query if k == "product"]
+        if len(products) > 1:
+            return reply(413, TOO_BIG)
+        if products == ["080830"]:
+            return reply(200, comext_from_query(query, lambda c: 5.0))
+        return second
+
+    with FaultServer(respond) as server:
+        with pytest.raises(error or TruncatedResponseError):
+            sources.comext("BE", "RU", ["080830", "080810"], start="2014-01", end="2014-03",
+                           base_url=server.url, progress=False, policy=FAST)  # fmt: skip
+        assert server.unexpected == [] and server.count() == 1 + 1 + FAST.max_retries + 1
+    table = cache.info()
+    assert table["kind"].tolist() == ["raw"]  # the complete first chunk only; no tidy entry
+    assert "product=080830&" in table["query"].iloc[0]
+    assert not [p for p in files(store) if p.name.startswith(".tmp-")]
+    body = Path(table["path"].iloc[0]).read_bytes()
+    assert json.loads(body)["value"]  # complete and parseable
