@@ -11,7 +11,8 @@ Families and their estimating equations (``X`` from :mod:`belru_trade.models.its
 Errors: ``hac`` Newey-West with Bartlett weights and ``hac_lags`` lags (default
 ``floor(4 (n/100)^(2/9))``, Newey & West 1994), no small-sample correction (statsmodels'
 default, which reproduces the Sicily reference); ``model`` the model-based covariance;
-``arima`` regression with ARMA(p, q) errors by exact Gaussian MLE (SARIMAX), for the
+``arima`` regression with ARMA(p, q) errors by exact Gaussian MLE (statsmodels ARIMA,
+a SARIMAX state-space model), for the
 gaussian and loglinear families, with (p, q) given or chosen by AIC over 0..2 each.
 """
 
@@ -168,12 +169,12 @@ def _fit_glm(
 
 
 def _sarimax(endog: np.ndarray, X: pd.DataFrame, order: tuple[int, int]):
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    from statsmodels.tsa.arima.model import ARIMA
 
-    model = SARIMAX(endog, exog=X.to_numpy(), order=(order[0], 0, order[1]), trend="n")
+    model = ARIMA(endog, exog=X.to_numpy(), order=(order[0], 0, order[1]), trend="n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return model.fit(disp=False, maxiter=200)
+        return model.fit()
 
 
 def _fit_arima(endog: np.ndarray, X: pd.DataFrame, order: tuple[int, int] | None) -> FitOutput:
@@ -199,7 +200,7 @@ def _fit_arima(endog: np.ndarray, X: pd.DataFrame, order: tuple[int, int] | None
         params=params,
         cov=cov,
         df_resid=None,
-        cov_label=f"ARMA({order[0]},{order[1]}) errors (MLE, OPG)",
+        cov_label=f"ARMA({order[0]},{order[1]}) errors (state-space MLE, OPG)",
         dispersion=1.0,
         noise_var=gamma0,
         extra={"arima_order": f"({order[0]},0,{order[1]})", "aic": float(res.aic)},

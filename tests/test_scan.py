@@ -1,0 +1,176 @@
+"""Batch ITS scan: equality with per-series statsmodels fits, statuses, dask engine,
+and interval coverage of the ITS estimators on simulated series with AR(1) errors."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+import belru_trade as bt
+from belru_trade.errors import InvalidArgumentError, MissingDependencyError, ZeroFillWarning
+from belru_trade.models.its_design import build_design
+
+IDX = pd.period_range("2010-01", periods=96, freq="M")
+
+
+def _counts(S=25, seed=0):
+    rng = np.random.default_rng(seed)
+    X = build_design(IDX, ["2014-08"], harmonics=2).X.to_numpy()
+    beta = np.r_[4, 0.004, 0.2, 0.1, 0.05, 0.0, -0.6, -0.01]
+    eta = X @ beta[:, None] + rng.normal(0, 0.25, (len(IDX), S)) + rng.normal(0, 1, S)
+    return pd.DataFrame(rng.poisson(np.exp(eta)).astype(float), index=IDX)
+
+
+def _statsmodels_fit(y, X, family, errors, lags):
+    kw = {"cov_type": "HAC", "cov_kwds": {"maxlags": lags}} if errors == "hac" else {}
+    if family in ("gaussian", "loglinear"):
+        endog = y if family == "gaussian" else np.log(y)
+        return sm.OLS(endog, X).fit(**kw)
+    if family == "quasipoisson":
+        kw["scale"] = "X2"
+    return sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-12, **kw)
+
+
+@pytest.mark.parametrize(
+    ("family", "errors"),
+    [("quasipoisson", "hac"), ("quasipoisson", "model"), ("poisson", "model"),
+     ("loglinear", "hac"), ("gaussian", "model")],
+)  # fmt: skip
+def test_scan_equals_statsmodels(family, errors):
+    wide = _counts() + 1.0
+    res = bt.scan(wide, "2014-08", family=family, errors=errors)
+    X = res.design.X.to_numpy()
+    lags = 3  # floor(4 * (96 / 100) ** (2 / 9)) = floor(3.96)
+    assert res.cov_type == "Newey-West HAC (3 lags)" or errors == "model"
+    for col in wide.columns[:12]:
+        ref = _statsmodels_fit(wide[col].to_numpy(), X, family, errors, lags)
+        np.testing.assert_allclose(res.params.loc[str(col)], ref.params, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(res.std_errors.loc[str(col)], ref.bse, rtol=1e-8, atol=1e-12)
+
+
+def test_scan_matches_its_and_ranks():
+    wide = _counts(S=6)
+    res = bt.scan(wide, "2014-08")
+    single = bt.its(wide[3], "2014-08")
+    np.testing.assert_allclose(res.params.loc["3"], single.params, rtol=1e-8)
+    np.testing.assert_allclose(res.std_errors.loc["3"], single.std_errors, rtol=1e-8)
+    ranked = res.rank()
+    assert ranked["statistic"].is_monotonic_increasing
+    tidy = res.tidy()
+    row = tidy[(tidy.series == "3") & (tidy.term == "level_change")].iloc[0]
+    ref = single.tidy().set_index("term").loc["level_change"]
+    assert row["ratio_low"] == pytest.approx(ref["ratio_low"], rel=1e-8)
+
+
+def test_statuses_and_panel_input():
+    wide = _counts(S=4)
+    wide[1] = 0.0
+    wide.loc[wide.index >= pd.Period("2014-08", "M"), 2] = 0.0  # the flow stopped
+    wide.iloc[3, 3] = np.nan
+    res = bt.scan(wide, "2014-08")
+    assert res.status.tolist() == ["ok", "all_zero", "separated", "missing"]
+    assert res.params.loc["2"].isna().all()
+    assert res.rank()["series"].iloc[0] == "0"
+    long = wide[[0]].stack().reset_index()
+    long.columns = ["period", "product", "value"]
+    long["product"] = "080830"
+    long["partner"] = "RU"
+    long = long.drop(index=[5, 6])  # two absent months become zeros
+    with pytest.warns(ZeroFillWarning, match="2 series-period cells"):
+        res2 = bt.scan(long, "2014-08", selector={"partner": "RU"})
+    filled = wide[0].copy()
+    filled.iloc[[5, 6]] = 0.0
+    np.testing.assert_allclose(
+        res2.params.loc["080830"], bt.its(filled, "2014-08").params, rtol=1e-8
+    )
+    with pytest.raises(InvalidArgumentError, match="engine="):
+        bt.scan(wide, "2014-08", engine="spark")
+
+
+def test_dask_engine_same_results(monkeypatch):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client
+
+    wide = _counts(S=30)
+    ref = bt.scan(wide, "2014-08")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Client(processes=False, n_workers=1, threads_per_worker=2) as client:
+            res = bt.scan(wide, "2014-08", engine="dask", chunk_size=7, client=client)
+    pd.testing.assert_frame_equal(res.params, ref.params, rtol=1e-12)
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(MissingDependencyError, match="dask"):
+        bt.scan(wide, "2014-08", engine="dask")
+
+
+def _ar1_series(n, reps, rho, seed):
+    """Mean with seasonality, trend, level change -0.4 and slope change -0.01 + AR(1) noise."""
+    idx = pd.period_range("2000-01", periods=n, freq="M")
+    t = np.arange(1, n + 1)
+    t0 = 2 * n // 3
+    post = t > t0
+    season = 0.3 * np.sin(2 * np.pi * idx.month / 12) + 0.1 * np.cos(2 * np.pi * idx.month / 12)
+    mean = 2 + 0.003 * t + np.asarray(season) - 0.4 * post - 0.01 * np.where(post, t - t0, 0)
+    rng = np.random.default_rng(seed)
+    e = np.empty((n, reps))
+    e[0] = rng.normal(0, 1 / np.sqrt(1 - rho**2), reps)
+    for i in range(1, n):
+        e[i] = rho * e[i - 1] + rng.normal(size=reps)
+    return pd.DataFrame(mean[:, None] + 0.2 * e, index=idx), str(idx[t0])
+
+
+def _covered(tidy, term, true):
+    rows = tidy[tidy["term"] == term]
+    return ((rows["conf_low"] <= true) & (true <= rows["conf_high"])).to_numpy()
+
+
+def _binomial_band(reps, p=0.95, alpha=0.001):
+    lo, hi = stats.binom.interval(1 - alpha, reps, p)
+    return lo / reps, hi / reps
+
+
+@pytest.mark.slow
+def test_coverage_ar1_model_based_arma_errors():
+    """ARMA(1,0) errors (correctly specified): 95% intervals cover about 95%.
+
+    50 replications of n = 72 (each an exact-MLE state-space fit, so kept small): the
+    binomial 99.9% band around 0.95 is [0.84, 1.0]. A 300-replication run is recorded in
+    BENCHMARKS.md (Scan section).
+    """
+    wide, start = _ar1_series(72, 50, rho=0.5, seed=11)
+    hits = []
+    for col in wide.columns:
+        res = bt.its(wide[col], start, family="gaussian", harmonics=1, errors="arima",
+                     arima_order=(1, 0))  # fmt: skip
+        hits.append(_covered(res.tidy(), "level_change", -0.4)[0])
+    lo, hi = _binomial_band(len(hits))
+    assert lo <= np.mean(hits) <= hi
+
+
+def test_coverage_ar1_newey_west_documented_undercoverage():
+    """Newey-West HAC with the plug-in lag rule under AR(1) errors (rho = 0.3).
+
+    2,000 replications of n = 240 via the vectorised scan (identical to ``its``). Newey-West
+    intervals are known to under-cover in ITS samples of this size (e.g. Bottomley et al.
+    2023, J. Clin. Epidemiol.); measured coverage is about 0.89 for the level change. The
+    test pins the coverage to [0.86, 0.95] (binomial s.e. 0.007) so a regression in the HAC
+    code, which would move it far away, fails; with white-noise errors the same intervals
+    must cover 95% within the binomial band.
+    """
+    wide, start = _ar1_series(240, 2000, rho=0.3, seed=5)
+    tidy = bt.scan(wide, start, family="gaussian", harmonics=1).tidy()
+    level = _covered(tidy, "level_change", -0.4).mean()
+    slope = _covered(tidy, "slope_change", -0.01).mean()
+    assert 0.86 <= level <= 0.95
+    assert 0.86 <= slope <= 0.95
+    white, start = _ar1_series(240, 2000, rho=0.0, seed=6)
+    tidy = bt.scan(white, start, family="gaussian", harmonics=1, errors="model").tidy()
+    lo, hi = _binomial_band(2000)
+    assert lo <= _covered(tidy, "level_change", -0.4).mean() <= hi
+    assert lo <= _covered(tidy, "slope_change", -0.01).mean() <= hi
