@@ -18,6 +18,9 @@ Results are stored as parquet with their provenance; a second identical call sen
 request. ``offline=True`` serves only from the store and raises
 :class:`~belru_trade.errors.OfflineError` listing what is missing.
 
+Provider failures surface as :class:`fetchers.errors.FetchError` subclasses (re-exported
+here as ``FetchError`` for callers that must not import :mod:`fetchers`).
+
 Examples
 --------
 >>> plan = comext("BE", "RU", "080830", freq="M", start="2010-01", end="2016-12",
@@ -41,10 +44,10 @@ from belru_trade._validation import check_choice, check_period
 from belru_trade.errors import InvalidArgumentError, OfflineError
 from fetchers import comtrade as _ct
 from fetchers import eurostat as _es
-from fetchers.errors import InvalidQueryError, NotInStoreError
+from fetchers.errors import FetchError, InvalidQueryError, NotInStoreError
 from fetchers.result import FetchResult, PlannedRequest
 
-__all__ = ["FLAG_WORDS", "comext", "comtrade", "mirror"]
+__all__ = ["FLAG_WORDS", "FetchError", "comext", "comtrade", "mirror"]
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +124,7 @@ def _cached(provider: str, key: dict[str, Any], refresh: bool) -> pd.DataFrame |
         return None
     frame, provenance = hit
     frame.attrs["provenance"] = provenance
+    frame.attrs["requests_sent"] = 0
     logger.info("%s query served from the local store", provider)
     return frame
 
@@ -128,6 +132,7 @@ def _cached(provider: str, key: dict[str, Any], refresh: bool) -> pd.DataFrame |
 def _store(provider: str, key: dict[str, Any], frame: pd.DataFrame, result: FetchResult):
     provenance = result.provenance.to_dict()
     frame.attrs["provenance"] = provenance
+    frame.attrs["requests_sent"] = provenance["requests_sent"]
     cache.save_tidy(provider, key, frame, provenance)
     return frame
 
@@ -211,7 +216,8 @@ def comext(
     -------
     pandas.DataFrame
         The panel of :mod:`belru_trade.panel` (source ``'comext'``, currency ``'EUR'``,
-        unit ``'kg'``); ``attrs['provenance']`` holds the provenance dict.
+        unit ``'kg'``); ``attrs['provenance']`` holds the provenance dict and
+        ``attrs['requests_sent']`` the requests this call sent (0 when served from the store).
 
     Raises
     ------

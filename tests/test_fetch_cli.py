@@ -1,0 +1,73 @@
+"""``belru-trade fetch`` end to end against the local HTTP server."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from belru_trade.cli.main import main
+from tests.http_fault_server import FaultServer, comext_from_query, comtrade_from_query, reply
+
+KEY = "sk-CLI-77aa88bb99cc"
+ARGS = ["--reporter", "BE", "--partner", "RU,BY", "--product", "080830", "--freq", "M",
+        "--start", "2014-01", "--end", "2014-03", "--flow", "export", "--no-progress"]  # fmt: skip
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("BELRU_TRADE_CACHE", str(tmp_path / "store"))
+    monkeypatch.setenv("COMTRADE_API_KEY", KEY)
+
+    def respond(path, query):
+        if path.startswith("/statistics/"):
+            return reply(200, comext_from_query(query, lambda c: 42.0))
+        if path.startswith("/data/v1/get/"):
+            return reply(200, comtrade_from_query(query, lambda *a: 7.0))
+        return None
+
+    with FaultServer(respond) as server:
+        monkeypatch.setenv("BELRU_TRADE_COMEXT_URL", server.url)
+        monkeypatch.setenv("BELRU_TRADE_COMTRADE_URL", server.url)
+        yield server, tmp_path
+        assert server.unexpected == []
+
+
+def test_comext_to_parquet_then_from_store(env, capsys) -> None:
+    server, tmp = env
+    out = tmp / "pears.parquet"
+    assert main(["fetch", "comext", *ARGS, "--out", str(out)]) == 0
+    frame = pd.read_parquet(out)
+    assert len(frame) == 2 * 3 and set(frame["partner"]) == {"RU", "BY"}
+    assert set(frame["value"]) == {42.0} and set(frame["quantity"]) == {4200.0}
+    assert "requests sent: 1" in capsys.readouterr().out
+    assert main(["fetch", "comext", *ARGS, "--out", str(tmp / "again.csv")]) == 0
+    assert "requests sent: 0" in capsys.readouterr().out and len(server.seen) == 1
+    assert pd.read_csv(tmp / "again.csv", dtype={"product": str})["product"].eq("080830").all()
+
+
+def test_comtrade_output_never_shows_key(env, capsys) -> None:
+    server, _ = env
+    assert main(["fetch", "comtrade", *ARGS]) == 0
+    assert main(["fetch", "comtrade", *ARGS, "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert "7.0" in captured.out and "1 request(s) planned" in captured.out
+    assert server.seen[0].headers["Ocp-Apim-Subscription-Key"] == KEY
+    assert KEY not in captured.out + captured.err
+
+
+def test_errors_exit_codes(env, capsys) -> None:
+    server, tmp = env
+    with pytest.raises(SystemExit) as bad:
+        main(["fetch", "comext", *ARGS, "--out", str(tmp / "x.xlsx")])
+    assert bad.value.code == 2
+    with pytest.raises(SystemExit) as bad_product:
+        main(["fetch", "comext", *ARGS[:4], "--product", "0808.30", *ARGS[6:]])
+    assert bad_product.value.code == 2
+    server.responder = lambda path, query: reply(401, {"statusCode": 401, "message": "denied"})
+    assert main(["fetch", "comtrade", *ARGS]) == 1
+    err = capsys.readouterr().err
+    assert "AuthenticationError" in err and KEY not in err
+    with pytest.raises(SystemExit) as offline:
+        main(["fetch", "comext", *ARGS[:4], "--product", "080810", *ARGS[6:], "--offline"])
+    assert offline.value.code == 1
+    assert "OfflineError" in capsys.readouterr().err
