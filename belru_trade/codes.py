@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from belru_trade._validation import check_choice
@@ -552,7 +553,7 @@ def groups() -> tuple[str, ...]:
     >>> "EU27_2020" in groups() and "RU_EMBARGO" in groups()
     True
     """
-    return tuple(sorted(set(_groups()["group"]) | set(_GROUP_ALIASES)))
+    return tuple(sorted(_group_names() | set(_GROUP_ALIASES)))
 
 
 def group_members(group: str, date: Any = None) -> frozenset[str]:
@@ -581,17 +582,34 @@ def group_members(group: str, date: Any = None) -> frozenset[str]:
     (False, 27)
     """
     key = _GROUP_ALIASES.get(str(group).upper(), str(group).upper())
-    table = _groups()
-    rows = table[table["group"] == key]
-    if rows.empty:
+    if key not in _group_names():
         raise UnknownCodeError(
             f"group={group!r} is not a known group; expected one of {', '.join(groups())}"
         )
-    start, end = _interval(date)
-    active = (rows["start"].isna() | (rows["start"] <= end)) & (
-        rows["end"].isna() | (rows["end"] >= start)
-    )
-    return frozenset(rows.loc[active, "member"])
+    return _members(key, *_interval(date))
+
+
+@functools.cache
+def _group_names() -> frozenset[str]:
+    return frozenset(_groups()["group"])
+
+
+@functools.cache
+def _group_arrays(key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = _groups()[_groups()["group"] == key]
+    far_past, far_future = np.datetime64("1700-01-01", "ns"), np.datetime64("2200-12-31", "ns")
+    start = rows["start"].to_numpy("datetime64[ns]")
+    end = rows["end"].to_numpy("datetime64[ns]")
+    start = np.where(np.isnat(start), far_past, start)
+    end = np.where(np.isnat(end), far_future, end)
+    return rows["member"].to_numpy(object), start, end
+
+
+@functools.lru_cache(maxsize=4096)
+def _members(key: str, start: pd.Timestamp, end: pd.Timestamp) -> frozenset[str]:
+    members, first, last = _group_arrays(key)
+    active = (first <= np.datetime64(end)) & (last >= np.datetime64(start))
+    return frozenset(members[active])
 
 
 def is_member(code: str, group: str, date: Any = None) -> bool:

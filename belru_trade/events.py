@@ -302,13 +302,18 @@ def _prefixes(hs: tuple[str, ...], year: int) -> tuple[str, ...]:
 
 
 def _product_covered(product: str, hs: tuple[str, ...], year: int, *, coarse: bool) -> bool:
-    code = product.strip()
+    code = product.strip() if isinstance(product, str) else ""
     if not hs or not code.isdigit():
         return False  # TOTAL and non-HS products are never treated
     prefixes = _prefixes(hs, year)
     if code.startswith(prefixes):
         return True
-    return coarse and any(p.startswith(code) for p in prefixes)
+    return coarse and code in _proper_prefixes(prefixes)
+
+
+@functools.cache
+def _proper_prefixes(prefixes: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p[:k] for p in prefixes for k in range(1, len(p)))
 
 
 def _geo_covered(code: str, covered: frozenset[str] | None, day: pd.Timestamp) -> bool:
@@ -506,62 +511,86 @@ def _active_mask(event: Event, bounds: pd.DataFrame) -> pd.Series:
     return mask.fillna(False).astype(bool)
 
 
-def _vintage_year(panel: pd.DataFrame, bounds: pd.DataFrame) -> pd.Series:
-    year = bounds["start"].dt.year
+def _vintage_year(panel: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
+    year = bounds["start"].dt.year.fillna(_HS2012).to_numpy(np.int64)
     if "nomenclature" in panel.columns:
-        text = panel["nomenclature"].astype(str).str.extract(r"^(?:HS|CN)(\d{4})$")[0]
-        year = pd.to_numeric(text, errors="coerce").fillna(year)
-    return year.fillna(_HS2012).astype(int)
+        inverse, uniques = pd.factorize(panel["nomenclature"])
+        found = pd.Series(uniques, dtype=object).astype(str).str.extract(r"^(?:HS|CN)(\d{4})$")[0]
+        stated = np.append(pd.to_numeric(found, errors="coerce").to_numpy(float), np.nan)
+        per_row = stated[np.where(inverse >= 0, inverse, len(stated) - 1)]
+        year = np.where(np.isnan(per_row), year, per_row).astype(np.int64)
+    return year
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Row keys factorised once: product x vintage year, and origin x destination x day."""
+
+    prod_inv: np.ndarray
+    prod_uniq: list[tuple[str, int]]
+    geo_inv: np.ndarray
+    geo_uniq: list[tuple[str, str, pd.Timestamp]]
+
+
+def _keys(panel: pd.DataFrame, bounds: pd.DataFrame) -> _Keys:
+    export = (panel["flow"] == "export").to_numpy()
+    reporter, partner, product = panel["reporter"], panel["partner"], panel["product"]
+    year = _vintage_year(panel, bounds)
+    prod_inv, first = _factorize(product, year)
+    prod_uniq = list(zip(product.iloc[first].astype(str), year[first].tolist(), strict=True))
+    start = bounds["start"].to_numpy()
+    geo_inv, first = _factorize(export, reporter, partner, start)
+    rep = reporter.iloc[first].astype(str).to_numpy()
+    par = partner.iloc[first].astype(str).to_numpy()
+    out_ = export[first]
+    geo_uniq = list(
+        zip(np.where(out_, rep, par), np.where(out_, par, rep), start[first], strict=True)
+    )
+    return _Keys(prod_inv, prod_uniq, geo_inv, geo_uniq)
+
+
+def _factorize(*columns: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code of each row's tuple of ``columns`` and one row index per distinct tuple."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes_, uniques = pd.factorize(column, use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes_
+    inverse, distinct = pd.factorize(combined)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    return inverse, first
 
 
 def _indicator(
     panel: pd.DataFrame, chosen: Iterable[Event], bounds: pd.DataFrame, *, coarse: bool
 ) -> np.ndarray:
-    export = (panel["flow"] == "export").to_numpy()
-    origin = np.where(export, panel["reporter"].astype(str), panel["partner"].astype(str))
-    dest = np.where(export, panel["partner"].astype(str), panel["reporter"].astype(str))
-    keys = pd.DataFrame(
-        {
-            "origin": origin,
-            "dest": dest,
-            "product": panel["product"].astype(str).to_numpy(),
-            "year": _vintage_year(panel, bounds).to_numpy(),
-            "start": bounds["start"].to_numpy(),
-            "end": bounds["end"].to_numpy(),
-        }
-    )
+    keys = _keys(panel, bounds)
     out = np.zeros(len(panel), dtype=bool)
     for event in chosen:
-        active = _active_mask(event, bounds).to_numpy()
-        if not event.hs_codes or not active.any():
+        if not event.hs_codes:
             continue
-        out |= active & _scope_mask(event, keys, coarse=coarse)
+        candidate = _active_mask(event, bounds).to_numpy() & ~out
+        if not candidate.any():
+            continue
+        prod_ok = np.array(
+            [_product_covered(p, event.hs_codes, y, coarse=coarse) for p, y in keys.prod_uniq],
+            dtype=bool,
+        )
+        candidate &= prod_ok[keys.prod_inv]
+        geo_ok = np.zeros(len(keys.geo_uniq), dtype=bool)
+        for u in np.unique(keys.geo_inv[candidate]):
+            o, d, s = keys.geo_uniq[u]
+            geo_ok[u] = _pair_covered(event.event_id, o, d, max(pd.Timestamp(s), event.in_force))
+        out |= candidate & geo_ok[keys.geo_inv]
     return out
 
 
-def _scope_mask(event: Event, keys: pd.DataFrame, *, coarse: bool) -> np.ndarray:
-    prod = keys[["product", "year"]].drop_duplicates()
-    covered = {
-        (p, y): _product_covered(p, event.hs_codes, y, coarse=coarse)
-        for p, y in prod.itertuples(index=False)
-    }
-    pmask = np.fromiter(
-        (covered[(p, y)] for p, y in zip(keys["product"], keys["year"], strict=True)), bool
+@functools.lru_cache(maxsize=65536)
+def _pair_covered(event_id: str, origin: str, dest: str, day: pd.Timestamp) -> bool:
+    event = get(event_id)
+    return _geo_covered(origin, event.origins_on(day), day) and _geo_covered(
+        dest, event.destinations_on(day), day
     )
-    geo = keys.loc[pmask, ["origin", "dest", "start"]].drop_duplicates()
-    geo_ok = {}
-    for o, d, s in geo.itertuples(index=False):
-        day = max(pd.Timestamp(s), event.in_force)
-        geo_ok[(o, d, s)] = _geo_covered(o, event.origins_on(day), day) and _geo_covered(
-            d, event.destinations_on(day), day
-        )
-    gmask = np.zeros(len(keys), dtype=bool)
-    idx = np.flatnonzero(pmask)
-    sub = keys.iloc[idx]
-    gmask[idx] = [
-        geo_ok[(o, d, s)] for o, d, s in zip(sub["origin"], sub["dest"], sub["start"], strict=True)
-    ]
-    return gmask
 
 
 def _exempted(panel: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:

@@ -280,3 +280,13 @@ def test_random_panels_never_crash(rows, ids):
         return
     assert set(out.unique()) <= {0, 1}
     assert len(out) == len(rows)
+
+
+def test_empty_and_missing_values():
+    from belru_trade import panel as panel_module
+
+    empty = events.treatment(panel_module.empty_panel(), "RU-2014-RES778")
+    assert empty.empty and empty.dtype == "int8"
+    frame = panel([("BE", "RU", "080830", "export", None), ("BE", "RU", None, "export", "2015-01")])
+    frame["nomenclature"] = [None, "HS2012"]
+    assert events.treatment(frame, "RU-2014-RES778").tolist() == [0, 0]
