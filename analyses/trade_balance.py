@@ -171,7 +171,7 @@ def mode_gap_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     for flow, source in pairs:
         full = annual_sums(_series(panel, config, source, flow)).set_index("year")
         part = annual_sums(_series(panel, config, "comext_by_mode", flow)).set_index("year")
-        both = full.join(part, lsuffix="_all", rsuffix="_six", how="inner")
+        both = full.add_suffix("_all").join(part.add_suffix("_six"), how="inner")
         both = both[(both["months_all"] == 12) & (both["months_six"] == 12)]
         for year, row in both.iterrows():
             gap = row["sum_all"] - row["sum_six"]

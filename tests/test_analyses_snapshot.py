@@ -1,0 +1,214 @@
+"""The bundled analyses run on the embedded snapshot: statuses, tables, figures, numbers.
+
+``belru-trade run all`` is run once for the module (about 30-50 s on the CI machine).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from belru_trade.cli.main import main
+from belru_trade.report import ANALYSES, AnalysisConfig, run_analyses
+
+DATA = Path(__file__).resolve().parent / "data"
+
+EXPECTED = {
+    "trade_balance": (
+        [
+            "Annual trade by extract (EUR m)",
+            "Missing transport modes vs all-mode totals (EUR m)",
+            "Published 2017 figures and their concepts (EUR bn)",
+            "Monthly trade (EUR m)",
+            "Interrupted time series at 2022-03 (95% intervals)",
+        ],
+        3,
+    ),
+    "lng": (
+        [
+            "LNG imports from the partner by year",
+            "Interrupted time series at 2022-03 (95% intervals)",
+        ],
+        2,
+    ),
+    "milk": (
+        [
+            "BE dairy exports to RU by heading (t)",
+            "Interrupted time series at 2014-08 (95% intervals)",
+            "Comparative ITS: embargoed vs non-embargoed origins (95% intervals)",
+            "Leakage channel: Belarus's dairy exports to Russia by heading, ITS (95% intervals)",
+            "Excluded unit-error observations",
+        ],
+        1,
+    ),
+    "embargo_2014_food": (
+        [
+            "Comparative ITS per food group (95% intervals)",
+            "Interrupted time series per food and origin group (95% intervals)",
+            "Excluded unit-error observations",
+        ],
+        1,
+    ),
+    "circumvention_2022": (
+        [
+            "Exports of sanctioned products by year (EUR m)",
+            "Drop to Russia, excess to neighbours, leakage share (95% intervals)",
+            "Interrupted time series per exporter and destination (95% intervals)",
+        ],
+        2,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """Run every analysis once through the CLI (empty local store) and keep the results."""
+    out = tmp_path_factory.mktemp("report")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BELRU_TRADE_CACHE", str(out / "empty-store"))
+    try:
+        results = {r.name: r for r in run_analyses(["all"], AnalysisConfig(), progress=False)}
+        code = main(["run", "trade_balance", "pears", "--out", str(out / "cli"), "--no-progress"])
+    finally:
+        mp.undo()
+    from belru_trade.report import write_report
+
+    index = write_report(list(results.values()), out / "all")
+    return {"results": results, "index": index, "cli_code": code, "cli_dir": out / "cli"}
+
+
+def test_every_analysis_has_a_status(report):
+    results = report["results"]
+    assert list(results) == list(ANALYSES)
+    assert {n for n, r in results.items() if r.status == "ok"} == set(EXPECTED)
+    for name in ("pears", "diamonds"):
+        r = results[name]
+        assert r.status == "not_run" and not r.tables and not r.figures
+        assert r.fetch_commands and r.fetch_commands[0].startswith("belru-trade fetch comext ")
+    assert report["cli_code"] == 0 and (report["cli_dir"] / "index.html").exists()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_analysis_tables_and_figures(report, name):
+    result = report["results"][name]
+    tables, n_figures = EXPECTED[name]
+    assert list(result.tables)[: len(tables)] == tables
+    for key in tables[:2]:
+        assert len(result.tables[key]) > 0, key
+    assert len(result.figures) == n_figures
+    for fig in result.figures.values():
+        axes = [ax for ax in fig.axes if ax.get_visible()]
+        assert axes and all(ax.get_ylabel() for ax in axes)
+    assert result.question and result.method and result.caveats and result.headline
+    assert result.provenance, "the data sources used must be recorded"
+    for table in result.tables.values():
+        for low, high in (
+            ("level CI low (%)", "level CI high (%)"),
+            ("cumulative CI low", "cumulative CI high"),
+        ):
+            if low in table:
+                ok = table[[low, high]].dropna()
+                assert (ok[low] <= ok[high]).all()
+
+
+def _annual_from(path: Path, **filters) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str)
+    for column, value in filters.items():
+        frame = frame[frame[column] == value]
+    frame = frame.assign(
+        year=frame["period"].str[:4].astype(int), value=frame["value_eur"].astype(float)
+    )
+    return frame
+
+
+def test_trade_balance_equals_the_extract_sums(report):
+    """Annual sums computed with plain pandas on the original extract files."""
+    table = report["results"]["trade_balance"].tables["Annual trade by extract (EUR m)"]
+    table = table.set_index(["year", "extract"])
+    exports = _annual_from(
+        DATA / "extracts/member_state_total_exports_to_russia_monthly_2019_2024.csv",
+        reporter_code="BE",
+    )
+    for year, value in exports.groupby("year")["value"].sum().items():
+        got = table.loc[(year, "comext_total_exports"), "exports (EUR m)"]
+        assert got == pytest.approx(value / 1e6, rel=1e-12)
+    totals = _annual_from(DATA / "report/be_ru_totals_monthly_2020_2022.csv")
+    sums = totals.groupby(["year", "flow"])["value"].sum().unstack()
+    for year, row in sums.iterrows():
+        got = table.loc[(year, "comext_totals")]
+        assert got["exports (EUR m)"] == pytest.approx(row["EXPORT"] / 1e6, rel=1e-12)
+        assert got["imports (EUR m)"] == pytest.approx(row["IMPORT"] / 1e6, rel=1e-12)
+        assert got["balance (EUR m)"] == pytest.approx((row["EXPORT"] - row["IMPORT"]) / 1e6)
+    assert table.loc[(2022, "comext_totals"), "months"] == 11
+    modes = _annual_from(DATA / "report/be_ru_total_by_mode_monthly_2015_2021.csv")
+    six = modes.groupby(["year", "flow"])["value"].sum().unstack()
+    for year, row in six.iterrows():
+        got = table.loc[(year, "comext_by_mode")]
+        assert got["exports (EUR m)"] == pytest.approx(row["EXPORT"] / 1e6, rel=1e-12)
+        assert got["imports (EUR m)"] == pytest.approx(row["IMPORT"] / 1e6, rel=1e-12)
+    gaps = report["results"]["trade_balance"].tables[
+        "Missing transport modes vs all-mode totals (EUR m)"
+    ]
+    imports = gaps[gaps["flow"] == "import"].set_index("year")
+    for year in (2020, 2021):
+        expected = sums.loc[year, "IMPORT"] - six.loc[year, "IMPORT"]
+        got = imports.loc[year, "missing Air/Post/Self-prop. (EUR m)"]
+        assert got == pytest.approx(expected / 1e6, rel=1e-12)
+    assert sorted(gaps.loc[gaps["flow"] == "export", "year"].unique()) == [2019, 2020, 2021]
+
+
+def test_trade_balance_2017_figures(report):
+    published = (
+        report["results"]["trade_balance"]
+        .tables["Published 2017 figures and their concepts (EUR bn)"]
+        .set_index("figure")
+    )
+    six = published.loc["Comext DS-1262527, sum of the six transport modes in the extract"]
+    # the published "Comext sum of transport modes: 3.87 / 6.50" (issue 6)
+    assert round(six["exports (EUR bn)"], 2) == 3.87 and round(six["imports (EUR bn)"], 2) == 6.50
+    assert published.loc["ING Belgium economic note, 21 Jun 2018", "imports (EUR bn)"] == 6.859
+    assert "national concept" in published.loc["ING Belgium economic note, 21 Jun 2018", "concept"]
+    estimates = published[published.index.str.startswith("Estimated")]
+    assert (estimates["imports (EUR bn)"] > six["imports (EUR bn)"]).all()
+
+
+def test_circumvention_drop_and_excess(report):
+    leakage = (
+        report["results"]["circumvention_2022"]
+        .tables["Drop to Russia, excess to neighbours, leakage share (95% intervals)"]
+        .set_index("exporter")
+    )
+    eu = leakage.loc["EU27"]
+    assert eu["drop CI low"] > 0, "EU exports of sanctioned goods to Russia fell"
+    assert eu["drop CI low"] <= eu["drop to RU 2022-03..end (EUR m)"] <= eu["drop CI high"]
+    assert eu["excess CI low"] > 0, "exports to the neighbours rose above their path"
+    assert 0 < eu["leakage share (%)"] < 100
+
+
+def test_embargo_effects_are_large_drops(report):
+    table = report["results"]["embargo_2014_food"].tables[
+        "Comparative ITS per food group (95% intervals)"
+    ]
+    emb = table[table["treated"] == "embargoed origins"].set_index("food group")
+    assert set(emb.index) == {"dairy", "meat", "fish"}
+    assert (emb["difference CI high (%)"] < -50).all()
+
+
+def test_html_report_is_valid_with_every_figure(report):
+    from test_report import parse_html
+
+    index = report["index"]
+    html = parse_html(index)
+    results = report["results"]
+    assert set(ANALYSES) <= set(html.ids) and html.ids[0] == "summary"
+    assert len(html.images) == sum(len(r.figures) for r in results.values())
+    assert all(src.startswith("data:image/png;base64,") for src in html.images)
+    local = [link for link in html.links if not link.startswith(("#", "http"))]
+    assert local and all((index.parent / link).exists() for link in local)
+    pngs = list((index.parent / "figures").glob("*.png"))
+    assert len(pngs) == len(html.images)
+    text = index.read_text(encoding="utf-8")
+    for name in ("pears", "diamonds"):
+        assert results[name].fetch_commands[0] in text
