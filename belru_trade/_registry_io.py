@@ -1,0 +1,41 @@
+"""Shared helpers of the registries: packaged CSV reading and date intervals."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from belru_trade.errors import InvalidArgumentError
+
+
+def _read(name: str) -> pd.DataFrame:
+    """Read ``belru_trade/data/<name>`` as strings (empty cells stay empty strings)."""
+    path = resources.files("belru_trade") / "data" / name
+    with path.open("rb") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+def _interval(date: Any, argument: str = "date") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the first and last instant of ``date`` (a day, month or year)."""
+    if date is None:
+        now = pd.Timestamp.today().normalize()
+        return now, now
+    if isinstance(date, pd.Period):
+        return date.start_time, date.end_time
+    text = str(date).strip()
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            period = pd.Period(text, freq="Y")
+        elif re.fullmatch(r"\d{4}-\d{1,2}", text):
+            period = pd.Period(text, freq="M")
+        else:
+            stamp = pd.Timestamp(date)
+            return stamp, stamp
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(
+            f"{argument}={date!r} is not a date; expected 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'"
+        ) from exc
+    return period.start_time, period.end_time
