@@ -301,9 +301,21 @@ def ge(
 
     Examples
     --------
-    >>> import belru_trade as bt
-    >>> callable(bt.ge)
-    True
+    Four countries, an agreement between A and B from 2004, undone in 2008:
+
+    >>> rows = []
+    >>> for y in (2000, 2004, 2008):
+    ...     for i, e in enumerate("ABCD"):
+    ...         for j, m in enumerate("ABCD"):
+    ...             rta = float({e, m} == {"A", "B"} and y >= 2004)
+    ...             x = 100 * np.exp(-np.log(1 + abs(i - j)) + 0.5 * rta + 2 * (e == m))
+    ...             rows.append((e, m, min(e, m) + max(e, m), y, x * (1 + 0.05 * ((i + 2 * j
+    ...                          + y) % 3)), rta))
+    >>> d = pd.DataFrame(rows, columns=["exporter", "importer", "pair_id", "year", "trade",
+    ...                               "rta"]).assign(no_rta=0.0)
+    >>> r = ge(d, policy="rta", counterfactual="no_rta", baseline_year=2008, reference="D")
+    >>> r.table()["rgdp_full"].round(2).tolist()
+    [-0.77, -0.75, 0.04, 0.02]
     """
     policies = [policy] if isinstance(policy, str) else list(policy)
     frame = _prepare(data, policies, exporter, importer, year, trade, pair)

@@ -13,12 +13,6 @@ scope are the controls; product x month effects absorb the target's demand for e
 Without the measures a treated cell would have been ``X_hat * exp(-b)``; lost trade per cell
 is ``X_hat * exp(-b) - X``. Confidence intervals use the delta method on ``(b_T, b_F)``
 (cluster-robust by exporter x product), holding the fixed effects at their estimates.
-
-Examples
---------
->>> r = LostTradeResult.__doc__.split()[0]
->>> r
-'Result'
 """
 
 from __future__ import annotations
@@ -236,6 +230,21 @@ def lost_trade(
     ----------
     Crozet, M., & Hinz, J. (2020). Friendly fire: the trade impact of the Russia sanctions
     and counter-sanctions. Economic Policy 35(101), 97-146.
+
+    Examples
+    --------
+    >>> per = pd.period_range("2014-02", "2014-12", freq="M")
+    >>> rows = [(r, "RU", p, "export", m, 100.0 * (1 + 0.1 * ((k * 7 + j * 3 + i) % 5))
+    ...          * (0.2 if (r in ("BE", "NL") and p == "0203" and m >= per[6]) else 1.0))
+    ...         for i, r in enumerate(["BE", "NL", "BR", "AR"])
+    ...         for j, p in enumerate(["0203", "0204"]) for k, m in enumerate(per)]
+    >>> panel = pd.DataFrame(rows, columns=["reporter", "partner", "product", "flow",
+    ...                                     "period", "value"])
+    >>> res = lost_trade(panel, "RU-2014-RES778")
+    >>> round(float(res.params["targeted"]), 2)
+    -1.58
+    >>> res.summary(by=["group"])["group"].tolist()
+    ['non-targeted', 'targeted']
     """
     check_choice("flow", flow, ("export", "import"))
     if not 0 < level < 1:
