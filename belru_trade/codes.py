@@ -219,7 +219,8 @@ def to_iso2(value: Any, scheme: Scheme = "iso2") -> str:
     value : str or int
         The code (or name when ``scheme='name'``).
     scheme : {'iso2', 'iso3', 'm49', 'comtrade', 'eurostat', 'name'}
-        What ``value`` is. Comtrade codes differ from M49 for a few reporters (France 251,
+        What ``value`` is (with 'eurostat', ISO's GR/GB are accepted beside EL/UK).
+        Comtrade codes differ from M49 for a few reporters (France 251,
         USA 842, Switzerland 757, India 699, Norway 579). Comtrade's 58
         (Belgium-Luxembourg, valid to 1998-12-31) maps to ``'BE'`` and includes Luxembourg
         (see :func:`comtrade_info`). Aggregate codes pass through unchanged.
@@ -251,6 +252,8 @@ def to_iso2(value: Any, scheme: Scheme = "iso2") -> str:
         return _code_from_comtrade(value, "value")
     if scheme == "name":
         return from_name(str(value), scheme="any")
+    if scheme == "eurostat" and str(value).strip().upper() in _countries().index:
+        return _lookup_column(value, "iso2", "value")  # ISO spellings (GR, GB) also accepted
     return _lookup_column(value, scheme, "value")
 
 
@@ -493,13 +496,16 @@ def _is_number(item: Any) -> bool:
 
 
 def _translate(item: Any, scheme: str, failed: list[Any]) -> Any:
+    text = str(item).strip()
     try:
+        if text.upper() in AGGREGATES:
+            return text.upper()
         if scheme in ("comtrade", "eurostat") and not _is_number(item):
-            if scheme == "eurostat" and str(item).strip().upper() in set(_countries()["eurostat"]):
-                return to_iso2(item, scheme="eurostat")
-            return from_name(str(item), scheme=scheme)
+            if scheme == "eurostat" and re.fullmatch(r"[A-Za-z]{2}", text):
+                return to_iso2(text, scheme="eurostat")
+            return from_name(text, scheme=scheme)
         if scheme in ("english", "french", "any"):
-            return from_name(str(item), scheme=scheme)
+            return from_name(text, scheme=scheme)
         return to_iso2(item, scheme=scheme)
     except InvalidArgumentError:
         failed.append(item)

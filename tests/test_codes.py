@@ -336,3 +336,23 @@ def test_numeric_codes_given_as_floats_or_padded_strings():
     assert codes.from_name(name="Rep. of Korea", scheme="comtrade") == "KR"
     with pytest.raises(InvalidArgumentError, match="whole numeric"):
         codes.to_iso2(842.5, scheme="comtrade")
+
+
+@pytest.mark.parametrize("file", ["eurostat_member_state_reporters.csv", "energy_reporters.csv"])
+def test_eurostat_reporter_codes_and_labels_agree(file):
+    pairs = pd.read_csv(DATA / file, dtype=str, keep_default_na=False)
+    by_code = codes.harmonise(pairs["code"], scheme="eurostat")
+    by_name = codes.harmonise(pairs["name"], scheme="eurostat")
+    assert by_code.tolist() == by_name.tolist()
+    assert {"BE", "GR", "GB"} <= set(by_code)
+
+
+def test_eurostat_scheme_accepts_iso_spellings_too():
+    assert codes.to_iso2("GR", scheme="eurostat") == "GR"
+    assert codes.harmonise(["EL", "GR", "UK", "GB", "EA20"], scheme="eurostat").tolist() == [
+        "GR",
+        "GR",
+        "GB",
+        "GB",
+        "EA20",
+    ]

@@ -154,6 +154,10 @@ ALIASES = [
     ("European Union - 27 countries (from 2020)", "EU27_2020", "eurostat"),
     ("European Union - 28 countries (2013-2020)", "EU28", "eurostat"),
     ("Euro area", "EA", "eurostat"),
+    ("Euro area - 19 countries", "EA19", "eurostat"),
+    ("Euro area - 20 countries", "EA20", "eurostat"),
+    ("European Union - 28 countries", "EU28", "eurostat"),
+    ("European Union - 27 countries", "EU27_2020", "eurostat"),
     # Eurostat French labels of the 2016 file (after the "(...)" suffix is stripped)
     ("Extra-UE27", "EXTRA_EU27_2020", "french"),
     ("Intra-UE27", "INTRA_EU27_2020", "french"),
