@@ -48,7 +48,15 @@ def period_axis(index: pd.Index) -> np.ndarray:
 
 
 def mark_dates(ax, dates: Iterable[tuple[str, str]], *, color: str = "firebrick") -> None:
-    """Draw dashed vertical lines at ``(date, label)`` pairs, labelled at the top."""
+    """Draw dashed vertical lines at ``(date, label)`` pairs, labelled at the top.
+
+    Also gives the (time) x axis concise date labels that do not overlap.
+    """
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ymax = ax.get_ylim()[1]
     for date, label in dates:
         x = pd.Timestamp(date)
@@ -199,6 +207,7 @@ def plot_its(ax, cf: pd.DataFrame, interventions, *, label: str, unit: str) -> N
     )
     mark_dates(ax, [(str(p.start_time.date()), str(p)) for p in map(_period, interventions)])
     ax.set_ylabel(unit)
+    ax.set_xlabel("month")
     ax.set_title(label, fontsize=10)
     ax.grid(alpha=0.3)
 

@@ -46,7 +46,7 @@ pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.82em;white-space:
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.85em;color:#444}
 .meta{font-size:.85em;color:#444}.caveats li{font-size:.9em}
-nav a{margin-right:1em}
+nav a{margin-right:1em}.wide{overflow-x:auto;max-width:100%}
 """
 
 
@@ -73,7 +73,7 @@ def _fmt_number(value: Any) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
-        return f"{value:,}"
+        return str(value) if abs(value) < 10_000 else f"{value:,}"
     if isinstance(value, float):
         if value != 0 and abs(value) < 0.01:
             return f"{value:.3g}"
@@ -107,7 +107,10 @@ def _html_table(table: pd.DataFrame) -> str:
             for v, num in zip(values, numeric, strict=False)
         )
         rows.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _png(figure: Any) -> bytes:
