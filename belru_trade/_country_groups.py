@@ -92,6 +92,13 @@ def _members(key: str, start: pd.Timestamp, end: pd.Timestamp) -> frozenset[str]
 def is_member(code: str, group: str, date: Any = None) -> bool:
     """Return whether ``code`` belongs to ``group`` on ``date`` (see :func:`group_members`).
 
+    Raises
+    ------
+    UnknownCodeError
+        Unknown group.
+
+    Examples
+    --------
     >>> is_member("GB", "EU28", "2019-06"), is_member("GB", "EU27_2020")
     (True, False)
     """

@@ -268,6 +268,20 @@ def _row(code: str, argument: str = "code") -> pd.Series:
 def eurostat_code(code: str) -> str:
     """Return Eurostat's geo code for an ISO alpha-2 code (``GR`` -> ``EL``, ``GB`` -> ``UK``).
 
+    Parameters
+    ----------
+    code : str
+        ISO alpha-2 code or aggregate code (returned unchanged).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    UnknownCodeError
+        The code is not in the registry.
+
     Examples
     --------
     >>> eurostat_code("GR"), eurostat_code("BE"), eurostat_code("EU27_2020")
@@ -279,8 +293,15 @@ def eurostat_code(code: str) -> str:
 
 
 def iso3(code: str) -> str:
-    """Return the ISO alpha-3 code.
+    """Return the ISO alpha-3 code of an ISO alpha-2 code.
 
+    Raises
+    ------
+    UnknownCodeError
+        The code is not in the registry.
+
+    Examples
+    --------
     >>> iso3("BE")
     'BEL'
     """
@@ -288,8 +309,15 @@ def iso3(code: str) -> str:
 
 
 def m49(code: str) -> int:
-    """Return the UN M49 numeric code (raises for codes without one, e.g. XK).
+    """Return the UN M49 numeric code of an ISO alpha-2 code.
 
+    Raises
+    ------
+    UnknownCodeError
+        Unknown code, or a code without M49 number (XK, Eurostat special codes).
+
+    Examples
+    --------
     >>> m49("FR")
     250
     """
@@ -300,8 +328,15 @@ def m49(code: str) -> int:
 
 
 def name(code: str) -> str:
-    """Return the English name.
+    """Return the English (CLDR) name of an ISO alpha-2 code.
 
+    Raises
+    ------
+    UnknownCodeError
+        The code is not in the registry.
+
+    Examples
+    --------
     >>> name("BE")
     'Belgium'
     """
@@ -310,6 +345,20 @@ def name(code: str) -> str:
 
 def comtrade_info(code: int) -> ComtradeCode:
     """Return the registry record of one UN Comtrade code (validity and coverage note).
+
+    Parameters
+    ----------
+    code : int or str
+        Comtrade reporter/partner code.
+
+    Returns
+    -------
+    ComtradeCode
+
+    Raises
+    ------
+    UnknownCodeError
+        The code is not in the Comtrade reference list.
 
     Examples
     --------
@@ -341,8 +390,19 @@ def comtrade_code(code: str, date: Any = None) -> int:
     code : str
         ISO alpha-2 code.
     date : str, Timestamp, Period or None
-        Day, month or year; None means today. Belgium is 58 (Belgium-Luxembourg) up to
-        1998 and 56 from 1999-01-01.
+        Day, month or year (its first day counts); None means today. Belgium is 58
+        (Belgium-Luxembourg) up to 1998 and 56 from 1999-01-01.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    UnknownCodeError
+        Unknown country, or no Comtrade code valid on that date.
+    InvalidArgumentError
+        Unparseable date.
 
     Examples
     --------
