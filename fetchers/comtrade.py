@@ -363,10 +363,29 @@ class _AtCapError(FetchError):
         self.count = count
 
 
-def _validator(cap: int):
+def _complete(frame: pd.DataFrame, count: int, part: ComtradeQuery) -> bool:
+    """True when a reply at the cap provably holds everything: one row per combination."""
+    if count != len(frame) or len(frame) != part.records_bound():
+        return False
+    flows = {"M": "import", "X": "export"}
+    keys = frame[["reporter_code", "partner_code", "product", "flow", "period"]]
+    combos = set(map(tuple, keys.astype(str).to_numpy()))
+    periods = [f"{t[:4]}-{t[4:]}" if len(t) == 6 else t for t in part.periods]
+    expected = {
+        (str(r), str(p), c, flows[f], t)
+        for r in part.reporters
+        for p in part.partners
+        for c in part.products
+        for f in part.flows
+        for t in periods
+    }
+    return combos == expected
+
+
+def _validator(cap: int, part: ComtradeQuery):
     def validate(body: bytes) -> None:
         frame, count = parse_data(body)
-        if len(frame) >= cap or count > len(frame):
+        if count > len(frame) or (len(frame) >= cap and not _complete(frame, count, part)):
             raise _AtCapError(frame, count)
 
     return validate
@@ -430,14 +449,13 @@ def fetch(
     runner = Runner(transport, store=store, offline=offline, progress=progress, headers=headers)
     runner.check_offline(planned)
     frames, notes = [], []
-    check = _validator(cap)
     with runner.bar(len(parts), "comtrade") as update:
         while parts:
             part = parts.pop(0)
             try:
-                frame, _ = parse_data(
-                    runner.get(_request(part, base, preview, cap), validate=check)
-                )
+                check = _validator(cap, part)
+                body = runner.get(_request(part, base, preview, cap), validate=check)
+                frame, _ = parse_data(body)
             except _AtCapError as at_cap:
                 smaller = _halve(part)
                 if smaller:

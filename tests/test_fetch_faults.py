@@ -238,20 +238,37 @@ def test_async_wait_is_bounded(server: FaultServer) -> None:
 
 
 def test_comtrade_at_record_cap_chunks_further(server: FaultServer) -> None:
+    # the server holds two rows per combination (e.g. two customs procedures) and cuts the
+    # reply at maxRecords: a reply at the cap that does not hold exactly one row per
+    # requested combination may be truncated and must be split further
     query = ct.comtrade_query(56, 643, ["080830", "080810"], flow="export", start="2014-01",
                               end="2014-02")  # fmt: skip
 
-    def value(r, p, c, f, t):
-        return float(t[-2:]) + (0.5 if c == "080810" else 0.0)
+    def respond(path, q):
+        data = json.loads(comtrade_from_query(q, lambda r, p, c, f, t: float(t[-2:])))
+        rows = [dict(row, customsCode=code) for row in data["data"] for code in ("C01", "C02")]
+        cap = int(dict(q)["maxRecords"])
+        return reply(200, {"count": len(rows[:cap]), "data": rows[:cap], "error": ""})
 
-    server.responder = lambda path, q: reply(200, comtrade_from_query(q, value))
+    server.responder = respond
     store, waits = DictStore(), []
     result = ct.fetch(query, api_key=KEY, base_url=server.url, policy=POLICY, store=store,
                       progress=False, record_cap=4, sleep=waits.append)  # fmt: skip
-    # one request bounded at 4 = cap came back full -> split in two (periods) -> 3 requests
-    assert server.count(CT_PATH) == 3
-    assert sorted(result.frame["value"]) == [1.0, 1.5, 2.0, 2.5]
-    assert_complete_store(store, 2)  # the at-cap body is never stored
+    # 4 combinations (8 rows, cut at 4) -> 2 x 2 combinations (4 rows each: at the cap with
+    # duplicates) -> 4 x 1 combination (2 rows, under the cap): 1 + 2 + 4 = 7 requests
+    assert server.count(CT_PATH) == 7
+    assert sorted(result.frame["value"]) == [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]
+    assert_complete_store(store, 4)  # only the final, complete replies are stored
+
+
+def test_comtrade_full_reply_at_cap_is_complete(server: FaultServer) -> None:
+    # exactly one row per requested combination: complete even at the cap, no extra request
+    query = ct.comtrade_query(56, 643, ["080830", "080810"], flow="export", start="2014-01",
+                              end="2014-02")  # fmt: skip
+    server.responder = lambda path, q: reply(200, comtrade_from_query(q, lambda *a: 1.0))
+    result = ct.fetch(query, api_key=KEY, base_url=server.url, policy=POLICY, progress=False,
+                      record_cap=4)  # fmt: skip
+    assert server.count(CT_PATH) == 1 and len(result.frame) == 4
 
 
 def test_comtrade_unsplittable_cap(server: FaultServer) -> None:
