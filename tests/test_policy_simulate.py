@@ -70,6 +70,17 @@ def test_real_data_simulation_for_2022_analogue(cars, snapshot_panel):
     assert "<table" in cars.brief("html")
 
 
+def test_its_analogue_agrees_with_did(cars, snapshot_panel):
+    its = bt.simulate(
+        cars.measure, snapshot_panel, elasticity="estimated", analogues=[LUXURY],
+        analogue_method="its", leakage=0.2, horizon_months=9, n_draws=200,
+    )  # fmt: skip
+    assert its.effect.change < -0.3
+    gap = abs(its.effect.log_ratio - cars.effect.log_ratio)
+    assert gap < 2 * np.hypot(its.effect.se, cars.effect.se)
+    assert "ITS" in its.assumptions["Effect size"]
+
+
 def _synthetic(rng, beta, trend_b, n_months=36, start=24):
     periods = pd.period_range("2019-01", periods=n_months, freq="M")
     rows = []

@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--products", required=True, help="comma-separated HS/CN codes")
     parser.add_argument("--start", required=True, help="first month in force, YYYY-MM")
     parser.add_argument("--analogue", action="append", help="registry event id (repeatable)")
+    parser.add_argument(
+        "--analogue-method", choices=("did", "its"), default="did", help="analogue estimator"
+    )
     parser.add_argument("--elasticity", type=float, help="given proportional change, e.g. -0.8")
     parser.add_argument("--elasticity-sd", type=float, default=0.0, help="its standard deviation")
     parser.add_argument("--leakage", type=float, default=0.0, help="leakage share in [0, 1]")
@@ -57,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
         measure,
         elasticity=elasticity,
         analogues=args.analogue,
+        analogue_method=args.analogue_method,
         leakage=args.leakage,
         horizon_months=args.horizon,
         n_draws=args.draws,

@@ -31,7 +31,7 @@ from belru_trade.errors import InvalidArgumentError, NotCoveredError
 from belru_trade.policy.baseline import select_codes
 from belru_trade.policy.measure import Analogue
 
-__all__ = ["Effect", "analogue_effect", "combine_effects"]
+__all__ = ["Effect", "analogue_effect", "analogue_effect_its", "combine_effects"]
 
 #: Default control partners: Russia's neighbours in the snapshot other than Belarus.
 CONTROLS = ("KZ", "GE", "AM", "UZ", "KG")
@@ -119,6 +119,51 @@ def analogue_effect(
         f"analogue {analogue.name}: PPML DiD, {len(codes)} codes, {analogue.target} vs "
         f"{'/'.join(controls)}, {begin}..{end}",
         int(fit.nobs),
+    )
+
+
+def analogue_effect_its(
+    panel: pd.DataFrame,
+    analogue: Analogue,
+    *,
+    members: Sequence[str],
+    months_before: int = 24,
+    months_after: int = 12,
+) -> Effect:
+    """Estimate the analogue's effect by interrupted time series (:func:`bt.its`).
+
+    The senders' monthly flow of the analogue's products with the target (summed; months
+    without any row count as zero) is fitted by quasi-Poisson ITS with a level change at the
+    start, no slope change, two Fourier harmonics and Newey-West errors; the level change is
+    the log effect.
+    """
+    from belru_trade.models.its import its
+
+    rows = panel[
+        panel["reporter"].isin(members)
+        & (panel["partner"] == analogue.target)
+        & (panel["flow"] == analogue.flow)
+        & panel["value"].notna()
+    ]
+    codes = select_codes(rows["product"], analogue.products)
+    rows = rows[rows["product"].isin(codes)]
+    begin, end = analogue.start - months_before, analogue.start + (months_after - 1)
+    end = min(end, rows["period"].max()) if not rows.empty else end
+    if rows.empty or end < analogue.start + 2:
+        raise NotCoveredError(
+            f"analogue {analogue.name!r}: too few {analogue.flow}s of "
+            f"{list(analogue.products)} after {analogue.start} for an ITS"
+        )
+    months = pd.period_range(begin, end, freq="M")
+    y = rows.groupby("period")["value"].sum().reindex(months, fill_value=0.0)
+    fit = its(y, [str(analogue.start)], slope_change=False)
+    row = fit.tidy().set_index("term").loc["level_change"]
+    return Effect(
+        float(row["estimate"]),
+        float(row["std_error"]),
+        f"analogue {analogue.name}: quasi-Poisson ITS level change, {len(codes)} codes, "
+        f"{begin}..{end}",
+        len(y),
     )
 
 

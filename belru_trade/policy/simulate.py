@@ -25,10 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_fraction, check_positive_int
+from belru_trade._validation import check_choice, check_fraction, check_positive_int
 from belru_trade.errors import BelruTradeWarning, InvalidArgumentError, NotCoveredError
 from belru_trade.policy.baseline import Trend, affected_flows, fit_trends
-from belru_trade.policy.effects import CONTROLS, Effect, analogue_effect, combine_effects
+from belru_trade.policy.effects import (
+    CONTROLS,
+    Effect,
+    analogue_effect,
+    analogue_effect_its,
+    combine_effects,
+)
 from belru_trade.policy.measure import Analogue, Measure, resolve_analogue
 
 __all__ = ["Analogue", "Measure", "SimulationResult", "simulate"]
@@ -171,7 +177,16 @@ def _order(table: pd.DataFrame, has_member: bool) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _resolve_effect(elasticity: Any, analogues: Any, panel, members, controls) -> Effect:
+def _analogue(panel, item, members, controls, method: str) -> Effect:
+    analogue = resolve_analogue(item)
+    if method == "its":
+        return analogue_effect_its(panel, analogue, members=members)
+    return analogue_effect(panel, analogue, members=members, controls=controls)
+
+
+def _resolve_effect(
+    elasticity: Any, analogues: Any, panel, members, controls, method: str = "did"
+) -> Effect:
     if isinstance(elasticity, str):
         if elasticity != "estimated":
             raise InvalidArgumentError(
@@ -180,10 +195,8 @@ def _resolve_effect(elasticity: Any, analogues: Any, panel, members, controls) -
         if not analogues:
             raise InvalidArgumentError("elasticity='estimated' needs analogues=[event id, ...]")
         items = [analogues] if isinstance(analogues, str | Analogue) else list(analogues)
-        found = [
-            analogue_effect(panel, resolve_analogue(a), members=members, controls=controls)
-            for a in items
-        ]
+        check_choice("analogue_method", method, ("did", "its"))
+        found = [_analogue(panel, a, members, controls, method) for a in items]
         return combine_effects(found)
     if isinstance(elasticity, tuple | list) and len(elasticity) == 2:
         return Effect.given(*elasticity)
@@ -259,6 +272,7 @@ def simulate(
     *,
     elasticity: Any = "estimated",
     analogues: Sequence[Any] | Any = None,
+    analogue_method: str = "did",
     leakage: Any = 0.0,
     horizon_months: int = 24,
     window: int = 24,
@@ -284,6 +298,9 @@ def simulate(
         and its standard deviation.
     analogues : event id, Analogue or list of them
         Past measures whose effect is used (pooled by inverse variance).
+    analogue_method : {"did", "its"}, default "did"
+        ``"did"``: product-level PPML difference in differences against control partners;
+        ``"its"``: quasi-Poisson interrupted time series of the senders' summed flow.
     leakage : float, (float, float) or "estimated"
         Share of the lost direct flow still reaching the target via third countries (reduces
         the loss on both sides); a pair gives mean and standard deviation.
@@ -352,7 +369,9 @@ def simulate(
         products=measure.products, exemptions=measure.exemptions,
     )  # fmt: skip
     trends, origin = fit_trends(flows, before=measure.start, window=window)
-    effect = _resolve_effect(elasticity, analogues, panel, measure.sender, controls)
+    effect = _resolve_effect(
+        elasticity, analogues, panel, measure.sender, controls, analogue_method
+    )
     rng = np.random.default_rng(seed)
     periods = pd.period_range(measure.start, periods=horizon, freq="M")
     keys, paths = _projections(trends, periods, rng, n_draws)
