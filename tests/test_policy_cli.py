@@ -33,11 +33,14 @@ def test_simulate_writes_brief(tmp_path, capsys):
         (["--kind", "tariff"], "kind"),
         (["--kind", "export_ban", "--leakage", "1.5"], "leakage"),
         (["--kind", "export_ban", "--products", "8x03"], "products"),
+        (["--kind", "export_ban", "--analogue-products", "3303"], "analogue-start"),
     ],
 )
 def test_simulate_bad_arguments_exit_2(extra, message, capsys, tmp_path):
-    argv = ["simulate", "--products", "8703", "--start", "2022-03", "--elasticity", "-0.5",
+    argv = ["simulate", "--products", "8703", "--start", "2022-03",
             "--out", str(tmp_path), *extra]  # fmt: skip
+    if "--analogue-products" not in extra:
+        argv += ["--elasticity", "-0.5"]
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2

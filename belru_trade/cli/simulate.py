@@ -25,6 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--start", required=True, help="first month in force, YYYY-MM")
     parser.add_argument("--analogue", action="append", help="registry event id (repeatable)")
     parser.add_argument(
+        "--analogue-products", help="ad-hoc analogue: comma-separated codes of a past measure"
+    )
+    parser.add_argument("--analogue-start", help="ad-hoc analogue: its first month, YYYY-MM")
+    parser.add_argument(
+        "--analogue-flow", choices=("export", "import"), default="export", help="its flow"
+    )
+    parser.add_argument(
         "--analogue-method", choices=("did", "its"), default="did", help="analogue estimator"
     )
     parser.add_argument("--elasticity", type=float, help="given proportional change, e.g. -0.8")
@@ -51,15 +58,16 @@ def _run(args: argparse.Namespace) -> int:
         start=args.start,
         phase_in=args.phase_in,
     )
-    if args.analogue and args.elasticity is not None:
+    analogues = _analogues(args)
+    if analogues and args.elasticity is not None:
         raise InvalidArgumentError("give either --analogue or --elasticity, not both")
-    if not args.analogue and args.elasticity is None:
+    if not analogues and args.elasticity is None:
         raise InvalidArgumentError("give --analogue EVENT_ID or --elasticity CHANGE")
-    elasticity = "estimated" if args.analogue else (args.elasticity, args.elasticity_sd)
+    elasticity = "estimated" if analogues else (args.elasticity, args.elasticity_sd)
     result = simulate(
         measure,
         elasticity=elasticity,
-        analogues=args.analogue,
+        analogues=analogues,
         analogue_method=args.analogue_method,
         leakage=args.leakage,
         horizon_months=args.horizon,
@@ -70,3 +78,16 @@ def _run(args: argparse.Namespace) -> int:
     for kind, path in paths.items():
         print(f"{kind}: {path}")
     return 0
+
+
+def _analogues(args: argparse.Namespace) -> list:
+    from belru_trade.policy.measure import Analogue
+
+    out: list = list(args.analogue or [])
+    if args.analogue_products or args.analogue_start:
+        if not (args.analogue_products and args.analogue_start):
+            raise InvalidArgumentError("--analogue-products and --analogue-start go together")
+        codes = [c.strip() for c in args.analogue_products.split(",") if c.strip()]
+        name = f"ad-hoc analogue {','.join(codes)} from {args.analogue_start}"
+        out.append(Analogue(name, codes, args.analogue_start, args.target, args.analogue_flow))
+    return out
