@@ -174,3 +174,32 @@ def test_user_given_effect_and_plot(snapshot_panel):
     assert r.total()["expected_loss"] < 0.63 * r.total()["baseline"]
     ax = r.plot()
     assert ax.get_ylabel().startswith("Expected loss")
+
+
+def test_estimated_leakage_from_diversion():
+    rng = np.random.default_rng(3)
+    periods = pd.period_range("2019-01", "2021-12", freq="M")
+    post = np.asarray(periods >= pd.Period("2021-01", "M"))
+    direct = np.where(post, 300.0, 1000.0) + rng.normal(0, 10, len(periods))
+    extra = np.where(post, 0.4 * 700.0, 0.0)  # 40% of the lost 700 per month leaks via KZ
+    to_kz = 200.0 + extra + rng.normal(0, 10, len(periods))
+    kz_ru = 100.0 + extra + rng.normal(0, 10, len(periods))
+    rows = [("BE", "RU", v) for v in direct] + [("BE", "KZ", v) for v in to_kz]
+    rows += [("KZ", "RU", v) for v in kz_ru]
+    per = list(periods) * 3
+    panel = pd.DataFrame(rows, columns=["reporter", "partner", "value"]).assign(
+        period=per, product="6101", flow="export"
+    )
+    measure = bt.Measure(sender=["BE"], target="RU", kind="export_ban", products=["6101"],
+                         start="2022-01")  # fmt: skip
+    res = bt.simulate(
+        measure, panel, elasticity=-0.7, leakage="estimated",
+        analogues=[Analogue("synthetic", ["6101"], "2021-01")], n_draws=300,
+    )  # fmt: skip
+    assert res.leakage.mean == pytest.approx(0.4, abs=0.05)
+    assert "diversion" in res.assumptions["Leakage"]
+    with pytest.raises(NotCoveredError, match="transit"):
+        bt.simulate(
+            measure, panel[panel["reporter"] != "KZ"], elasticity=-0.7, leakage="estimated",
+            analogues=[Analogue("s", ["6101"], "2021-01")],
+        )  # fmt: skip

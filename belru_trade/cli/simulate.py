@@ -36,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--elasticity", type=float, help="given proportional change, e.g. -0.8")
     parser.add_argument("--elasticity-sd", type=float, default=0.0, help="its standard deviation")
-    parser.add_argument("--leakage", type=float, default=0.0, help="leakage share in [0, 1]")
+    parser.add_argument(
+        "--leakage", default="0", help="leakage share in [0, 1], or 'estimated' (diversion)"
+    )
     parser.add_argument("--horizon", type=int, default=24, help="months summed (default 24)")
     parser.add_argument("--phase-in", type=int, default=None, help="months of linear phase-in")
     parser.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws")
@@ -69,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
         elasticity=elasticity,
         analogues=analogues,
         analogue_method=args.analogue_method,
-        leakage=args.leakage,
+        leakage=_leakage(args.leakage),
         horizon_months=args.horizon,
         n_draws=args.draws,
         seed=args.seed,
@@ -91,3 +93,14 @@ def _analogues(args: argparse.Namespace) -> list:
         name = f"ad-hoc analogue {','.join(codes)} from {args.analogue_start}"
         out.append(Analogue(name, codes, args.analogue_start, args.target, args.analogue_flow))
     return out
+
+
+def _leakage(text: str) -> float | str:
+    if text.strip() == "estimated":
+        return "estimated"
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidArgumentError(
+            f"--leakage={text!r} is not a share in [0, 1] nor 'estimated'"
+        ) from None

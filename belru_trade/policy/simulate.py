@@ -26,13 +26,14 @@ import numpy as np
 import pandas as pd
 
 from belru_trade._validation import check_choice, check_fraction, check_positive_int
-from belru_trade.errors import BelruTradeWarning, InvalidArgumentError, NotCoveredError
+from belru_trade.errors import BelruTradeWarning, InvalidArgumentError
 from belru_trade.policy.baseline import Trend, affected_flows, fit_trends
 from belru_trade.policy.effects import (
     CONTROLS,
     Effect,
     analogue_effect,
     analogue_effect_its,
+    analogue_leakage,
     combine_effects,
 )
 from belru_trade.policy.measure import Analogue, Measure, resolve_analogue
@@ -207,16 +208,17 @@ def _resolve_effect(
     )
 
 
-def _resolve_leakage(leakage: Any) -> Leakage:
+def _resolve_leakage(leakage: Any, analogues: Any = None, panel=None, members=()) -> Leakage:
     if isinstance(leakage, str):
         if leakage != "estimated":
             raise InvalidArgumentError(
                 f"leakage={leakage!r}: expected 'estimated', a share in [0, 1] or (mean, sd)"
             )
-        raise NotCoveredError(
-            "leakage='estimated' needs the diversion estimator (bt.diversion) with transit "
-            "flows of the products; give a share instead, e.g. leakage=0.3"
-        )
+        if not analogues:
+            raise InvalidArgumentError("leakage='estimated' needs analogues=[event id, ...]")
+        items = [analogues] if isinstance(analogues, str | Analogue) else list(analogues)
+        mean, sd, source = analogue_leakage(panel, resolve_analogue(items[0]), members=members)
+        return Leakage(mean, sd, source)
     if isinstance(leakage, tuple | list) and len(leakage) == 2:
         mean, sd = check_fraction("leakage", leakage[0]), float(leakage[1])
         if sd < 0:
@@ -303,7 +305,9 @@ def simulate(
         ``"its"``: quasi-Poisson interrupted time series of the senders' summed flow.
     leakage : float, (float, float) or "estimated"
         Share of the lost direct flow still reaching the target via third countries (reduces
-        the loss on both sides); a pair gives mean and standard deviation.
+        the loss on both sides); a pair gives mean and standard deviation; ``"estimated"``:
+        from the diversion estimator (:func:`bt.diversion`) on the first analogue, which
+        needs the transit countries' flows to the target in the panel.
     horizon_months : int, default 24
         Months from ``measure.start`` over which losses are summed.
     window : int, default 24
@@ -360,7 +364,8 @@ def simulate(
         raise InvalidArgumentError(f"measure must be a bt.Measure; got {type(measure).__name__}")
     horizon = check_positive_int("horizon_months", horizon_months)
     n_draws = check_positive_int("n_draws", n_draws, 100)
-    leak = _resolve_leakage(leakage)
+    if not isinstance(leakage, str):
+        _resolve_leakage(leakage)  # validate before loading data
     if not 0 < level < 1:
         raise InvalidArgumentError(f"level={level!r} must be strictly between 0 and 1")
     panel = _default_panel(measure) if panel is None else panel
@@ -369,6 +374,7 @@ def simulate(
         products=measure.products, exemptions=measure.exemptions,
     )  # fmt: skip
     trends, origin = fit_trends(flows, before=measure.start, window=window)
+    leak = _resolve_leakage(leakage, analogues, panel, measure.sender)
     effect = _resolve_effect(
         elasticity, analogues, panel, measure.sender, controls, analogue_method
     )
