@@ -13,7 +13,7 @@ import pandas as pd
 
 import belru_trade as bt
 from belru_trade.report import AnalysisResult, DataRequirement
-from belru_trade.report.helpers import complete_months, its_row, new_figure, plot_its
+from belru_trade.report.helpers import complete_months, fit_its, its_row, new_figure, plot_its
 
 TITLE = "Circumvention 2022: sanctioned-product exports to Russia and its neighbours"
 QUESTION = (
@@ -95,12 +95,13 @@ def _fit_all(wide: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, di
             label = f"{exporter} -> {dest}"
             series = complete_months(wide[(exporter, dest)].dropna(), start, end).rename(label)
             try:
-                fit = bt.its(series, [_BREAK], family="quasipoisson", errors="hac")
+                fit, note = fit_its(series, [_BREAK])
             except (bt.BelruTradeError, ValueError) as exc:
                 rows.append({"series": label, "note": f"not estimable: {exc}"})
                 continue
             models[f"its {label}"] = fit
             row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6)
+            row["note"] = note
             row["pre-war mean (EUR m per month)"] = float(
                 series[series.index < pd.Period(_BREAK, "M")].mean() / 1e6
             )

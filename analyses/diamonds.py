@@ -11,7 +11,14 @@ import pandas as pd
 
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import complete_months, its_row, new_figure, plot_its
+from belru_trade.report.helpers import (
+    complete_months,
+    describe_its,
+    fit_its,
+    its_row,
+    new_figure,
+    plot_its,
+)
 
 TITLE = "Diamonds: Antwerp's rough-diamond imports from Russia and the 2024 ban"
 QUESTION = (
@@ -97,12 +104,13 @@ def fit_all(panel: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, di
         label = f"{config.reporter} imports from {origin} (EUR m)"
         y = origin_series(panel, config, origin).rename(label)
         try:
-            fit = bt.its(y, breaks, family="quasipoisson", errors="hac", slope_change=slope)
+            fit, note = fit_its(y, breaks, slope_change=slope)
         except (bt.BelruTradeError, ValueError) as exc:
             rows.append({"series": label, "note": f"not estimable: {exc}"})
             continue
         models[label] = fit
         row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6)
+        row["note"] = note
         for term in fit.tidy().itertuples():
             if term.term.startswith("level_change["):
                 row[f"{term.term} (%)"] = 100 * (term.ratio - 1)
@@ -118,13 +126,8 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     fig, axes = new_figure(len(cfs) or 1, 1, height=3.2)
     for ax, (label, (cf, breaks)) in zip(np.atleast_1d(axes).ravel(), cfs.items(), strict=False):
         plot_its(ax, cf, breaks, label=label, unit="EUR m per month")
-    key = "cumulative counterfactual - observed (EUR m)"
     findings = [
-        f"{r['series']}: cumulative counterfactual minus observed {r[key]:,.1f} EUR m "
-        f"[{r['cumulative CI low']:,.1f}, {r['cumulative CI high']:,.1f}] "
-        "(positive = imports lost, negative = excess)."
-        for _, r in effects.iterrows()
-        if key in effects and pd.notna(r.get(key))
+        describe_its(r, "EUR m") for _, r in effects.iterrows() if pd.notna(r.get("post months"))
     ]
     return AnalysisResult(
         name="diamonds",

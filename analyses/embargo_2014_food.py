@@ -13,6 +13,7 @@ import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
     complete_months,
+    fit_its,
     its_contrast,
     its_row,
     new_figure,
@@ -120,12 +121,13 @@ def fit_all(series: dict, models: dict) -> tuple[pd.DataFrame, dict]:
     for (food, origin), y in series.items():
         label = f"{food}: {origin}"
         try:
-            fit = bt.its(y, [_BREAK], family="quasipoisson", errors="hac")
+            fit, note = fit_its(y, [_BREAK])
         except (bt.BelruTradeError, ValueError) as exc:
             rows.append({"food group": food, "series": origin, "note": f"not estimable: {exc}"})
             continue
         models[label] = fit
         row, cf = its_row(fit, label=origin, unit="t")
+        row["note"] = note
         row = {"food group": food} | row
         row["pre-embargo mean (t per month)"] = float(y.loc[:"2014-07"].tail(12).mean())
         rows.append(row)

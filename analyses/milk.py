@@ -12,6 +12,8 @@ import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
     complete_months,
+    describe_its,
+    fit_its,
     its_contrast,
     its_row,
     new_figure,
@@ -155,12 +157,13 @@ def fit_groups(series: dict[str, pd.Series], models: dict) -> tuple[pd.DataFrame
     for label, full in series.items():
         y = full.loc[_START:_END].rename(f"{label} (t)")
         try:
-            fit = bt.its(y, [_BREAK], family="quasipoisson", errors="hac")
+            fit, note = fit_its(y, [_BREAK])
         except (bt.BelruTradeError, ValueError) as exc:
             rows.append({"series": label, "note": f"not estimable: {exc}"})
             continue
         models[label] = fit
         row, cf = its_row(fit, label=label, unit="t")
+        row["note"] = note
         row["pre-embargo mean (t per month)"] = float(y.loc[:"2014-07"].tail(12).mean())
         rows.append(row)
         cfs[label] = cf
@@ -196,17 +199,7 @@ def _findings(effects: pd.DataFrame, contrasts: pd.DataFrame, config) -> list[st
     out = []
     key = "cumulative counterfactual - observed (t)"
     for _, r in effects.dropna(subset=[key]).iterrows():
-        sign = "lost" if r[key] >= 0 else "excess (observed above path)"
-        value, low, high = (
-            (r[key], r["cumulative CI low"], r["cumulative CI high"])
-            if r[key] >= 0
-            else (-r[key], -r["cumulative CI high"], -r["cumulative CI low"])
-        )
-        out.append(
-            f"{r['series']}: level change at 2014-08 {r['level change (%)']:.1f}% "
-            f"[{r['level CI low (%)']:.1f}, {r['level CI high (%)']:.1f}]; {sign} volume "
-            f"2014-08..{_END}: {value:,.0f} t [{low:,.0f}, {high:,.0f}]."
-        )
+        out.append(describe_its(r, "t"))
     for _, r in contrasts.iterrows():
         out.append(
             f"{r['treated']} vs non-embargoed origins: difference in level change "

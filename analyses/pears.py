@@ -10,7 +10,14 @@ import pandas as pd
 
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import complete_months, its_row, new_figure, plot_its
+from belru_trade.report.helpers import (
+    complete_months,
+    describe_its,
+    fit_its,
+    its_row,
+    new_figure,
+    plot_its,
+)
 
 TITLE = "Pears: Belgian exports to Russia and the 2014 embargo"
 QUESTION = (
@@ -126,12 +133,13 @@ def fit_series(rows: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, 
         label = f"{config.reporter} -> {partner} ({unit})"
         y = _series(rows, partner, column, scale).rename(label)
         try:
-            fit = bt.its(y, [_BREAK], family="quasipoisson", errors="hac")
+            fit, note = fit_its(y, [_BREAK])
         except (bt.BelruTradeError, ValueError) as exc:
             out.append({"series": label, "note": f"not estimable: {exc}"})
             continue
         models[label] = fit
         row, cf = its_row(fit, label=label, unit=unit, placebo=10)
+        row["note"] = note
         out.append(row)
         cfs[label] = (cf, unit)
     return pd.DataFrame(out), cfs
@@ -179,12 +187,15 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, loc="upper left")
     findings = [
-        f"{r['series']}: level change {r['level change (%)']:.1f}% [{r['level CI low (%)']:.1f}, "
-        f"{r['level CI high (%)']:.1f}]; cumulative counterfactual minus observed "
-        f"{r[k]:,.1f} [{r['cumulative CI low']:,.1f}, {r['cumulative CI high']:,.1f}]."
+        describe_its(r, "EUR m" if r["series"].endswith("(EUR m)") else "t")
         for _, r in effects.iterrows()
-        for k in [c for c in effects.columns if c.startswith("cumulative counterfactual")]
-        if pd.notna(r.get(k))
+        if pd.notna(r.get("post months"))
+    ]
+    findings += [
+        f"Excess exports to {r['route']}: {r['excess to route (t)']:,.0f} t "
+        f"[{r['excess CI low (t)']:,.0f}, {r['excess CI high (t)']:,.0f}] = "
+        f"{r['excess / lost (%)']:.1f}% of the volume lost to {config.partner}."
+        for _, r in leakage.iterrows()
     ]
     return AnalysisResult(
         name="pears",

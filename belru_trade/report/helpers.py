@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 __all__ = [
     "annual_sums",
     "complete_months",
+    "describe_its",
+    "fit_its",
     "fmt_interval",
     "its_contrast",
     "its_row",
@@ -155,25 +157,59 @@ def its_row(
     end = result.effect(str(last), level=level)
     row = {
         "series": label,
+        "model": result.family,
         "intervention": str(first),
         "post months": int((cf.index >= first).sum()),
-        "level change (%)": 100 * (lev["ratio"] - 1),
-        "level CI low (%)": 100 * (lev["ratio_low"] - 1),
-        "level CI high (%)": 100 * (lev["ratio_high"] - 1),
     }
-    if f"slope_change{suffix}" in tidy.index:
-        slope = tidy.loc[f"slope_change{suffix}"]
-        row["slope change (% per period)"] = 100 * (slope["ratio"] - 1)
-    row["last month"] = str(last)
-    row["effect in last month (%)"] = 100 * (end["ratio"] - 1)
-    row["effect CI low (%)"] = 100 * (end["ratio_low"] - 1)
-    row["effect CI high (%)"] = 100 * (end["ratio_high"] - 1)
+    if "ratio" in tidy:
+        row.update(_pct("level change", lev, short="level"))
+        if f"slope_change{suffix}" in tidy.index:
+            slope = tidy.loc[f"slope_change{suffix}"]
+            row["slope change (% per period)"] = 100 * (slope["ratio"] - 1)
+        row["last month"] = str(last)
+        row.update(_pct("effect in last month", end, short="effect"))
+    else:
+        row[f"level change ({unit})"] = lev["estimate"] / scale
+        row[f"level CI low ({unit})"] = lev["conf_low"] / scale
+        row[f"level CI high ({unit})"] = lev["conf_high"] / scale
+        row["last month"] = str(last)
     row[f"cumulative counterfactual - observed ({unit})"] = cf["cumulative_lost"].iloc[-1]
     row["cumulative CI low"] = cf["cumulative_low"].iloc[-1]
     row["cumulative CI high"] = cf["cumulative_high"].iloc[-1]
     if placebo:
         row["placebo p-value"] = _placebo_p(result, placebo)
     return row, cf
+
+
+def _pct(name: str, values, short: str | None = None) -> dict:
+    short = short or name
+    return {
+        f"{name} (%)": 100 * (values["ratio"] - 1),
+        f"{short} CI low (%)": 100 * (values["ratio_low"] - 1),
+        f"{short} CI high (%)": 100 * (values["ratio_high"] - 1),
+    }
+
+
+def fit_its(y: pd.Series, interventions, **options):
+    """``bt.its`` with a quasi-Poisson log link, or a Gaussian level model when trade stops.
+
+    When a post-intervention segment is zero in every period the Poisson level change is
+    minus infinity (no estimate exists); the series is then fitted with
+    ``family="gaussian"`` (level changes in the series' unit), and the counterfactual
+    (lost trade) stays meaningful. Returns ``(result, note)``; ``note`` says which model.
+    """
+    import belru_trade as bt
+    from belru_trade.errors import SpecificationError
+
+    options = {"family": "quasipoisson", "errors": "hac", **options}
+    try:
+        return bt.its(y, interventions, **options), ""
+    except SpecificationError as exc:
+        if "zero in every period" not in str(exc):
+            raise
+    options["family"] = "gaussian"
+    note = "trade stopped entirely after the intervention: Gaussian level model"
+    return bt.its(y, interventions, **options), note
 
 
 def _placebo_p(result, n: int) -> float:
@@ -291,3 +327,32 @@ def its_contrast(treated, control, *, level: float = 0.95) -> dict:
         "z": diff / se,
         "p-value": float(2 * stats.norm.sf(abs(diff / se))),
     }
+
+
+def describe_its(row: dict | pd.Series, unit: str) -> str:
+    """One sentence for a row of :func:`its_row`: level change and cumulative effect.
+
+    >>> describe_its({"series": "BE -> RU", "intervention": "2014-08",
+    ...     "level change (%)": -50.0, "level CI low (%)": -60.0, "level CI high (%)": -40.0,
+    ...     "cumulative counterfactual - observed (t)": 10.0, "cumulative CI low": 8.0,
+    ...     "cumulative CI high": 12.0, "post months": 24}, "t")
+    'BE -> RU: level change at 2014-08 -50.0% [-60.0, -40.0]; counterfactual minus observed over 24 months 10 t [8, 12].'
+    """  # noqa: E501
+    row = dict(row)
+    if pd.notna(row.get("level change (%)", np.nan)):
+        level = (
+            f"level change at {row['intervention']} {row['level change (%)']:.1f}% "
+            f"[{row['level CI low (%)']:.1f}, {row['level CI high (%)']:.1f}]"
+        )
+    else:
+        level = (
+            f"level change at {row['intervention']} {row[f'level change ({unit})']:,.1f} {unit} "
+            f"[{row[f'level CI low ({unit})']:,.1f}, {row[f'level CI high ({unit})']:,.1f}] "
+            "(Gaussian level model: trade stopped)"
+        )
+    key = f"cumulative counterfactual - observed ({unit})"
+    return (
+        f"{row['series']}: {level}; counterfactual minus observed over {row['post months']} "
+        f"months {row[key]:,.0f} {unit} [{row['cumulative CI low']:,.0f}, "
+        f"{row['cumulative CI high']:,.0f}]."
+    )
