@@ -172,6 +172,10 @@ def test_user_given_effect_and_plot(snapshot_panel):
     assert t["member"].iloc[0] == "BE"
     # loss = 0.9 * (1 - 0.3) of the phased-in baseline, up to the Monte Carlo noise
     assert r.total()["expected_loss"] < 0.63 * r.total()["baseline"]
+    world = bt.simulate(m, snapshot_panel, elasticity=-0.9, n_draws=200, totals={"BE": 1e11})
+    be = world.table(by="member").set_index("member").loc["BE"]
+    assert be["share_of_total"] == pytest.approx(be["expected_loss"] / 1e11)
+    assert "world" in world.assumptions["Shares"]
     ax = r.plot()
     assert ax.get_ylabel().startswith("Expected loss")
 

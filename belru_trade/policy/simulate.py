@@ -253,6 +253,17 @@ def _projections(
     return keys, paths  # paths: (n_draws, n_series, horizon)
 
 
+def _given_totals(totals: Any) -> dict[str, float]:
+    try:
+        out = {str(k): float(v) for k, v in dict(totals).items()}
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError("totals must map member ISO2 codes to EUR values") from exc
+    bad = {k: v for k, v in out.items() if not v > 0}
+    if bad:
+        raise InvalidArgumentError(f"totals must be positive; got {bad}")
+    return out
+
+
 def _totals(panel, measure, before, window, periods) -> dict[str, float]:
     rows = panel[
         (panel["product"] == "TOTAL")
@@ -279,6 +290,7 @@ def simulate(
     horizon_months: int = 24,
     window: int = 24,
     controls: Sequence[str] = CONTROLS,
+    totals: Any = None,
     n_draws: int = 2000,
     level: float = 0.95,
     seed: int | None = 0,
@@ -314,6 +326,10 @@ def simulate(
         Months of data before the start used for the trend baseline.
     controls : sequence of str
         Control partners of the analogue DiD.
+    totals : mapping or Series, optional
+        Each member's total exports (export ban) or imports (import ban) with the world over
+        the horizon, EUR, for ``share_of_total``. Default: the member's projected total trade
+        with the target (``product == "TOTAL"`` rows of the panel).
     n_draws : int, default 2000
         Monte Carlo draws.
     level : float, default 0.95
@@ -392,7 +408,10 @@ def simulate(
     weighted = (paths * _phase_weights(measure, horizon)).sum(2)
     weighted_base = paths.sum(2)
     draws = weighted * (cut * (1 - leak_draws))[:, None]
-    totals = _totals(panel, measure, measure.start, window, periods)
+    given = totals is not None
+    totals = (
+        _given_totals(totals) if given else _totals(panel, measure, measure.start, window, periods)
+    )
     rows = pd.DataFrame(
         {
             "member": [k[0] for k in keys],
@@ -402,6 +421,8 @@ def simulate(
         }
     )
     assumptions = _assumptions(measure, flows, origin, window, horizon, effect, leak)
+    if given:
+        assumptions["Shares"] = "loss / the member's total trade with the world (user-given)"
     assumptions.update({"Monte Carlo": f"{n_draws} draws, seed {seed}, {level:.0%} interval"})
     return SimulationResult(measure, rows, draws, leak_draws, effect, leak, assumptions, level)
 
