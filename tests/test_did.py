@@ -1,0 +1,107 @@
+"""Event study / DiD: known effects and flat pre-trends recovered, independent GLM/OLS
+check of the estimates, pre-trend detection, event-registry treatment, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+import belru_trade as bt
+from belru_trade.errors import InvalidArgumentError, SpecificationError
+
+PERIODS = pd.period_range("2013-01", "2015-12", freq="M")
+START = pd.Period("2014-08", "M")
+
+
+def _panel(effect=-0.8, pretrend=0.0, n_products=12, seed=0):
+    """Products x {RU, DE, PL} x months; products 0-5 embargoed to RU from 2014-08."""
+    rng = np.random.default_rng(seed)
+    rows = [(p, d, t) for p in range(n_products) for d in ("RU", "DE", "PL") for t in PERIODS]
+    df = pd.DataFrame(rows, columns=["product", "partner", "period"])
+    df["product"] = df["product"].map(lambda p: f"08{p:04d}")
+    group = (df["product"] < "080006") & (df["partner"] == "RU")
+    k = np.array([(t - START).n for t in df["period"]])
+    df["treated"] = (group & (k >= 0)).astype(int)
+    unit_fe = rng.normal(0, 0.5, n_products * 3).repeat(len(PERIODS))
+    dest_time = {(d, t): rng.normal(0, 0.3) for d in ("RU", "DE", "PL") for t in PERIODS}
+    shock = np.array([dest_time[(d, t)] for d, t in zip(df["partner"], df["period"], strict=True)])
+    eta = 5 + unit_fe + shock + effect * df["treated"] + pretrend * group * np.minimum(k, 0)
+    df["value"] = rng.poisson(np.exp(eta)).astype(float)
+    return df
+
+
+def test_known_effect_zero_pretrend_ppml(tmp_path):
+    res = bt.did(_panel(), window=(-6, 6), estimator="ppml")
+    att = res.att
+    assert att["conf_low"] <= -0.8 <= att["conf_high"]
+    assert att["estimate"] == pytest.approx(-0.8, abs=0.1)
+    table = res.event_table().set_index("event_time")
+    post = table.loc[0:, "estimate"]
+    assert np.all(np.abs(post - (-0.8)) < 0.25)
+    assert table.loc[-1, "estimate"] == 0.0
+    assert res.pretrend["df"] == 5
+    assert res.pretrend["p_value"] > 0.01
+    assert "event[<=-6]" in res.params.index and "event[>=6]" in res.params.index
+    from belru_trade.plotting import save_png
+
+    assert save_png(res.plot(), tmp_path / "es.png").stat().st_size > 1000
+
+
+def test_pretrend_detected():
+    res = bt.did(_panel(effect=0.0, pretrend=0.05), window=(-6, 6), estimator="ppml")
+    assert res.pretrend["p_value"] < 0.001
+
+
+@pytest.mark.parametrize("estimator", ["ppml", "ols"])
+def test_estimates_equal_dummy_variable_regression(estimator):
+    """Same coefficients as statsmodels with explicit fixed-effect dummies (small panel)."""
+    df = _panel(n_products=8, seed=1)
+    df = df[df["partner"] != "PL"].reset_index(drop=True)
+    res = bt.did(df, window=(-3, 3), estimator=estimator, cluster=None)
+    d = df.copy()
+    d["unit"] = d["product"] + d["partner"]
+    d["dt"] = d["partner"] + d["period"].astype(str)
+    k = np.array([(t - START).n for t in d["period"]]).clip(-3, 3)
+    group = (d["product"] < "080006") & (d["partner"] == "RU")
+    ev = pd.DataFrame({e: (group & (k == e)).astype(float) for e in range(-3, 4) if e != -1})
+    units = pd.get_dummies(d["unit"], dtype=float)  # full set, no constant
+    first = d["period"] == d["period"].min()  # one omitted partner x period per partner
+    dt = pd.get_dummies(d["dt"].where(~first, "ref"), dtype=float).drop(columns="ref")
+    X = pd.concat([ev, units, dt], axis=1)
+    if estimator == "ppml":
+        ref = sm.GLM(d["value"], X, family=sm.families.Poisson()).fit(tol=1e-12)
+    else:
+        ref = sm.OLS(d["value"], X).fit()
+    expected = ref.params[list(ev.columns)].to_numpy()
+    np.testing.assert_allclose(res.params.to_numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_treatment_from_event_registry():
+    df = _panel(n_products=6)
+    df["product"] = df["product"].replace({"080000": "080830", "080001": "040690"})
+    df = df.assign(reporter="BE", flow="export")
+    res = bt.did(df, events="RU-2014-RES778", treatment=None, window=(-3, 3))
+    from belru_trade.events import treatment
+
+    manual = df.assign(d=treatment(df, "RU-2014-RES778"))
+    assert set(manual.loc[manual["d"] == 1, "product"]) == {"080830", "040690"}
+    res2 = bt.did(manual, treatment="d", window=(-3, 3))
+    pd.testing.assert_series_equal(res.params, res2.params)
+
+
+def test_did_errors():
+    df = _panel(n_products=8)
+    with pytest.raises(InvalidArgumentError, match="lacks columns"):
+        bt.did(df.drop(columns="value"))
+    with pytest.raises(InvalidArgumentError, match="only 0 and 1"):
+        bt.did(df.assign(treated=df["treated"] * 2))
+    with pytest.raises(InvalidArgumentError, match="window"):
+        bt.did(df, window=(0, 6))
+    with pytest.raises(SpecificationError, match="no treated"):
+        bt.did(df.assign(treated=0))
+    with pytest.raises(InvalidArgumentError, match="estimator="):
+        bt.did(df, estimator="logit")
+    with pytest.raises(InvalidArgumentError, match="duplicated"):
+        bt.did(pd.concat([df, df.iloc[:1]]))
