@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from belru_trade.models.hdfe import Demeaner, FixedEffects, compact_codes
 __all__ = ["IRLSFit", "Prepared", "check_collinearity", "dropped_frame", "irls", "prepare"]
 
 MISSING = "missing or non-finite value"
+PARALLEL_MIN_ROWS = 50_000  # partial X and z in two threads above this size
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,12 @@ class IRLSFit:
     mu: np.ndarray
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray, wu: np.ndarray, ylogy: np.ndarray) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = ylogy - np.where(y > 0, y * np.log(mu), 0.0) - (y - mu)
+def _deviance(y: np.ndarray, mu: np.ndarray, wu: np.ndarray, ylogy: np.ndarray, eta=None) -> float:
+    """Poisson deviance; ``eta = log(mu)`` may be passed to skip the logarithm."""
+    if eta is None:
+        with np.errstate(divide="ignore"):
+            eta = np.log(mu)
+    term = ylogy - np.where(y > 0, y * eta, 0.0) - (y - mu)
     return float(2.0 * np.dot(wu, term))
 
 
@@ -237,24 +242,39 @@ class _IRLSState:
         self.mu = mu
         self.z_start = None
         self.x_starts = None
+        self.pool = None
 
     def step(self, inner: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One IRLS step: returns (beta in scaled units, new eta, partialled X)."""
         w = self.wu * self.mu
         z = self.eta - self.off + (self.y - self.mu) / self.mu
-        Xt, self.x_starts = _partial(self.Xs, self.fe, w, inner, self.x_starts)
-        zt, zs = _partial(z[:, None], self.fe, w, inner, [self.z_start])
+        if self.pool is not None:  # regressors and working response in two threads
+            fut = self.pool.submit(_partial, self.Xs, self.fe, w, inner, self.x_starts)
+            zt, zs = _partial(z[:, None], self.fe, w, inner, [self.z_start])
+            Xt, self.x_starts = fut.result()
+        else:
+            Xt, self.x_starts = _partial(self.Xs, self.fe, w, inner, self.x_starts)
+            zt, zs = _partial(z[:, None], self.fe, w, inner, [self.z_start])
         self.z_start = zs[0]
         beta = _wls(Xt, zt[:, 0], w)
         resid = zt[:, 0] - Xt @ beta
+        self.last = (Xt, w, beta)
         return beta, z - resid + self.off, Xt
 
 
 def irls(prep: Prepared, *, tol: float, maxiter: int) -> IRLSFit:
     """Poisson IRLS with warm-started partialling and an adaptive inner tolerance."""
     st = _IRLSState(prep)
+    if prep.fe is not None and prep.y.size >= PARALLEL_MIN_ROWS and prep.X.shape[1]:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            st.pool = pool
+            return _irls_loop(st, prep, tol, maxiter)
+    return _irls_loop(st, prep, tol, maxiter)
+
+
+def _irls_loop(st: _IRLSState, prep: Prepared, tol: float, maxiter: int) -> IRLSFit:
     target = max(1e-12, min(1e-9, 0.1 * tol))
-    inner, dev_old = 1e-4, np.inf  # the starting mu is not a model fit: no halving at step 1
+    inner, dev_old = 1e-2, np.inf  # the starting mu is not a model fit: no halving at step 1
     for it in range(1, maxiter + 1):
         beta, eta, _ = st.step(inner)
         eta, mu, dev = _halve(st, eta, dev_old)
@@ -276,7 +296,7 @@ def _halve(st: _IRLSState, eta: np.ndarray, dev_old: float) -> tuple[np.ndarray,
     for _ in range(30):
         with np.errstate(over="ignore"):
             mu = np.exp(np.minimum(eta, 700.0))
-        dev = _deviance(st.y, mu, st.wu, st.ylogy)
+        dev = _deviance(st.y, mu, st.wu, st.ylogy, np.minimum(eta, 700.0))
         if np.isfinite(dev) and (dev <= dev_old * (1 + 1e-6) + 1e-10 or not np.isfinite(dev_old)):
             return eta, mu, dev
         eta = 0.5 * (eta + st.eta)
@@ -284,30 +304,28 @@ def _halve(st: _IRLSState, eta: np.ndarray, dev_old: float) -> tuple[np.ndarray,
 
 
 def _finish(st: _IRLSState, prep: Prepared, beta_s: np.ndarray, it: int, dev: float) -> IRLSFit:
-    w = st.wu * st.mu
-    Xt_s, alphas = _partial(st.Xs, st.fe, w, 1e-12, st.x_starts)
+    """Covariance ingredients and fixed effects from the last IRLS step (converged)."""
+    Xt_s, w, _ = st.last
     Xt = Xt_s * st.scale
     beta = beta_s / st.scale
     bread = linalg.inv((Xt * w[:, None]).T @ Xt) if Xt.shape[1] else np.zeros((0, 0))
     scores = Xt * (st.wu * (st.y - st.mu))[:, None]
-    fe_coefs = _fe_coefs(st, beta_s, alphas)
     ybar = np.sum(st.wu * st.y) / np.sum(st.wu * np.exp(st.off))
     null_dev = _deviance(st.y, ybar * np.exp(st.off), st.wu, st.ylogy)
     from scipy.special import gammaln
 
-    loglik = float(np.dot(st.wu, st.y * np.log(st.mu) - st.mu - gammaln(st.y + 1)))
-    return IRLSFit(beta, bread, scores, fe_coefs, it, dev, null_dev, loglik, st.mu)
+    loglik = float(np.dot(st.wu, st.y * st.eta - st.mu - gammaln(st.y + 1)))
+    return IRLSFit(beta, bread, scores, _fe_coefs(st, beta_s), it, dev, null_dev, loglik, st.mu)
 
 
-def _fe_coefs(st: _IRLSState, beta_s: np.ndarray, x_alphas: list) -> list[np.ndarray]:
-    """Fixed-effect coefficients: partial z once more and subtract the regressors' part."""
+def _fe_coefs(st: _IRLSState, beta_s: np.ndarray) -> list[np.ndarray]:
+    """Fixed effects of the last step: those of z minus b times those of each regressor."""
     if st.fe is None:
         return []
-    w = st.wu * st.mu
-    lin = st.eta - st.off  # = X b + sum of fixed effects at convergence
-    d = lin - st.Xs @ beta_s
-    _, alphas = Demeaner(st.fe, w).demean(d, tol=1e-10, start=st.z_start)
-    coefs = [a.copy() for a in alphas]
+    coefs = [a.copy() for a in st.z_start]
+    for j, b in enumerate(beta_s):
+        for q in range(len(coefs)):
+            coefs[q] -= b * st.x_starts[j][q]
     for q in range(1, len(coefs)):
         shift = coefs[q][0]
         coefs[q] -= shift

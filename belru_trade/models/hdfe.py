@@ -85,30 +85,47 @@ class Demeaner:
     def __init__(self, fe: FixedEffects, weights: np.ndarray) -> None:
         self.fe = fe
         self.w = np.asarray(weights, dtype=float)
+        self._buf: np.ndarray | None = None
         self.inv_sw = []
         for codes, size in zip(fe.codes, fe.sizes, strict=True):
             sw = np.bincount(codes, weights=self.w, minlength=size)
             with np.errstate(divide="ignore"):
                 self.inv_sw.append(np.where(sw > 0, 1.0 / sw, 0.0))
 
+    def _buffer(self, n: int) -> np.ndarray:
+        if self._buf is None or self._buf.size != n:
+            self._buf = np.empty(n)
+        return self._buf
+
     def fitted(self, alphas: list[np.ndarray]) -> np.ndarray:
         """Sum over fixed effects of each observation's coefficient."""
-        total = alphas[0][self.fe.codes[0]].copy()
+        total = alphas[0][self.fe.codes[0]]
+        buf = self._buffer(total.size)
         for alpha, codes in zip(alphas[1:], self.fe.codes[1:], strict=True):
-            total += alpha[codes]
+            np.take(alpha, codes, out=buf)
+            total += buf
         return total
 
     def _sweep(
-        self, x: np.ndarray, alphas: list[np.ndarray]
+        self, x: np.ndarray, alphas: list[np.ndarray], resid: np.ndarray | None = None
     ) -> tuple[list[np.ndarray], np.ndarray]:
-        """One Gauss-Seidel pass over the fixed effects; returns new coefficients, residual."""
-        resid = x - self.fitted(alphas)
+        """One Gauss-Seidel pass over the fixed effects; returns new coefficients, residual.
+
+        ``resid`` (``x`` minus the fitted fixed effects of ``alphas``) is updated in place
+        when given. The update of fixed effect q uses that the weighted group mean of
+        ``resid + alpha_q[codes]`` is ``alpha_q`` plus the weighted group mean of ``resid``.
+        """
+        if resid is None:
+            resid = x - self.fitted(alphas)
         new = []
+        buf = self._buffer(resid.size)
         for alpha, codes, inv in zip(alphas, self.fe.codes, self.inv_sw, strict=True):
-            resid += alpha[codes]
-            upd = np.bincount(codes, weights=self.w * resid, minlength=alpha.size) * inv
-            resid -= upd[codes]
-            new.append(upd)
+            np.multiply(self.w, resid, out=buf)
+            delta = np.bincount(codes, weights=buf, minlength=alpha.size)
+            delta *= inv
+            np.take(delta, codes, out=buf)
+            resid -= buf
+            new.append(alpha + delta)
         return new, resid
 
     def demean(
@@ -163,19 +180,27 @@ class Demeaner:
         cuts = np.cumsum([0, *self.fe.sizes])
         flat = np.concatenate(alphas)
         split = self._splitter(cuts)
+        resid = x - self.fitted(alphas)
         sweeps = 0
         while sweeps < maxiter:
-            g1, _ = self._sweep(x, split(flat))
-            g1 = np.concatenate(g1)
-            g2_list, resid = self._sweep(x, split(g1))
+            g1_list, resid = self._sweep(x, split(flat), resid)
+            g1 = np.concatenate(g1_list)
+            sweeps += 1
+            if np.max(np.abs(g1 - flat)) <= threshold:
+                return resid, g1_list
+            g2_list, resid = self._sweep(x, g1_list, resid)
             g2 = np.concatenate(g2_list)
-            sweeps += 2
+            sweeps += 1
             delta = g2 - g1
             if np.max(np.abs(delta)) <= threshold:
                 return resid, g2_list
             delta2 = delta - g1 + flat
             ssq = float(delta2 @ delta2)
-            flat = g2 - (float(delta @ delta2) / ssq) * delta if ssq > 0 else g2
+            if ssq > 0:
+                flat = g2 - (float(delta @ delta2) / ssq) * delta
+                resid -= self.fitted(split(flat - g2))
+            else:
+                flat = g2
         raise ConvergenceError(
             f"fixed-effect demeaning did not converge in maxiter={maxiter} sweeps "
             f"(fixed effects {self.fe.names}); the fixed-effect graph may be badly connected"
