@@ -37,7 +37,10 @@ METHOD = (
     "and slope change at 2014-08, quasi-Poisson log link, Fourier seasonality, Newey-West "
     "errors; lost volume and value = cumulative counterfactual minus observed. Leakage: the "
     "same ITS on exports to Lithuania and Belarus, whose excess over their pre-embargo path "
-    "(observed minus counterfactual) is compared with the volume lost to Russia."
+    "(observed minus counterfactual) is compared with the volume lost to Russia. Synthetic "
+    "control (bt.synth): tonnes to Russia against a convex combination of tonnes to other "
+    "destinations (DE, FR, NL, GB, SE, CZ, IT, ES, PL; not LT, LV, BY), in-space placebos. "
+    "When trade stops entirely a Gaussian level model replaces the quasi-Poisson one."
 )
 CAVEATS = (
     "Pre-2012 figures (080820) include quinces.",
@@ -174,6 +177,49 @@ def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_DONORS = ("DE", "FR", "NL", "GB", "SE", "CZ", "IT", "ES", "PL")
+
+
+def synth_part(rows: pd.DataFrame, config, models: dict):
+    """Synthetic control of tonnes to the partner from tonnes to other destinations.
+
+    Lithuania, Latvia and Belarus (possible leakage routes) are left out of the donor pool.
+    Returns ``(summary table, weights table, figure)`` or None when fewer than two donors
+    have data.
+    """
+    wide = {
+        dest: _series(rows, dest, "quantity", 1e3)
+        for dest in (config.partner, *_DONORS)
+        if (rows["partner"] == dest).any()
+    }
+    donors = [d for d in wide if d != config.partner]
+    if config.partner not in wide or len(donors) < 2:
+        return None
+    data = pd.DataFrame(wide)
+    fit = bt.synth(data, config.partner, _BREAK, donors=donors)
+    models["synth"] = fit
+    tidy = (
+        fit.tidy()
+        .rename(
+            columns={
+                "estimate": "average gap (t per month)",
+                "relative": "gap / synthetic",
+                "cumulative_gap": f"cumulative gap {_BREAK}..{_END} (t)",
+                "pre_rmspe": "pre RMSPE (t)",
+                "post_rmspe": "post RMSPE (t)",
+                "rmspe_ratio": "RMSPE ratio",
+                "p_value": "placebo p-value",
+            }
+        )
+        .drop(columns="term")
+    )
+    weights = fit.weights.rename("weight").rename_axis("donor destination").reset_index()
+    fig, (left, right) = new_figure(1, 2, width=11, height=3.6)
+    fit.plot(kind="paths", unit="t per month", ax=left)
+    fit.plot(kind="gap", unit="t per month", ax=right)
+    return tidy, weights[weights["weight"] > 1e-4], fig
+
+
 def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """ITS of pear exports to Russia, lost volume and value, leakage via LT and BY."""
     rows = pear_rows(panel, config.reporter)
@@ -186,6 +232,17 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     for ax in axes.ravel()[len(cfs) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, loc="upper left")
+    tables = {
+        "Pear exports by destination and year": destination_table(rows),
+        "Interrupted time series at 2014-08 (95% intervals)": effects,
+        "Leakage: excess exports to Lithuania and Belarus vs volume lost to Russia": leakage,
+    }
+    figures = {"Pear exports: observed vs counterfactual": fig}
+    synthetic = synth_part(rows, config, models)
+    if synthetic is not None:
+        tables["Synthetic control: exports to the partner vs other destinations (t)"] = synthetic[0]
+        tables["Synthetic control donor weights"] = synthetic[1]
+        figures["Synthetic control (t per month)"] = synthetic[2]
     findings = [
         describe_its(r, "EUR m" if r["series"].endswith("(EUR m)") else "t")
         for _, r in effects.iterrows()
@@ -205,12 +262,8 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         method=METHOD,
         headline=findings[0] if findings else "No estimable series.",
         findings=tuple(findings),
-        tables={
-            "Pear exports by destination and year": destination_table(rows),
-            "Interrupted time series at 2014-08 (95% intervals)": effects,
-            "Leakage: excess exports to Lithuania and Belarus vs volume lost to Russia": leakage,
-        },
-        figures={"Pear exports: observed vs counterfactual": fig},
+        tables=tables,
+        figures=figures,
         models=models,
         caveats=CAVEATS,
         config=config,

@@ -12,6 +12,7 @@ structure, and the store provenance are checked.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import belru_trade as bt
 from belru_trade.report import AnalysisConfig, run_analysis
@@ -54,7 +55,12 @@ def test_pears_run_from_the_store(tmp_path, monkeypatch):
         "Pear exports by destination and year",
         "Interrupted time series at 2014-08 (95% intervals)",
         "Leakage: excess exports to Lithuania and Belarus vs volume lost to Russia",
+        "Synthetic control: exports to the partner vs other destinations (t)",
+        "Synthetic control donor weights",
     ]
+    weights = result.tables["Synthetic control donor weights"]
+    assert set(weights["donor destination"]) <= {"DE", "NL"}
+    assert weights["weight"].sum() == pytest.approx(1.0, abs=1e-3)
     effects = result.tables["Interrupted time series at 2014-08 (95% intervals)"]
     assert list(effects["series"]) == [
         "BE -> RU (t)",
@@ -67,7 +73,7 @@ def test_pears_run_from_the_store(tmp_path, monkeypatch):
             "route"
         ]
     ) == {"LT", "BY"}
-    assert len(result.figures) == 1
+    assert len(result.figures) == 2
     assert any(key.startswith("store:comext") for key in result.provenance)
     # the optional leakage data are still missing: their fetch commands are listed
     assert any("--reporter LT" in c for c in result.fetch_commands)
