@@ -31,7 +31,7 @@ from belru_trade.errors import (
     ShortSeriesError,
 )
 from belru_trade.models.its_counterfactual import inverse_link, simulate_counterfactual
-from belru_trade.models.its_design import Design, build_design, coerce_series
+from belru_trade.models.its_design import Design, build_design, coerce_offset, coerce_series
 from belru_trade.models.its_fit import ERRORS, FAMILIES, LOG_LINK, fit_series
 from belru_trade.results import EstimationResults
 
@@ -285,27 +285,9 @@ def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | Non
     return {"date": date, "estimate": est, "statistic": est / se}
 
 
-def _coerce_offset(offset: Any, y: pd.Series) -> np.ndarray | None:
-    if offset is None:
-        return None
-    if isinstance(offset, pd.Series):
-        if not isinstance(offset.index, pd.PeriodIndex):
-            offset = offset.copy()
-            offset.index = pd.DatetimeIndex(offset.index).to_period(y.index.freqstr[0])
-        values = offset.reindex(y.index).to_numpy(dtype=float, na_value=np.nan)
-    else:
-        values = np.asarray(offset, dtype=float)
-    if values.shape != (len(y),) or not np.all(np.isfinite(values)) or (values <= 0).any():
-        raise InvalidArgumentError(
-            "offset must be positive, finite and aligned with y (same periods); got "
-            f"{values.shape[0] if values.ndim else 0} values for {len(y)} periods"
-        )
-    return np.log(values)
-
-
 def _fit(y: pd.Series, interventions: Any, offset: Any, options: dict[str, Any]) -> ITSResults:
     design = build_design(y.index, interventions, **_design_options(options))
-    log_offset = _coerce_offset(offset, y)
+    log_offset = coerce_offset(offset, y)
     out = fit_series(
         y.to_numpy(),
         design,

@@ -41,6 +41,7 @@ from belru_trade.errors import InvalidArgumentError, ShortSeriesError
 __all__ = [
     "Design",
     "build_design",
+    "coerce_offset",
     "coerce_series",
     "newey_west_lags",
     "periods_per_year",
@@ -323,3 +324,22 @@ def _check_lengths(
             f"y has {len(index)} observations for {n_params} parameters; at least "
             f"{n_params + 2} are needed"
         )
+
+
+def coerce_offset(offset: Any, y: pd.Series) -> np.ndarray | None:
+    """``log(offset)`` aligned with ``y`` (None when no offset); offsets must be positive."""
+    if offset is None:
+        return None
+    if isinstance(offset, pd.Series):
+        if not isinstance(offset.index, pd.PeriodIndex):
+            offset = offset.copy()
+            offset.index = pd.DatetimeIndex(offset.index).to_period(y.index.freqstr[0])
+        values = offset.reindex(y.index).to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = np.asarray(offset, dtype=float)
+    if values.shape != (len(y),) or not np.all(np.isfinite(values)) or (values <= 0).any():
+        raise InvalidArgumentError(
+            "offset must be positive, finite and aligned with y (same periods); got "
+            f"{values.shape[0] if values.ndim else 0} values for {len(y)} periods"
+        )
+    return np.log(values)

@@ -27,7 +27,13 @@ from scipy import stats
 
 from belru_trade._validation import check_choice, check_positive_int
 from belru_trade.errors import InvalidArgumentError, MissingDependencyError, ZeroFillWarning
-from belru_trade.models.its_design import Design, build_design, coerce_series, newey_west_lags
+from belru_trade.models.its_design import (
+    Design,
+    build_design,
+    coerce_offset,
+    coerce_series,
+    newey_west_lags,
+)
 from belru_trade.models.its_fit import FAMILIES, LOG_LINK
 from belru_trade.models.scan_core import BatchFit, fit_batch_glm, fit_batch_ols
 
@@ -291,9 +297,7 @@ def scan(
     check_positive_int("hac_lags", lags, minimum=0)
     log_offset = None
     if offset is not None:
-        from belru_trade.models.its import _coerce_offset
-
-        log_offset = _coerce_offset(offset, wide.iloc[:, 0])[:, None]
+        log_offset = coerce_offset(offset, wide.iloc[:, 0])[:, None]
         if family == "gaussian":
             raise InvalidArgumentError("offset is not allowed with family='gaussian'")
     Y = wide.to_numpy(dtype=float)
