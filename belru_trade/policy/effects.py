@@ -109,6 +109,7 @@ def analogue_effect(
             f"analogue {analogue.name!r}: the panel has no {analogue.flow}s of "
             f"{list(analogue.products)} around {analogue.start}"
         )
+    end = min(end, rows["period"].max())
     agg = rows.groupby(["product", "partner", "period"], as_index=False)["value"].sum()
     agg["treat"] = ((agg["partner"] == analogue.target) & (agg["period"] >= analogue.start)).astype(
         float
