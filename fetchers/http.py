@@ -97,6 +97,9 @@ class RetryPolicy:
         :class:`~fetchers.errors.RateLimitError` at once, carrying the wait.
     timeout : tuple of float
         ``(connect, read)`` timeouts in seconds for every request.
+    min_interval : float
+        Least seconds between two requests of one transport (client-side throttle; comtradr
+        keeps Comtrade calls at least 6 s apart). 0 disables it.
     """
 
     max_retries: int = 4
@@ -105,6 +108,7 @@ class RetryPolicy:
     jitter: float = 0.25
     max_retry_after: float = 120.0
     timeout: tuple[float, float] = (10.0, 120.0)
+    min_interval: float = 0.0
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based)."""
@@ -222,6 +226,7 @@ class Transport:
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random | None = None
     sent: int = 0
+    _last: float | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.session is None:
@@ -262,6 +267,7 @@ class Transport:
         headers: Mapping[str, str] | None,
         validate: Callable[[bytes], None] | None,
     ) -> Response:
+        self._throttle()
         logger.debug("GET %s", shown)
         self.sent += 1
         merged = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **(headers or {})}
@@ -293,6 +299,13 @@ class Transport:
                 raise _RetryableError(exc) from None
         logger.debug("HTTP %d, %d bytes from %s", resp.status_code, len(body), shown)
         return Response(url=shown, status=resp.status_code, headers=resp.headers, body=body)
+
+    def _throttle(self) -> None:
+        if self.policy.min_interval > 0 and self._last is not None:
+            wait = self._last + self.policy.min_interval - time.monotonic()
+            if wait > 0:
+                self.sleep(wait)
+        self._last = time.monotonic()
 
     def _raise_for_status(
         self, status: int, headers: Mapping[str, str], body: bytes, shown: str

@@ -6,10 +6,12 @@ store never keeps a partial or failed body. Waits are recorded, not slept.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +43,7 @@ from tests.http_fault_server import (
     short,
 )
 
+HERE = Path(__file__).resolve().parent / "data" / "http" / "eurostat"
 PATH = "/statistics/1.0/data/DS-045409"
 CT_PATH = "/data/v1/get/C/M/HS"
 POLICY = RetryPolicy(
@@ -388,3 +391,46 @@ def test_environment_key_is_used_and_preview_without(
     assert server.seen[-1].path == "/public/v1/preview/C/M/HS"
     assert "Ocp-Apim-Subscription-Key" not in server.seen[-1].headers
     assert result.frame["value"].tolist() == [5.0]
+
+
+# ----------------------------------------------------------------------------- recorded bodies
+
+
+def test_recorded_jsonstat_served_from_main_host(server: FaultServer) -> None:
+    recorded = HERE / "statistics_une_rt_m_geo-de_PC_ACT_SA_TOTAL_T_lastTimePeriod3.json"
+    server.script("/statistics/1.0/data/une_rt_m", reply(200, recorded.read_bytes()))
+    query = es.dataset_query(
+        "une_rt_m", {"geo": "de", "unit": "PC_ACT", "s_adj": "SA", "age": "TOTAL", "sex": "T"}
+    )
+    result = es.fetch(query, base_url=server.url, progress=False)
+    assert server.seen[0].param("geo") == ["de"]  # lower case accepted, no false "unknown"
+    assert result.frame["value"].tolist() == [4.0, 4.0]
+    assert result.provenance.last_update == "2026-09-22T11:00:00+0200"
+    assert result.provenance.notes == ("period without data: 2026-08",)
+
+
+def test_recorded_tsv_gzip_without_content_encoding(server: FaultServer) -> None:
+    recorded = HERE / "comext_sdmx21_tsv_DS-045409_M-DE-US_HS2-4-6_2026-06_2026-07.tsv"
+    path = "/sdmx/2.1/data/DS-045409/M.DE.US..1.VALUE_IN_EUROS"
+    server.script(path, reply(200, gzip.compress(recorded.read_bytes()), Content_Type="text/tsv"))
+    query = es.dataset_query(
+        "DS-045409",
+        {"freq": "M", "reporter": "DE", "partner": "US", "flow": "1",
+         "indicators": "VALUE_IN_EUROS"},
+        start="2026-06", end="2026-07", fmt="tsv", dimensions=es.COMEXT_DIMENSIONS,
+    )  # fmt: skip
+    result = es.fetch(query, base_url=server.url, progress=False)
+    assert server.seen[0].path == path
+    assert dict(server.seen[0].query) == {"format": "TSV", "startPeriod": "2026-06",
+                                          "endPeriod": "2026-07"}  # fmt: skip
+    assert result.frame["value"].sum() == 1235161 + 1131631 + 105434 + 55153 + 52403
+
+
+def test_min_interval_throttles_requests(server: FaultServer) -> None:
+    query = ct.comtrade_query(56, 643, "080830", flow="export", start="2013-01", end="2014-12")
+    server.responder = lambda path, q: reply(200, comtrade_from_query(q, lambda *a: 1.0))
+    waits: list[float] = []
+    policy = RetryPolicy(min_interval=30.0, timeout=(2.0, 2.0))
+    ct.fetch(query, api_key=KEY, base_url=server.url, policy=policy, progress=False,
+             sleep=waits.append)  # fmt: skip
+    assert server.count(CT_PATH) == 2 and len(waits) == 1 and 29.0 < waits[0] <= 30.0
