@@ -62,6 +62,7 @@ __all__ = [
     "build_request",
     "comext_query",
     "dataset_query",
+    "estimated_cells",
     "fetch",
     "fetch_comext",
     "split_query",
@@ -356,8 +357,10 @@ def _fits(query: EurostatQuery, host: str, max_cells: int) -> bool:
     return estimated_cells(query) <= max_cells and len(request.full_url) <= MAX_URL
 
 
-def plan(query: EurostatQuery, *, base_url: str | None = None, max_cells: int = MAX_CELLS):
-    """Sub-queries (and their requests) after splitting to the cell and URL limits."""
+def plan(
+    query: EurostatQuery, *, base_url: str | None = None, max_cells: int = MAX_CELLS
+) -> list[tuple[EurostatQuery, PlannedRequest]]:
+    """Sub-queries and their requests after splitting to the cell and URL limits (pure)."""
     host = _host(query, base_url)
     pending, done = [query], []
     while pending:

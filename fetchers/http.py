@@ -312,9 +312,11 @@ class Transport:
     ) -> None:
         message = error_message(body) or f"HTTP {status}"
         wait = parse_retry_after(headers.get("Retry-After")) or _quota_wait(message)
-        if status == 429 or (status == 403 and wait is not None):
+        quota = status == 403 and (wait is not None or "quota" in message.lower())
+        if status == 429 or quota:
             error = RateLimitError(message, status=status, url=shown, retry_after=wait)
-            if wait is not None and wait > self.policy.max_retry_after:
+            too_long = wait is not None and wait > self.policy.max_retry_after
+            if too_long or (status == 403 and wait is None):
                 raise error
             raise _RetryableError(error)
         if status in _RETRYABLE_STATUS:

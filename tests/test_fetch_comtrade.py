@@ -254,3 +254,11 @@ def test_random_arguments_only_raise_invalid_query(**kw) -> None:
 def test_year_zero_is_invalid_not_a_crash() -> None:
     with pytest.raises(InvalidQueryError):
         ct.comtrade_query(56, 643, "08", freq="A", start="0000", end="2000")
+
+
+@pytest.mark.network
+def test_live_preview_shape() -> None:
+    query = ct.comtrade_query(56, 643, "TOTAL", freq="A", start=2015, end=2016)
+    result = ct.fetch(query, api_key="", progress=False)
+    assert tuple(result.frame.columns) == cp.DATA_COLUMNS
+    assert set(result.frame["flow"]) <= {"import", "export"}

@@ -340,3 +340,21 @@ def test_year_zero_is_invalid_not_a_crash() -> None:
         es.comext_query("BE", "RU", "08", start="0000-01", end="2000-01")
     with pytest.raises(InvalidQueryError):
         es.dataset_query("nama_10_gdp", {"geo": "DE"}, start="0000")
+
+
+@pytest.mark.network
+def test_live_comext_statistics_shape() -> None:
+    query = es.comext_query("BE", "RU", "080830", flow="export", start="2013-01", end="2013-12")
+    result = es.fetch(query, progress=False)
+    assert {"reporter", "partner", "product", "period", "value", "flag"} <= set(result.frame)
+    assert result.provenance.last_update and len(result.frame) > 0
+
+
+@pytest.mark.network
+def test_live_dissemination_dataset_shape() -> None:
+    query = es.dataset_query(
+        "ert_bil_eur_m", {"freq": "M", "statinfo": "AVG", "unit": "NAC", "currency": "USD"},
+        start="2020-01", end="2020-03",
+    )  # fmt: skip
+    result = es.fetch(query, progress=False)
+    assert result.frame["period"].tolist() == ["2020-01", "2020-02", "2020-03"]

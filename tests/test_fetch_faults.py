@@ -336,6 +336,13 @@ def test_comtrade_401_and_403_quota(server: FaultServer) -> None:
     with pytest.raises(RateLimitError) as info:
         ct.fetch(query, api_key=KEY, base_url=server.url, policy=POLICY, progress=False)
     assert info.value.retry_after == 3723.0
+    server.script(CT_PATH, reply(403, {"statusCode": 403, "message": "Out of call volume quota."}))
+    with pytest.raises(RateLimitError) as no_wait:
+        ct.fetch(query, api_key=KEY, base_url=server.url, policy=POLICY, progress=False)
+    assert no_wait.value.retry_after is None
+    server.script(CT_PATH, reply(403, "Forbidden"))
+    with pytest.raises(AuthenticationError):
+        ct.fetch(query, api_key=KEY, base_url=server.url, policy=POLICY, progress=False)
 
 
 def test_offline_lists_missing_requests(server: FaultServer) -> None:
@@ -434,3 +441,15 @@ def test_min_interval_throttles_requests(server: FaultServer) -> None:
     ct.fetch(query, api_key=KEY, base_url=server.url, policy=policy, progress=False,
              sleep=waits.append)  # fmt: skip
     assert server.count(CT_PATH) == 2 and len(waits) == 1 and 29.0 < waits[0] <= 30.0
+
+
+def test_progress_bar_only_when_several_requests(server: FaultServer, capsys) -> None:
+    server.responder = lambda path, q: reply(200, comtrade_from_query(q, lambda *a: 1.0))
+    one = ct.comtrade_query(56, 643, "080830", flow="export", start="2014-01", end="2014-12")
+    ct.fetch(one, api_key=KEY, base_url=server.url, policy=POLICY)
+    assert "comtrade" not in capsys.readouterr().err
+    two = ct.comtrade_query(56, 643, "080830", flow="export", start="2013-01", end="2014-12")
+    ct.fetch(two, api_key=KEY, base_url=server.url, policy=POLICY)
+    assert "comtrade" in capsys.readouterr().err  # tqdm writes to stderr
+    ct.fetch(two, api_key=KEY, base_url=server.url, policy=POLICY, progress=False)
+    assert capsys.readouterr().err == ""
