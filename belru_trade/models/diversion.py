@@ -127,6 +127,14 @@ class DiversionResults:
     ban: pd.Period
     level: float
 
+    def __repr__(self) -> str:
+        sh = self.share
+        return (
+            f"Diversion after {self.ban} via {', '.join(self.table.index)}: leakage share "
+            f"{sh['estimate']:.3f} [{sh['low']:.3f}, {sh['high']:.3f}] of the counterfactual "
+            f"direct flow\n{self.table.to_string(float_format=lambda v: f'{v:.4g}')}"
+        )
+
     def plot(self, *, unit: str | None = None) -> Any:
         """One panel per series: observed, pre-ban trend projection and its band."""
         from belru_trade import plotting as bp

@@ -73,6 +73,13 @@ class ScanResults:
     df_resid: float | None
     dispersion: pd.Series
 
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}: {v}" for k, v in self.status.value_counts().items())
+        return (
+            f"ITS scan ({self.family}, {self.cov_type}) of {len(self.status)} series ({counts}); "
+            "use .rank() or .tidy()"
+        )
+
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Long table of the intervention terms: series, term, estimate, ..., ratio columns."""
         terms = list(self.design.effect_terms)

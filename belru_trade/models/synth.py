@@ -125,6 +125,13 @@ class SynthResults:
     start: pd.Period
     predictor_balance: pd.DataFrame
 
+    def __repr__(self) -> str:
+        donors = ", ".join(f"{k} {v:.3f}" for k, v in self.weights[self.weights > 1e-4].items())
+        return (
+            f"Synthetic control from {self.start}: weights {donors}; pre-RMSPE "
+            f"{self.pre_rmspe:.4g}, post/pre ratio {self.rmspe_ratio:.3g}, p = {self.p_value:.3f}"
+        )
+
     def tidy(self) -> pd.DataFrame:
         """One row: average post-period gap (treated minus synthetic), its relative size,
         the cumulative gap, RMSPE figures and the placebo p-value."""
