@@ -214,7 +214,8 @@ def load_tidy(
         return None
     frame = pd.read_parquet(io.BytesIO(buffer))
     if meta.get("period_freq"):
-        frame["period"] = pd.PeriodIndex(frame["period"].astype(str), freq=meta["period_freq"])
+        codes, uniques = pd.factorize(frame["period"].astype(str))
+        frame["period"] = pd.PeriodIndex(list(uniques), freq=meta["period_freq"]).take(codes)
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)

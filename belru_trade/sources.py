@@ -254,22 +254,37 @@ def comext(
     return _store("comext", key, _comext_panel(result.frame, freq), result)
 
 
+def _periods(values: pd.Series, freq: str) -> pd.PeriodIndex:
+    """Period index from period strings, parsing each distinct string once."""
+    codes_, uniques = pd.factorize(values.astype(str))
+    return pd.PeriodIndex(list(uniques), freq="M" if freq == "M" else "Y").take(codes_)
+
+
+def _merge_flags(value_flag: pd.Series, quantity_flag: pd.Series) -> pd.Series:
+    joined = value_flag.fillna("").astype(str) + quantity_flag.fillna("").astype(str)
+    words = {text: _flag_words("".join(dict.fromkeys(text))) for text in joined.unique()}
+    return joined.map(words).astype(object)
+
+
 def _comext_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
     if frame.empty:
         return panel.empty_panel()
     frame = frame.copy()
     frame["flow"] = frame["flow"].map({"1": "import", "2": "export"})
     keys = ["reporter", "partner", "product", "flow", "period"]
-    wide = frame.pivot_table(
-        index=keys, columns="indicators", values="value", aggfunc="first", dropna=False
+    wide = frame.set_index([*keys, "indicators"])[["value", "flag"]].unstack("indicators")
+    out = wide.index.to_frame(index=False)
+    empty = pd.Series(np.nan, index=wide.index)
+
+    def column(kind: str, indicator: str) -> pd.Series:
+        return wide[(kind, indicator)] if (kind, indicator) in wide.columns else empty
+
+    value = column("value", "VALUE_IN_EUROS").to_numpy(dtype="float64")
+    mass = column("value", "QUANTITY_IN_100KG").to_numpy(dtype="float64")
+    flags = _merge_flags(
+        column("flag", "VALUE_IN_EUROS").reset_index(drop=True),
+        column("flag", "QUANTITY_IN_100KG").reset_index(drop=True),
     )
-    flags = frame.groupby(keys, sort=False)["flag"].agg(
-        lambda s: "".join(dict.fromkeys("".join(f for f in s if isinstance(f, str)))) or None
-    )
-    out = wide.reset_index()
-    out = out.merge(flags.reset_index(), on=keys, how="left")
-    value = out.get("VALUE_IN_EUROS", pd.Series(np.nan, index=out.index))
-    mass = out.get("QUANTITY_IN_100KG", pd.Series(np.nan, index=out.index))
     product = out["product"].astype(str)
     result = pd.DataFrame(
         {
@@ -279,13 +294,13 @@ def _comext_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
             "nomenclature": np.where(product == "TOTAL", "TOTAL",
                                      np.where(product.str.len() == 8, "CN", "HS")),
             "flow": out["flow"].astype(object),
-            "period": pd.PeriodIndex(out["period"].astype(str), freq="M" if freq == "M" else "Y"),
-            "value": value.astype("float64").to_numpy(),
+            "period": _periods(out["period"], freq),
+            "value": value,
             "currency": "EUR",
-            "quantity": (mass.astype("float64") * 100.0).to_numpy(),
-            "unit": "kg",
+            "quantity": mass * 100.0,
+            "unit": np.where(np.isnan(mass), None, "kg"),
             "source": "comext",
-            "flag": out["flag"].map(_flag_words).astype(object),
+            "flag": flags.to_numpy(),
         }
     )  # fmt: skip
     result = result[result["value"].notna() | result["quantity"].notna() | result["flag"].notna()]
@@ -425,7 +440,7 @@ def _comtrade_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
             "product": product.astype(object),
             "nomenclature": np.where(product == "TOTAL", "TOTAL", vintage),
             "flow": frame["flow"].astype(object),
-            "period": pd.PeriodIndex(frame["period"].astype(str), freq="M" if freq == "M" else "Y"),
+            "period": _periods(frame["period"], freq),
             "value": frame["value"].astype("float64"),
             "currency": "USD",
             "quantity": frame["net_weight"].astype("float64"),

@@ -443,13 +443,23 @@ def _check_unknown(
             )
 
 
-def _validator(query: EurostatQuery):
-    def validate(body: bytes) -> None:
+class _Validator:
+    """Parse each complete body once: the parse that validates it is kept for use."""
+
+    def __init__(self, query: EurostatQuery) -> None:
+        self.query = query
+        self.body: bytes | None = None
+        self.parsed: tuple[pd.DataFrame, str | None, list[str]] | None = None
+
+    def __call__(self, body: bytes) -> None:
         if body[:1] == b"<" and async_ticket(body[:5000]) is not None:
             return
-        _parse(query, body)
+        self.parsed, self.body = _parse(self.query, body), body
 
-    return validate
+    def result(self, body: bytes) -> tuple[pd.DataFrame, str | None, list[str]]:
+        if self.parsed is not None and self.body is body:
+            return self.parsed
+        return _parse(self.query, body)
 
 
 def fetch(
@@ -523,7 +533,7 @@ def fetch(
             current = pending.pop(0)
             request = _one_request(current, host)
             try:
-                check = _validator(current)
+                check = _Validator(current)
                 body = runner.get(
                     request, validate=check, resolve=lambda resp, c=check: poller(resp, c)
                 )
@@ -534,7 +544,7 @@ def fetch(
                 logger.info("413 for %s: splitting in %d", request.label, len(parts))
                 pending[:0] = parts
                 continue
-            frame, stamp, more = _parse(current, body)
+            frame, stamp, more = check.result(body)
             frames.append(frame)
             stamps.append(stamp)
             notes.extend(more)
