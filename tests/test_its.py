@@ -216,3 +216,21 @@ def test_zero_segment_and_bad_options():
         bt.its(annual, "2014")
     res = bt.its(annual, "2014", family="gaussian", seasonality=None, slope_change=False)
     assert res.params["level_change"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_quarterly_frozen_and_effect_errors():
+    import dataclasses
+
+    idx = pd.period_range("2008Q1", periods=40, freq="Q")
+    t = np.arange(1, 41)
+    season = np.array([0.1, -0.05, 0.0, -0.05])[idx.quarter - 1]
+    eta = 4 + 0.01 * t + season - 0.3 * (idx >= pd.Period("2014Q3", "Q"))
+    y = pd.Series(np.random.default_rng(4).poisson(np.exp(eta)), index=idx, dtype=float)
+    res = bt.its(y, "2014Q3", family="poisson", slope_change=False)
+    assert [c for c in res.design.X.columns if c[:3] in ("sin", "cos")] == ["sin1", "cos1", "cos2"]
+    assert res.params["level_change"] == pytest.approx(-0.3, abs=0.12)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.family = "gaussian"
+    with pytest.raises(InvalidArgumentError, match="outside the post-intervention"):
+        res.effect("2010Q1")
+    assert res.effect("2015Q1")["estimate"] == pytest.approx(res.params["level_change"])
