@@ -53,11 +53,16 @@ def test_coefficients_match_pyfixest(seed, n_exp, n_years, n_fe, with_offset):
             fml, df, offset="off", fixef_tol=1e-12, iwls_tol=1e-12, iwls_maxiter=100, vcov="hetero"
         )
         ours = bt.ppml(fml, df, offset="off", tol=1e-12)
+        default = bt.ppml(fml, df, offset="off")
     assert ours.nobs == theirs._N
     np.testing.assert_allclose(
         ours.params[["x1", "x2"]], theirs.coef()[["x1", "x2"]], atol=1e-6, rtol=0
     )
     np.testing.assert_allclose(ours.std_errors[["x1", "x2"]], theirs.se()[["x1", "x2"]], rtol=1e-4)
+    # default tolerances (looser inner tolerance) stay within 1e-6 as well
+    np.testing.assert_allclose(
+        default.params[["x1", "x2"]], theirs.coef()[["x1", "x2"]], atol=1e-6, rtol=0
+    )
 
 
 def test_ols_matches_pyfixest_feols():

@@ -273,7 +273,7 @@ def irls(prep: Prepared, *, tol: float, maxiter: int) -> IRLSFit:
 
 
 def _irls_loop(st: _IRLSState, prep: Prepared, tol: float, maxiter: int) -> IRLSFit:
-    target = max(1e-12, min(1e-9, 0.1 * tol))
+    target = max(1e-12, min(1e-7, 10.0 * tol))  # inner (demeaning) tolerance at convergence
     inner, dev_old = 1e-2, np.inf  # the starting mu is not a model fit: no halving at step 1
     for it in range(1, maxiter + 1):
         beta, eta, _ = st.step(inner)
