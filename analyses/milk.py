@@ -13,10 +13,12 @@ from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequiremen
 from belru_trade.report.helpers import (
     complete_months,
     describe_its,
+    did_row,
     fit_its,
     its_contrast,
     its_row,
     new_figure,
+    origin_event_study,
     plot_its,
     spike_mask,
 )
@@ -42,7 +44,10 @@ METHOD = (
     "seasonality, Newey-West errors. Comparative ITS: the embargoed origins' level change "
     "minus the controls' (difference in log levels = a difference-in-differences at the "
     "break). Lost volume = cumulative counterfactual minus observed, 2014-08..2016-07, with "
-    "95% simulation intervals. Belarus's excess = observed minus counterfactual."
+    "95% simulation intervals. Belarus's excess = observed minus counterfactual. Event study "
+    "(bt.did, PPML): monthly tonnes of each origin x heading flow 2013-01..2016-07 (flows of "
+    "at least 120 t before the ban), flow and heading x month fixed effects, event times "
+    "-12..12 relative to 2014-07, errors clustered by flow."
 )
 CAVEATS = (
     "In this Comtrade extract 0 kg can mean 'not reported' (e.g. Belarus cheese 2018-2019), "
@@ -184,6 +189,22 @@ def contrast_table(models: dict, config) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def event_study(rows: pd.DataFrame, config, models: dict):
+    """Event study by origin x heading: embargoed vs non-embargoed origins (PPML)."""
+    embargoed = bt.codes.embargo_origins(_BREAK)
+    ever = bt.codes.embargo_origins("2016-01") | {"UA", "BY"}
+    sample = rows[rows["reporter"].isin(embargoed) | ~rows["reporter"].isin(ever)]
+    try:
+        res = origin_event_study(sample, embargoed, start="2013-01", end=_END, event=_BREAK)
+    except (bt.BelruTradeError, ValueError) as exc:
+        return pd.DataFrame([{"series": "dairy", "note": f"not estimable: {exc}"}]), None
+    models["event study dairy"] = res
+    fig, ax = new_figure(height=3.8)
+    res.plot(ax=ax)
+    ax.set_xlabel("months since 2014-08")
+    return pd.DataFrame([did_row(res, "dairy, embargoed vs non-embargoed origins")]), fig
+
+
 def _figure(cfs: dict):
     labels = list(cfs)
     fig, axes = new_figure(2, 2, width=11, height=3.0)
@@ -216,6 +237,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     models: dict = {}
     effects, cfs = fit_groups(series, models)
     contrasts = contrast_table(models, config)
+    study, study_fig = event_study(rows, config, models)
     heading_models: dict = {}
     belarus, _ = fit_groups(belarus_headings(rows), heading_models)
     models.update({f"its {k}": v for k, v in heading_models.items()})
@@ -225,13 +247,25 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         ),
         "Interrupted time series at 2014-08 (95% intervals)": effects,
         "Comparative ITS: embargoed vs non-embargoed origins (95% intervals)": contrasts,
+        "Event study, PPML: embargoed vs non-embargoed origins (95% intervals)": study,
         "Leakage channel: Belarus's dairy exports to Russia by heading, ITS (95% intervals)": (
             belarus
         ),
         "Excluded unit-error observations": dropped,
     }
     figures = {"Dairy exports to Russia: observed vs counterfactual (t)": _figure(cfs)}
-    findings = _findings(effects, contrasts, config) + _findings(belarus, belarus.iloc[:0], config)
+    if study_fig is not None:
+        figures["Event study: embargoed vs non-embargoed origins (log points)"] = study_fig
+        r = study.iloc[0]
+        findings_es = [
+            f"Event study (PPML, origin x heading flows, product x month fixed effects): pooled "
+            f"effect {r['pooled effect (%)']:.1f}% [{r['CI low (%)']:.1f}, {r['CI high (%)']:.1f}]"
+            f"; pre-trend Wald p = {r['pre-trend Wald p-value']:.3f}."
+        ]
+    else:
+        findings_es = []
+    findings = _findings(effects, contrasts, config) + findings_es
+    findings += _findings(belarus, belarus.iloc[:0], config)
     return AnalysisResult(
         name="milk",
         title=TITLE,

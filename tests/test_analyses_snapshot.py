@@ -38,18 +38,20 @@ EXPECTED = {
             "BE dairy exports to RU by heading (t)",
             "Interrupted time series at 2014-08 (95% intervals)",
             "Comparative ITS: embargoed vs non-embargoed origins (95% intervals)",
+            "Event study, PPML: embargoed vs non-embargoed origins (95% intervals)",
             "Leakage channel: Belarus's dairy exports to Russia by heading, ITS (95% intervals)",
             "Excluded unit-error observations",
         ],
-        1,
+        2,
     ),
     "embargo_2014_food": (
         [
             "Comparative ITS per food group (95% intervals)",
+            "Event study per food group, PPML (95% intervals)",
             "Interrupted time series per food and origin group (95% intervals)",
             "Excluded unit-error observations",
         ],
-        1,
+        2,
     ),
     "circumvention_2022": (
         [
@@ -194,6 +196,17 @@ def test_embargo_effects_are_large_drops(report):
     emb = table[table["treated"] == "embargoed origins"].set_index("food group")
     assert set(emb.index) == {"dairy", "meat", "fish"}
     assert (emb["difference CI high (%)"] < -50).all()
+    studies = (
+        report["results"]["embargo_2014_food"]
+        .tables["Event study per food group, PPML (95% intervals)"]
+        .set_index("series")
+    )
+    assert set(studies.index) == {"dairy", "meat", "fish"}
+    # Miromanova (2018): imports from sanctioning countries down by 80% or more
+    assert (studies["CI high (%)"] < -80).all()
+    assert (
+        (studies["pre-trend Wald p-value"] >= 0) & (studies["pre-trend Wald p-value"] <= 1)
+    ).all()
 
 
 def test_html_report_is_valid_with_every_figure(report):

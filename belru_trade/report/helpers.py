@@ -17,6 +17,7 @@ __all__ = [
     "annual_sums",
     "complete_months",
     "describe_its",
+    "did_row",
     "fit_its",
     "fmt_interval",
     "its_contrast",
@@ -24,6 +25,7 @@ __all__ = [
     "mark_dates",
     "monthly_series",
     "new_figure",
+    "origin_event_study",
     "period_axis",
     "plot_its",
     "shade_interval",
@@ -336,7 +338,7 @@ def describe_its(row: dict | pd.Series, unit: str) -> str:
     ...     "level change (%)": -50.0, "level CI low (%)": -60.0, "level CI high (%)": -40.0,
     ...     "cumulative counterfactual - observed (t)": 10.0, "cumulative CI low": 8.0,
     ...     "cumulative CI high": 12.0, "post months": 24}, "t")
-    'BE -> RU: level change at 2014-08 -50.0% [-60.0, -40.0]; counterfactual minus observed over 24 months 10 t [8, 12].'
+    'BE -> RU: level change at 2014-08 -50.0% [-60.0, -40.0]; lost (below the counterfactual) over 24 months 10 t [8, 12].'
     """  # noqa: E501
     row = dict(row)
     if pd.notna(row.get("level change (%)", np.nan)):
@@ -351,8 +353,78 @@ def describe_its(row: dict | pd.Series, unit: str) -> str:
             "(Gaussian level model: trade stopped)"
         )
     key = f"cumulative counterfactual - observed ({unit})"
+    value, low, high = row[key], row["cumulative CI low"], row["cumulative CI high"]
+    word = "lost (below the counterfactual)" if value >= 0 else "excess over the counterfactual"
+    if value < 0:
+        value, low, high = -value, -high, -low
     return (
-        f"{row['series']}: {level}; counterfactual minus observed over {row['post months']} "
-        f"months {row[key]:,.0f} {unit} [{row['cumulative CI low']:,.0f}, "
-        f"{row['cumulative CI high']:,.0f}]."
+        f"{row['series']}: {level}; {word} over {row['post months']} months "
+        f"{value:,.0f} {unit} [{low:,.0f}, {high:,.0f}]."
     )
+
+
+def origin_event_study(
+    rows: pd.DataFrame,
+    treated: Iterable[str],
+    *,
+    start: str,
+    end: str,
+    event: str,
+    min_pre: float = 120.0,
+    window: tuple[int, int] = (-12, 12),
+):
+    """Event study across origins of flows to one destination (``bt.did``, PPML).
+
+    Units are (reporter, product) flows, observed monthly in tonnes (``quantity / 1000``;
+    absent months within a flow's range are zero). Treated flows are those of ``treated``
+    reporters from ``event`` on; the others are controls. Fixed effects: flow and
+    product x month (absorbing the destination's demand per product, e.g. the ruble's fall).
+    Flows shipping less than ``min_pre`` tonnes over the pre-event months are left out.
+
+    Returns
+    -------
+    DiDResults
+    """
+    import warnings
+
+    import belru_trade as bt
+
+    treated = set(treated)
+    months = pd.period_range(start, end, freq="M")
+    sub = rows[rows["quantity"].notna()]
+    sub = sub[(sub["period"] >= months[0]) & (sub["period"] <= months[-1])]
+    flows = sub.groupby(["reporter", "product", "period"], as_index=False)["quantity"].sum()
+    pairs = flows[["reporter", "product"]].drop_duplicates()
+    grid = pairs.merge(pd.DataFrame({"period": months}), how="cross")
+    data = grid.merge(flows, how="left", on=["reporter", "product", "period"])
+    data["t"] = data["quantity"].fillna(0.0) / 1e3
+    first = pd.Period(event, freq="M")
+    pre = data[data["period"] < first].groupby(["reporter", "product"])["t"].sum()
+    keep = pre[pre >= min_pre].index
+    data = data.set_index(["reporter", "product"]).loc[lambda x: x.index.isin(keep)]
+    data = data.reset_index()
+    data["treated"] = (data["reporter"].isin(treated) & (data["period"] >= first)).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=bt.BelruTradeWarning)
+        return bt.did(
+            data,
+            outcome="t",
+            treatment="treated",
+            unit=("reporter", "product"),
+            destination="product",
+            window=window,
+            estimator="ppml",
+        )
+
+
+def did_row(result, label: str) -> dict:
+    """Pooled effect and pre-trend test of an event study, for a report table."""
+    att = result.att
+    return {
+        "series": label,
+        "pooled effect (%)": 100 * (np.exp(att["estimate"]) - 1),
+        "CI low (%)": 100 * (np.exp(att["conf_low"]) - 1),
+        "CI high (%)": 100 * (np.exp(att["conf_high"]) - 1),
+        "flows x months": int(result.nobs),
+        "pre-trend Wald p-value": float(result.pretrend["p_value"]),
+    }
