@@ -26,7 +26,12 @@ import numpy as np
 import pandas as pd
 
 from belru_trade._validation import check_choice, check_positive_int
-from belru_trade.errors import ConvergenceError, InvalidArgumentError, SpecificationError
+from belru_trade.errors import (
+    ConvergenceError,
+    InvalidArgumentError,
+    SeparationWarning,
+    SpecificationError,
+)
 from belru_trade.models.its_design import Design, newey_west_lags
 
 __all__ = ["ERRORS", "FAMILIES", "LOG_LINK", "FitOutput", "check_segments", "fit_series"]
@@ -156,6 +161,14 @@ def _fit_glm(
     if not res.converged:
         raise ConvergenceError(f"the {family} GLM did not converge (IRLS)")
     mu = np.asarray(res.fittedvalues)
+    if mu.min() < 1e-20 * y.mean():
+        warnings.warn(
+            "some fitted means are below 1e-20 x the series mean: a coefficient is diverging "
+            "(quasi-separation, typically a flow with very few non-zero periods); its value "
+            "and standard error are not meaningful",
+            SeparationWarning,
+            stacklevel=4,
+        )
     phi = float(np.sum((y - mu) ** 2 / mu) / res.df_resid)
     return FitOutput(
         params=pd.Series(res.params, index=X.columns),

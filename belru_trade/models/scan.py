@@ -42,6 +42,7 @@ __all__ = ["ScanResults", "scan"]
 logger = logging.getLogger(__name__)
 ENGINES = ("numpy", "dask")
 SCAN_ERRORS = ("hac", "model")
+NEAR_SEPARATION = 1e-20  # min fitted mean / mean(y): a coefficient heading to infinity
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,11 @@ class ScanResults:
         One row per series, one column per term (NaN where the series was not fitted).
     status : pandas.Series
         ``ok``, ``all_zero``, ``separated`` (a segment is all zero: the Poisson level
-        change is -infinity, typically a flow that stopped), ``nonpositive`` (loglinear),
-        ``missing`` (NaN values), ``not_converged``.
+        change is -infinity, typically a flow that stopped), ``sparse`` (fewer positive
+        periods than parameters + 2, count families), ``near_separated`` (IRLS converged
+        but some fitted mean is below 1e-20 times the series mean: a coefficient is
+        diverging and its value is arbitrary), ``nonpositive`` (loglinear or negative
+        counts), ``missing`` (NaN values), ``not_converged``.
     design : Design
     family, cov_type : str
     df_resid : float or None
@@ -161,6 +165,8 @@ def _statuses(Y: np.ndarray, design: Design, family: str) -> np.ndarray:
         status[finite & (Yf <= 0).any(axis=0)] = "nonpositive"
     elif family in ("poisson", "quasipoisson"):
         status[finite & (Yf < 0).any(axis=0)] = "nonpositive"
+        sparse = (Yf > 0).sum(axis=0) < design.X.shape[1] + 2
+        status[(status == "ok") & sparse] = "sparse"
         bounds = [0, *[design.X.index.get_loc(p) for p in design.interventions], len(Yf)]
         for lo, hi in itertools.pairwise(bounds):
             zero_segment = (Yf[lo:hi] == 0).all(axis=0)
@@ -212,6 +218,7 @@ def _combine(parts: list[BatchFit]) -> BatchFit:
         converged=np.concatenate([p.converged for p in parts]),
         dispersion=np.concatenate([p.dispersion for p in parts]),
         noise_var=np.concatenate([p.noise_var for p in parts]),
+        min_mean_ratio=np.concatenate([p.min_mean_ratio for p in parts]),
     )
 
 
@@ -317,10 +324,12 @@ def scan(
 
 def _results(wide, design, status, ok, fit, family, errors, lags) -> ScanResults:
     status[ok[~fit.converged]] = "not_converged"
+    near = fit.converged & (fit.min_mean_ratio < NEAR_SEPARATION)
+    status[ok[near]] = "near_separated"
     S, k = wide.shape[1], design.X.shape[1]
     params = np.full((S, k), np.nan)
     se = np.full((S, k), np.nan)
-    good = fit.converged
+    good = fit.converged & ~near
     params[ok[good]] = fit.params[good]
     se[ok[good]] = np.sqrt(np.diagonal(fit.cov, axis1=1, axis2=2))[good]
     disp = np.full(S, np.nan)

@@ -29,6 +29,7 @@ class BatchFit:
     converged: np.ndarray
     dispersion: np.ndarray
     noise_var: np.ndarray
+    min_mean_ratio: np.ndarray | None = None  # min fitted mean / mean(y) (GLM only)
 
 
 def _outer_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -68,17 +69,39 @@ def fit_batch_ols(X: np.ndarray, Y: np.ndarray, *, errors: str, lags: int) -> Ba
     else:
         cov = sigma2[:, None, None] * xtx_inv[None]
     S = Y.shape[1]
-    return BatchFit(B, cov, np.ones(S, bool), np.ones(S), sigma2)
+    return BatchFit(B, cov, np.ones(S, bool), np.ones(S), sigma2, np.full(S, np.nan))
 
 
 def _take(a: np.ndarray, idx: np.ndarray, full: bool) -> np.ndarray:
     return a if full else a[idx]
 
 
+def safe_solve(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batched ``solve(A[s], b[s])``; singular or non-finite systems give NaN and ok=False."""
+    try:
+        x = np.linalg.solve(A, b[:, :, None])[..., 0]
+    except np.linalg.LinAlgError:  # at least one singular system: solve one by one
+        x = np.full(b.shape, np.nan)
+        for s in range(A.shape[0]):
+            try:
+                x[s] = np.linalg.solve(A[s], b[s])
+            except np.linalg.LinAlgError:
+                continue
+    ok = np.isfinite(x).all(axis=1)
+    if ok.any():
+        cond = np.linalg.cond(A[ok])
+        ok[np.flatnonzero(ok)[~(cond < 1e12)]] = False
+    return x, ok
+
+
 def _irls(
     X: np.ndarray, Y: np.ndarray, off: np.ndarray, tol: float, maxiter: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Batched IRLS on series-major arrays ``Y``, ``off`` (S x n); returns B, mu (S x n)."""
+    """Batched IRLS on series-major arrays ``Y``, ``off`` (S x n); returns B, mu (S x n).
+
+    A series whose weighted cross-product becomes singular or ill-conditioned (fitted
+    means collapsing to zero: quasi-separation) stops and is reported as not converged.
+    """
     S, k = Y.shape[0], X.shape[1]
     XX = _outer_rows(X, X)
     mu = (Y + Y.mean(axis=1, keepdims=True)) / 2.0  # statsmodels' starting values
@@ -90,15 +113,16 @@ def _irls(
         full = idx.size == S
         W, y, o = (_take(a, idx, full) for a in (mu, Y, off))
         z = _take(eta, idx, full) - o + (y - W) / W
-        xtwx = (W @ XX).reshape(len(idx), k, k)
-        b = np.linalg.solve(xtwx, ((W * z) @ X)[:, :, None])[..., 0]
+        b, ok = safe_solve((W @ XX).reshape(len(idx), k, k), (W * z) @ X)
+        idx, b, o = idx[ok], b[ok], o[ok]
         e = b @ X.T + o
-        m = np.exp(e)
+        with np.errstate(over="ignore"):
+            m = np.exp(e)
         step = np.max(np.abs(b - B[idx]) / (1.0 + np.abs(b)), axis=1)
         done = step <= tol
         B[idx], eta[idx], mu[idx] = b, e, m
         converged[idx[done]] = True
-        idx = idx[~done]
+        idx = idx[~done & np.isfinite(m).all(axis=1)]
         if idx.size == 0:
             break
     return B, mu, converged
@@ -125,10 +149,18 @@ def fit_batch_glm(
     Yt = np.ascontiguousarray(Y.T)
     off = np.zeros_like(Yt) if log_offset is None else np.broadcast_to(log_offset.T, Yt.shape)
     B, mu, converged = _irls(X, Yt, off, tol, maxiter)
-    bread = np.linalg.inv((mu @ _outer_rows(X, X)).reshape(-1, k, k))
-    phi = np.sum((Yt - mu) ** 2 / mu, axis=1) / (n - k)
-    if errors == "hac":
-        cov = _sandwich(bread, hac_meat(X, (Yt - mu).T, lags))
-    else:
-        cov = bread * (phi if quasi else np.ones_like(phi))[:, None, None]
-    return BatchFit(B, cov, converged, phi, np.full(Y.shape[1], np.nan))
+    S = Yt.shape[0]
+    cov = np.full((S, k, k), np.nan)
+    phi = np.full(S, np.nan)
+    good = np.flatnonzero(converged)
+    if good.size:
+        m, e = mu[good], Yt[good] - mu[good]
+        bread = np.linalg.inv((m @ _outer_rows(X, X)).reshape(-1, k, k))
+        phi[good] = np.sum(e**2 / m, axis=1) / (n - k)
+        if errors == "hac":
+            cov[good] = _sandwich(bread, hac_meat(X, e.T, lags))
+        else:
+            cov[good] = bread * (phi[good] if quasi else np.ones(good.size))[:, None, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = mu.min(axis=1) / Yt.mean(axis=1)
+    return BatchFit(B, cov, converged, phi, np.full(S, np.nan), ratio)
