@@ -28,7 +28,7 @@ def panel(seed: int, n_exp: int, n_years: int, n_fe: int, with_offset: bool) -> 
     df["x1"] = rng.normal(size=len(df))
     df["x2"] = rng.binomial(1, 0.4, size=len(df)).astype(float)
     df["off"] = rng.normal(scale=0.3, size=len(df)) if with_offset else 0.0
-    eta = 0.4 * df["x1"] - 0.3 * df["x2"] + rng.normal(size=n_exp)[df["e"]] + df["off"]
+    eta = 1.5 + 0.4 * df["x1"] - 0.3 * df["x2"] + rng.normal(size=n_exp)[df["e"]] + df["off"]
     df["y"] = rng.poisson(np.exp(eta)).astype(float)
     return df
 
@@ -40,7 +40,7 @@ FES = {1: "et", 2: "et + it", 3: "et + it + pair"}
 @given(
     seed=st.integers(0, 10_000),
     n_exp=st.integers(6, 10),
-    n_years=st.integers(2, 4),
+    n_years=st.integers(4, 6),
     n_fe=st.sampled_from([1, 2, 3]),
     with_offset=st.booleans(),
 )
