@@ -382,13 +382,26 @@ def _complete(frame: pd.DataFrame, count: int, part: ComtradeQuery) -> bool:
     return combos == expected
 
 
-def _validator(cap: int, part: ComtradeQuery):
-    def validate(body: bytes) -> None:
-        frame, count = parse_data(body)
-        if count > len(frame) or (len(frame) >= cap and not _complete(frame, count, part)):
-            raise _AtCapError(frame, count)
+class _Validator:
+    """Parse each body once; raise :class:`_AtCapError` for a reply that may be truncated."""
 
-    return validate
+    def __init__(self, cap: int, part: ComtradeQuery) -> None:
+        self.cap, self.part = cap, part
+        self.body: bytes | None = None
+        self.frame: pd.DataFrame | None = None
+
+    def __call__(self, body: bytes) -> None:
+        frame, count = parse_data(body)
+        if count > len(frame) or (
+            len(frame) >= self.cap and not _complete(frame, count, self.part)
+        ):
+            raise _AtCapError(frame, count)
+        self.body, self.frame = body, frame
+
+    def result(self, body: bytes) -> pd.DataFrame:
+        if self.frame is not None and self.body is body:
+            return self.frame
+        return parse_data(body)[0]
 
 
 def fetch(
@@ -453,9 +466,9 @@ def fetch(
         while parts:
             part = parts.pop(0)
             try:
-                check = _validator(cap, part)
+                check = _Validator(cap, part)
                 body = runner.get(_request(part, base, preview, cap), validate=check)
-                frame, _ = parse_data(body)
+                frame = check.result(body)
             except _AtCapError as at_cap:
                 smaller = _halve(part)
                 if smaller:
