@@ -40,7 +40,10 @@ METHOD = (
     "(observed minus counterfactual) is compared with the volume lost to Russia. Synthetic "
     "control (bt.synth): tonnes to Russia against a convex combination of tonnes to other "
     "destinations (DE, FR, NL, GB, SE, CZ, IT, ES, PL; not LT, LV, BY), in-space placebos. "
-    "When trade stops entirely a Gaussian level model replaces the quasi-Poisson one."
+    "When trade stops entirely a Gaussian level model replaces the quasi-Poisson one. With "
+    "Russia's mirror imports from Lithuania and Belarus in the store, bt.diversion compares "
+    "the excess of BE -> LT/BY and of LT/BY -> RU over their pre-embargo trends "
+    "(2012-01..2014-07) and gives the leakage share of the lost direct flow."
 )
 CAVEATS = (
     "Pre-2012 figures (080820) include quinces.",
@@ -72,7 +75,7 @@ REQUIRES = (
         (),
         reporter=("LT",),
         partner=("BY", "RU"),
-        product=_PEARS,
+        product=("080830",),
         flow="export",
         start="2012-01",
         end="2018-12",
@@ -84,7 +87,7 @@ REQUIRES = (
         (),
         reporter=("RU",),
         partner=("BY", "LT"),
-        product=_PEARS,
+        product=("080830",),
         flow="import",
         start="2012-01",
         end="2018-12",
@@ -220,6 +223,39 @@ def synth_part(rows: pd.DataFrame, config, models: dict):
     return tidy, weights[weights["weight"] > 1e-4], fig
 
 
+def diversion_part(panel: pd.DataFrame, rows: pd.DataFrame, config, models: dict):
+    """bt.diversion: BE -> LT/BY excess against the partner's mirror imports from LT/BY.
+
+    Needs the optional mirror data (the partner's pear imports from LT and BY); returns
+    ``(transit table, share table, figure)`` or None without them.
+    """
+    mirror = pear_rows(panel, config.partner, flow="import")
+    transit = [t for t in ("LT", "BY") if (mirror["partner"] == t).any()]
+    transit = [t for t in transit if (rows["partner"] == t).any()]
+    if not transit or not (rows["partner"] == config.partner).any():
+        return None
+    window = slice("2012-01", _END)
+    direct = _series(rows, config.partner, "quantity", 1e3).loc[window]
+    ins = pd.DataFrame({t: _series(rows, t, "quantity", 1e3).loc[window] for t in transit})
+    outs = pd.DataFrame({t: _series(mirror, t, "quantity", 1e3).loc[window] for t in transit})
+    res = bt.diversion(direct, ins, outs, ban=_BREAK, family="gaussian")
+    models["diversion"] = res
+    table = res.table.reset_index().rename(
+        columns=lambda c: c if c == "transit" else f"{c} (t)".replace("_", " ")
+    )
+    share = pd.DataFrame(
+        [
+            {
+                f"lost direct flow to {config.partner} (t)": res.direct["lost"],
+                "leakage share of the counterfactual direct flow (%)": 100 * res.share["estimate"],
+                "share CI low (%)": 100 * res.share["low"],
+                "share CI high (%)": 100 * res.share["high"],
+            }
+        ]
+    )
+    return table, share, res.plot(unit="t per month")
+
+
 def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """ITS of pear exports to Russia, lost volume and value, leakage via LT and BY."""
     rows = pear_rows(panel, config.reporter)
@@ -243,6 +279,11 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         tables["Synthetic control: exports to the partner vs other destinations (t)"] = synthetic[0]
         tables["Synthetic control donor weights"] = synthetic[1]
         figures["Synthetic control (t per month)"] = synthetic[2]
+    diverted = diversion_part(panel, rows, config, models)
+    if diverted is not None:
+        tables["Diversion via Lithuania and Belarus (bt.diversion, 95% intervals)"] = diverted[0]
+        tables["Leakage share of the counterfactual direct flow"] = diverted[1]
+        figures["Diversion: flows against their pre-embargo trends (t)"] = diverted[2]
     findings = [
         describe_its(r, "EUR m" if r["series"].endswith("(EUR m)") else "t")
         for _, r in effects.iterrows()

@@ -18,10 +18,10 @@ import belru_trade as bt
 from belru_trade.report import AnalysisConfig, run_analysis
 
 
-def _store(tmp_path, monkeypatch, frame: pd.DataFrame, query: dict) -> None:
+def _store(tmp_path, monkeypatch, frame: pd.DataFrame, query: dict, provider="comext") -> None:
     monkeypatch.setenv("BELRU_TRADE_CACHE", str(tmp_path))
-    frame = frame.assign(source="comext", currency="EUR", nomenclature="CN", flag=None)
-    bt.cache.save_tidy("comext", query, frame, {"dataset": "relabelled test rows"})
+    frame = frame.assign(source=provider, currency="EUR", nomenclature="CN", flag=None)
+    bt.cache.save_tidy(provider, query, frame, {"dataset": "relabelled test rows"})
 
 
 def _pear_rows() -> pd.DataFrame:
@@ -38,6 +38,22 @@ def _pear_rows() -> pd.DataFrame:
     rows = rows.assign(partner=rows["reporter"].map(routes), reporter="BE")
     years = rows["period"].dt.year
     return rows.assign(product=["080820" if y < 2012 else "080830" for y in years])
+
+
+def _mirror_rows() -> pd.DataFrame:
+    """Real pork exports to Russia of LT and PL, relabelled as Russia's imports from LT, BY."""
+    routes = {"LT": "LT", "PL": "BY"}
+    rows = bt.load_snapshot(
+        "comtrade",
+        reporter=list(routes),
+        partner="RU",
+        product="0203",
+        flow="export",
+        start="2012-01",
+        end="2018-12",
+    )
+    rows = rows.assign(partner=rows["reporter"].map(routes), reporter="RU", flow="import")
+    return rows.assign(product="080830")
 
 
 def test_pears_not_run_without_store(tmp_path, monkeypatch):
@@ -74,9 +90,24 @@ def test_pears_run_from_the_store(tmp_path, monkeypatch):
         ]
     ) == {"LT", "BY"}
     assert len(result.figures) == 2
+    assert "Diversion via Lithuania and Belarus (bt.diversion, 95% intervals)" not in result.tables
     assert any(key.startswith("store:comext") for key in result.provenance)
     # the optional leakage data are still missing: their fetch commands are listed
     assert any("--reporter LT" in c for c in result.fetch_commands)
+
+
+def test_pears_diversion_with_mirror_data(tmp_path, monkeypatch):
+    _store(tmp_path, monkeypatch, _pear_rows(), {"reporter": "BE", "product": ["080830"]})
+    _store(tmp_path, monkeypatch, _mirror_rows(), {"reporter": "RU"}, provider="comtrade")
+    result = run_analysis("pears")
+    assert result.status == "ok", result.reason
+    table = result.tables["Diversion via Lithuania and Belarus (bt.diversion, 95% intervals)"]
+    assert list(table["transit"]) == ["LT", "BY"]
+    assert {"excess in (t)", "excess out (t)", "leakage (t)"} <= set(table.columns)
+    share = result.tables["Leakage share of the counterfactual direct flow"].iloc[0]
+    assert share["share CI low (%)"] <= share["share CI high (%)"]
+    assert "Diversion: flows against their pre-embargo trends (t)" in result.figures
+    assert not any("fetch comtrade" in c for c in result.fetch_commands)
 
 
 def test_diamonds_run_from_the_store(tmp_path, monkeypatch):
