@@ -32,6 +32,8 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +43,7 @@ import requests
 
 from belru_trade import cache, codes, panel
 from belru_trade._validation import check_choice, check_period
-from belru_trade.errors import InvalidArgumentError, OfflineError
+from belru_trade.errors import BelruTradeWarning, InvalidArgumentError, OfflineError
 from fetchers import comtrade as _ct
 from fetchers import eurostat as _es
 from fetchers.errors import FetchError, InvalidQueryError, NotInStoreError
@@ -368,12 +370,18 @@ def comtrade(
     freq, start, end, flow, offline, refresh, dry_run, progress, session, policy
         As in :func:`comext`.
     api_key : str, optional
-        Comtrade subscription key (else ``COMTRADE_API_KEY``; else the 500-record preview).
-        It is never stored, logged or part of a cache key.
+        Comtrade subscription key (else ``COMTRADE_API_KEY``, read once here; else the
+        500-record preview). It is never stored, logged or part of a cache key (the key
+        records only whether the preview endpoint was used).
     base_url : str, optional
         Else ``BELRU_TRADE_COMTRADE_URL``.
     record_cap : int, optional
         Records per call (500 preview, 100,000 free key, 250,000 premium).
+
+    Warns
+    -----
+    BelruTradeWarning
+        Reporter ``RU`` with periods from 2022: Russia stopped reporting.
 
     Returns
     -------
@@ -396,12 +404,15 @@ def comtrade(
             )  # fmt: skip
         except InvalidQueryError as exc:
             raise InvalidArgumentError(str(exc)) from exc
+    secret = api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY", "")
+    _warn_russia(reporters, last)
     options = {"session": session, "base_url": base_url, "progress": progress,
-               "record_cap": record_cap, "api_key": api_key, "policy": policy}  # fmt: skip
+               "record_cap": record_cap, "api_key": secret, "policy": policy}  # fmt: skip
     if dry_run:
         return [r for q in queries for r in _ct.fetch(q, dry_run=True, **options)]
     key = {"source": "comtrade", "queries": [q.as_dict() for q in queries],
-           "periods": [first.strftime(fmt), last.strftime(fmt)], "cap": record_cap}  # fmt: skip
+           "periods": [first.strftime(fmt), last.strftime(fmt)], "cap": record_cap,
+           "endpoint": "data" if secret else "preview"}  # fmt: skip
     hit = _cached("comtrade", key, refresh)
     if hit is not None:
         return hit
@@ -409,6 +420,17 @@ def comtrade(
     frames = [_comtrade_panel(r.frame, freq) for r in results]
     merged = pd.concat([f for f in frames if len(f)] or [panel.empty_panel()], ignore_index=True)
     return _store("comtrade", key, panel.validate(merged), _merge_provenance(results))
+
+
+def _warn_russia(reporters: list[str], last: pd.Period) -> None:
+    if "RU" in reporters and last.year >= 2022:
+        warnings.warn(
+            "Russia has not reported trade to UN Comtrade since 2022 (customs publication "
+            "suspended in April 2022): expect no rows; use sources.mirror(...) or partner-side "
+            "reports instead",
+            BelruTradeWarning,
+            stacklevel=3,
+        )
 
 
 def _merge_provenance(results: list[FetchResult]) -> FetchResult:

@@ -230,6 +230,8 @@ def test_build_request_json_and_tsv() -> None:
 
 
 def test_hosts_and_environment_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BELRU_TRADE_COMEXT_URL", raising=False)
+    monkeypatch.delenv("BELRU_TRADE_EUROSTAT_URL", raising=False)
     main = es.dataset_query("ert_bil_eur_m", {"freq": "M", "currency": "USD"})
     assert es.build_request(main)[0].url.startswith(es.EUROSTAT_URL + "/statistics/1.0/data/")
     comext = es.comext_query("BE", "RU", "TOTAL")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from belru_trade import cache, panel, sources
-from belru_trade.errors import InvalidArgumentError, OfflineError
+from belru_trade.errors import BelruTradeWarning, InvalidArgumentError, OfflineError
 from fetchers.http import RetryPolicy
 from tests.http_fault_server import (
     FaultServer,
@@ -175,3 +175,16 @@ def test_live_comtrade_preview_shape(tmp_path, monkeypatch) -> None:
     frame = sources.comtrade("BE", "RU", "TOTAL", freq="A", start="2015", end="2016")
     panel.validate(frame)
     assert set(frame["currency"]) == {"USD"} and set(frame["flow"]) <= {"import", "export"}
+
+
+def test_russia_after_2021_warns_and_preview_is_cached_apart(store, server) -> None:
+    server.responder = lambda p, q: reply(200, comtrade_from_query(q, lambda *a: 1.0))
+    with pytest.warns(BelruTradeWarning, match="mirror"):
+        sources.comtrade("RU", "BE", "TOTAL", freq="A", start="2021", end="2022",
+                         base_url=server.url, progress=False, api_key=KEY)  # fmt: skip
+    sources.comtrade("BE", "RU", "TOTAL", freq="A", start="2021", end="2021",
+                     base_url=server.url, progress=False, api_key="")  # fmt: skip
+    sources.comtrade("BE", "RU", "TOTAL", freq="A", start="2021", end="2021",
+                     base_url=server.url, progress=False, api_key=KEY)  # fmt: skip
+    paths = [s.path for s in server.seen]
+    assert paths[1].startswith("/public/v1/preview/") and paths[2].startswith("/data/v1/get/")
