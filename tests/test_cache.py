@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from http_fault_server import FaultServer, comext_from_query, reply
 
 from belru_trade import cache, sources
 from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError
 from fetchers.errors import ServerError, TruncatedResponseError
 from fetchers.http import RetryPolicy
-from tests.http_fault_server import FaultServer, comext_from_query, reply
 
 KEY_A = "a" * 64
 FAST = RetryPolicy(max_retries=1, backoff_base=0.0, jitter=0.0, timeout=(2.0, 2.0))

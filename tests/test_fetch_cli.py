@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from http_fault_server import FaultServer, comext_from_query, comtrade_from_query, reply
 
 from belru_trade.cli.main import main
-from tests.http_fault_server import FaultServer, comext_from_query, comtrade_from_query, reply
 
 KEY = "sk-CLI-77aa88bb99cc"
 ARGS = ["--reporter", "BE", "--partner", "RU,BY", "--product", "080830", "--freq", "M",

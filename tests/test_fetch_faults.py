@@ -16,6 +16,15 @@ from typing import Any
 
 import pytest
 import requests
+from http_fault_server import (
+    RESET,
+    FaultServer,
+    comext_from_query,
+    comtrade_from_query,
+    delay,
+    reply,
+    short,
+)
 
 from fetchers import comtrade as ct
 from fetchers import eurostat as es
@@ -33,15 +42,6 @@ from fetchers.errors import (
     TruncatedResponseError,
 )
 from fetchers.http import RetryPolicy
-from tests.http_fault_server import (
-    RESET,
-    FaultServer,
-    comext_from_query,
-    comtrade_from_query,
-    delay,
-    reply,
-    short,
-)
 
 HERE = Path(__file__).resolve().parent / "data" / "http" / "eurostat"
 PATH = "/statistics/1.0/data/DS-045409"

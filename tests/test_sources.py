@@ -8,16 +8,16 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
-
-from belru_trade import cache, panel, sources
-from belru_trade.errors import BelruTradeWarning, InvalidArgumentError, OfflineError
-from fetchers.http import RetryPolicy
-from tests.http_fault_server import (
+from http_fault_server import (
     FaultServer,
     comext_from_query,
     comtrade_from_query,
     reply,
 )
+
+from belru_trade import cache, panel, sources
+from belru_trade.errors import BelruTradeWarning, InvalidArgumentError, OfflineError
+from fetchers.http import RetryPolicy
 
 PATH = "/statistics/1.0/data/DS-045409"
 FAST = RetryPolicy(max_retries=1, backoff_base=0.0, jitter=0.0, timeout=(2.0, 2.0))
