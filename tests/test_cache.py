@@ -9,15 +9,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from http_fault_server import FaultServer, comext_from_query, reply
+from http_fault_server import RESET, FaultServer, comext_from_query, delay, reply, short
 
 from belru_trade import cache, sources
 from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError
-from fetchers.errors import ServerError, TruncatedResponseError
+from fetchers.errors import (
+    ConnectionFailedError,
+    MaintenanceError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TruncatedResponseError,
+)
 from fetchers.http import RetryPolicy
 
 KEY_A = "a" * 64
-FAST = RetryPolicy(max_retries=1, backoff_base=0.0, jitter=0.0, timeout=(2.0, 2.0))
+FAST = RetryPolicy(max_retries=1, backoff_base=0.0, jitter=0.0, timeout=(2.0, 0.3))
 
 
 @pytest.fixture
@@ -111,10 +118,18 @@ TOO_BIG = {"error": [{"status": 413, "id": 413, "label": "EXTRACTION_TOO_BIG: es
 
 
 @pytest.mark.parametrize(
-    ("second", "error"),
-    [(reply(503, "busy"), ServerError), (reply(200, b'{"version": "2.0", "val'), None)],
+    ("second", "error", "attempts"),
+    [
+        (reply(503, "busy"), ServerError, 2),
+        (reply(200, b'{"version": "2.0", "val'), TruncatedResponseError, 2),
+        (short(b'{"version": "2.0", "value": {}}'), TruncatedResponseError, 2),
+        (RESET, ConnectionFailedError, 2),
+        (delay(0.6, reply(200, b"{}")), RequestTimeoutError, 2),
+        (reply(200, "<!DOCTYPE html><html>maintenance</html>"), MaintenanceError, 2),
+        (reply(429, "slow down", Retry_After="7200"), RateLimitError, 1),
+    ],
 )
-def test_failed_fetch_leaves_no_partial_entry(store, second, error) -> None:
+def test_failed_fetch_leaves_no_partial_entry(store, second, error, attempts) -> None:
     # the whole query gets a 413, so the client splits it by product; the first product
     # succeeds and the second keeps failing
     def respond(path, query):
@@ -126,10 +141,10 @@ def test_failed_fetch_leaves_no_partial_entry(store, second, error) -> None:
         return second
 
     with FaultServer(respond) as server:
-        with pytest.raises(error or TruncatedResponseError):
+        with pytest.raises(error):
             sources.comext("BE", "RU", ["080830", "080810"], start="2014-01", end="2014-03",
                            base_url=server.url, progress=False, policy=FAST)  # fmt: skip
-        assert server.unexpected == [] and server.count() == 1 + 1 + FAST.max_retries + 1
+        assert server.unexpected == [] and server.count() == 1 + 1 + attempts
     table = cache.info()
     assert table["kind"].tolist() == ["raw"]  # the complete first chunk only; no tidy entry
     assert "product=080830&" in table["query"].iloc[0]

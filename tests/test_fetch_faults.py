@@ -2,6 +2,27 @@
 
 Each fault either recovers with the right data or raises a named error, and the response
 store never keeps a partial or failed body. Waits are recorded, not slept.
+
+=============================================  =========================================
+fault                                          outcome
+=============================================  =========================================
+429 + Retry-After <= cap, then 200             waits Retry-After, right data
+429 + Retry-After > cap (or retries used up)   RateLimitError(retry_after=...) at once
+503 (then 200)                                 backoff base*2**i (+jitter), right data
+503 on every attempt                           ServerError
+read timeout (then 200)                        retried, right data / RequestTimeoutError
+connection reset (then 200)                    retried, right data / ConnectionFailedError
+truncated JSON, body < Content-Length          retried, right data / TruncatedResponseError
+HTML maintenance page with HTTP 200            retried, right data / MaintenanceError
+413 EXTRACTION_TOO_BIG                         split products > partners > periods, merged
+413 on a single cell                           ExtractionTooBigError
+Eurostat async reply (2 polls)                 polled, data fetched, stored under request
+async not ready within max_wait                AsyncTimeoutError
+Comtrade reply at the record cap               split until complete, only complete stored
+single combination still at the cap            TruncatedResponseError (key) / warning
+401; 403 quota (+ wait); 403 other             AuthenticationError; RateLimitError; Auth..
+offline and not stored                         NotInStoreError listing every missing URL
+=============================================  =========================================
 """
 
 from __future__ import annotations
