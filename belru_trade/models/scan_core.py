@@ -112,7 +112,8 @@ def _irls(
     for _ in range(maxiter):
         full = idx.size == S
         W, y, o = (_take(a, idx, full) for a in (mu, Y, off))
-        z = _take(eta, idx, full) - o + (y - W) / W
+        with np.errstate(divide="ignore", invalid="ignore"):  # mu underflow: dropped below
+            z = _take(eta, idx, full) - o + (y - W) / W
         b, ok = safe_solve((W @ XX).reshape(len(idx), k, k), (W * z) @ X)
         idx, b, o = idx[ok], b[ok], o[ok]
         e = b @ X.T + o
