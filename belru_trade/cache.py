@@ -302,6 +302,19 @@ def clear(older_than: Any = None, *, path: str | os.PathLike[str] | None = None)
     -------
     int
         Number of entries removed (leftover temporary files are removed too).
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``older_than`` is not a positive duration.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     RawStore(tmp).put("cd" * 32, b"{}", {"url": "https://x/y"})
+    ...     clear("30D", path=tmp), clear(path=tmp)
+    (0, 1)
     """
     limit = _age_limit(older_than)
     now = datetime.now(timezone.utc)

@@ -228,6 +228,12 @@ def comext(
     OfflineError
     fetchers.errors.FetchError
         Network failures after retries (``RateLimitError``, ``ServerError``, ...).
+
+    Examples
+    --------
+    >>> [r.label for r in comext("BE", "RU", "080830", start="2013-01", end="2014-12",
+    ...                          flow="export", dry_run=True)]
+    ['DS-045409 48 cells']
     """
     freq = _freq(freq)
     check_choice("flow", flow, ("import", "export", "both"))
@@ -382,6 +388,15 @@ def comtrade(
     -----
     BelruTradeWarning
         Reporter ``RU`` with periods from 2022: Russia stopped reporting.
+
+    Examples
+    --------
+    Belgium reports as 58 (Belgium-Luxembourg) up to 1998 and 56 from 1999:
+
+    >>> plan = comtrade("BE", "RU", "2709", freq="A", start="1996", end="2001",
+    ...                 api_key="", dry_run=True)
+    >>> [dict(r.params)["reporterCode"] for r in plan], [dict(r.params)["period"] for r in plan]
+    (['58', '56'], ['1996,1997,1998', '1999,2000,2001'])
 
     Returns
     -------
