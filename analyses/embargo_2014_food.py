@@ -150,8 +150,8 @@ def contrasts(models: dict, config) -> pd.DataFrame:
         control = models.get(f"{food}: non-embargoed origins")
         for treated in ("embargoed origins", config.reporter):
             fit = models.get(f"{food}: {treated}")
-            if control is None or fit is None:
-                continue
+            if control is None or fit is None or fit.family != control.family:
+                continue  # missing, or a Gaussian fallback fit (not on the log scale)
             out.append({"food group": food, "treated": treated} | its_contrast(fit, control))
     return pd.DataFrame(out)
 

@@ -182,6 +182,8 @@ def contrast_table(models: dict, config) -> pd.DataFrame:
     for treated in (config.reporter, "embargoed origins", "Belarus"):
         if control is None or treated not in models:
             continue
+        if models[treated].family != control.family:
+            continue  # a Gaussian fallback fit is not on the log scale
         rows.append(
             {"treated": treated, "control": "non-embargoed origins"}
             | its_contrast(models[treated], control)

@@ -196,21 +196,29 @@ def fit_its(y: pd.Series, interventions, **options):
     """``bt.its`` with a quasi-Poisson log link, or a Gaussian level model when trade stops.
 
     When a post-intervention segment is zero in every period the Poisson level change is
-    minus infinity (no estimate exists); the series is then fitted with
+    minus infinity (no estimate exists), and when it is almost zero the estimate diverges
+    (``SeparationWarning``); the series is then fitted with
     ``family="gaussian"`` (level changes in the series' unit), and the counterfactual
     (lost trade) stays meaningful. Returns ``(result, note)``; ``note`` says which model.
     """
+    import warnings
+
     import belru_trade as bt
-    from belru_trade.errors import SpecificationError
+    from belru_trade.errors import SeparationWarning, SpecificationError
 
     options = {"family": "quasipoisson", "errors": "hac", **options}
     try:
-        return bt.its(y, interventions, **options), ""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SeparationWarning)
+            result = bt.its(y, interventions, **options)
+        if not any(issubclass(w.category, SeparationWarning) for w in caught):
+            return result, ""
+        note = "quasi-separation (trade almost stopped): Gaussian level model"
     except SpecificationError as exc:
         if "zero in every period" not in str(exc):
             raise
+        note = "trade stopped entirely after the intervention: Gaussian level model"
     options["family"] = "gaussian"
-    note = "trade stopped entirely after the intervention: Gaussian level model"
     return bt.its(y, interventions, **options), note
 
 
@@ -318,6 +326,13 @@ def its_contrast(treated, control, *, level: float = 0.95) -> dict:
         term = f"level_change[{result.interventions[0]}]" if several else "level_change"
         return tidy.loc[term]
 
+    if treated.family != control.family or treated.family not in ("quasipoisson", "poisson"):
+        from belru_trade.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"families {treated.family!r} and {control.family!r} cannot be contrasted; "
+            "expected two log-link (quasi-)Poisson fits"
+        )
     t, c = first(treated), first(control)
     diff = float(t["estimate"] - c["estimate"])
     se = float(np.hypot(t["std_error"], c["std_error"]))
