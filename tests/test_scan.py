@@ -158,7 +158,8 @@ def test_coverage_ar1_newey_west_documented_undercoverage():
 
     2,000 replications of n = 240 via the vectorised scan (identical to ``its``). Newey-West
     intervals are known to under-cover in ITS samples of this size (e.g. Bottomley et al.
-    2023, J. Clin. Epidemiol.); measured coverage is about 0.89 for the level change. The
+    2023, "In praise of Prais-Winsten", Stat. Med.); measured coverage is about 0.89 for
+    the level change. The
     test pins the coverage to [0.86, 0.95] (binomial s.e. 0.007) so a regression in the HAC
     code, which would move it far away, fails; with white-noise errors the same intervals
     must cover 95% within the binomial band.

@@ -4,19 +4,6 @@ Treated flows are e.g. embargoed HS codes exported to Russia; controls are non-e
 codes to Russia and/or the same codes to other destinations. The treatment column is the
 ``D_pdt`` indicator of :func:`belru_trade.events.treatment` (1 while the flow is covered) or
 any user column with the same meaning; a unit's event date is its first treated period.
-
->>> import numpy as np, pandas as pd
->>> import belru_trade as bt
->>> rng = np.random.default_rng(0)
->>> periods = pd.period_range("2013-01", "2015-12", freq="M")
->>> df = pd.DataFrame([(p, d, t) for p in range(8) for d in ("RU", "DE") for t in periods],
-...                   columns=["product", "partner", "period"])
->>> df["treated"] = ((df["product"] < 4) & (df["partner"] == "RU")
-...                  & (df["period"] >= pd.Period("2014-08", "M"))).astype(int)
->>> df["value"] = rng.poisson(np.exp(4 - 1.0 * df["treated"])).astype(float)
->>> res = bt.did(df, treatment="treated", window=(-6, 6), estimator="ppml")
->>> bool(abs(res.att["estimate"] + 1.0) < 0.15)
-True
 """
 
 from __future__ import annotations
@@ -230,6 +217,21 @@ def did(
     ----------
     Crozet & Hinz (2020), Economic Policy 35(101):97-146.
     Santos Silva & Tenreyro (2006), Rev. Econ. Stat. 88(4):641-658.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import belru_trade as bt
+    >>> rng = np.random.default_rng(0)
+    >>> periods = pd.period_range("2013-01", "2015-12", freq="M")
+    >>> df = pd.DataFrame([(p, d, t) for p in range(8) for d in ("RU", "DE") for t in periods],
+    ...                   columns=["product", "partner", "period"])
+    >>> df["treated"] = ((df["product"] < 4) & (df["partner"] == "RU")
+    ...                  & (df["period"] >= pd.Period("2014-08", "M"))).astype(int)
+    >>> df["value"] = rng.poisson(np.exp(4 - 1.0 * df["treated"])).astype(float)
+    >>> res = bt.did(df, treatment="treated", window=(-6, 6), estimator="ppml")
+    >>> bool(abs(res.att["estimate"] + 1.0) < 0.15)
+    True
     """
     check_choice("estimator", estimator, ESTIMATORS)
     lo, hi = window

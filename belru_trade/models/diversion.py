@@ -12,18 +12,6 @@ its own pre-ban trend projected forward:
 * direct loss: the pre-ban trend of A -> target minus what was still recorded;
 * leakage share ``sum_T L[T] / sum_post(direct counterfactual)``: the implied share of the
   pre-ban direct flow that still reached the target.
-
->>> import numpy as np, pandas as pd
->>> import belru_trade as bt
->>> idx = pd.period_range("2011-01", "2016-12", freq="M")
->>> post = np.asarray(idx >= pd.Period("2014-08", "M"))
->>> rng = np.random.default_rng(0)
->>> direct = pd.Series(np.where(post, 0.0, 100.0) + rng.normal(0, 2, 72), index=idx)
->>> to_lt = pd.DataFrame({"LT": 20 + 50 * post + rng.normal(0, 2, 72)}, index=idx)
->>> lt_ru = pd.DataFrame({"LT": 5 + 50 * post + rng.normal(0, 2, 72)}, index=idx)
->>> res = bt.diversion(direct, to_lt, lt_ru, ban="2014-08", seasonality=None)
->>> round(float(res.share["estimate"]), 1)
-0.5
 """
 
 from __future__ import annotations
@@ -266,9 +254,23 @@ def diversion(
 
     References
     ----------
-    Cheptea & Gaigné (2020), Eur. Rev. Agric. Econ. 47(2):548-586 (embargo and trade
-    deflection). Chupilkin, Javorcik, Peeva & Plekhanov (2023), EBRD WP 282 (mirror-trade
-    evidence of re-exports to Russia).
+    Cheptea & Gaigné (2020), European Review of Agricultural Economics (Russian embargo and
+    trade deflection; listed in the project's sanctions registry, section 3).
+    Registry section 4.A ("Deflection"): compare transit exports with Russian mirror imports.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import belru_trade as bt
+    >>> idx = pd.period_range("2011-01", "2016-12", freq="M")
+    >>> post = np.asarray(idx >= pd.Period("2014-08", "M"))
+    >>> rng = np.random.default_rng(0)
+    >>> direct = pd.Series(np.where(post, 0.0, 100.0) + rng.normal(0, 2, 72), index=idx)
+    >>> to_lt = pd.DataFrame({"LT": 20 + 50 * post + rng.normal(0, 2, 72)}, index=idx)
+    >>> lt_ru = pd.DataFrame({"LT": 5 + 50 * post + rng.normal(0, 2, 72)}, index=idx)
+    >>> res = bt.diversion(direct, to_lt, lt_ru, ban="2014-08", seasonality=None)
+    >>> round(float(res.share["estimate"]), 1)
+    0.5
     """
     if isinstance(direct, pd.DataFrame) and "period" in direct.columns:
         direct, to_transit, transit_to_target = _from_panel(

@@ -1,15 +1,4 @@
-"""Interrupted time series (segmented regression) for one trade flow.
-
->>> import numpy as np, pandas as pd
->>> import belru_trade as bt
->>> idx = pd.period_range("2011-01", "2016-12", freq="M")
->>> t = np.arange(len(idx))
->>> mu = np.exp(6 + 0.002 * t - 0.7 * (idx >= pd.Period("2014-08", "M")))
->>> y = pd.Series(np.random.default_rng(0).poisson(mu), index=idx)
->>> r = bt.its(y, interventions=["2014-08"], family="quasipoisson", slope_change=False)
->>> round(float(r.tidy().set_index("term").loc["level_change", "ratio"]), 1)
-0.5
-"""
+"""Interrupted time series (segmented regression) for one trade flow."""
 
 from __future__ import annotations
 
@@ -392,6 +381,18 @@ def its(
     Wagner, Soumerai, Zhang & Ross-Degnan (2002), J. Clin. Pharm. Ther. 27:299-309.
     Lopez Bernal, Cummins & Gasparrini (2017), Int. J. Epidemiol. 46(1):348-355.
     Newey & West (1994), Rev. Econ. Stud. 61(4):631-653.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import belru_trade as bt
+    >>> idx = pd.period_range("2011-01", "2016-12", freq="M")
+    >>> t = np.arange(len(idx))
+    >>> mu = np.exp(6 + 0.002 * t - 0.7 * (idx >= pd.Period("2014-08", "M")))
+    >>> y = pd.Series(np.random.default_rng(0).poisson(mu), index=idx)
+    >>> r = bt.its(y, interventions=["2014-08"], family="quasipoisson", slope_change=False)
+    >>> round(float(r.tidy().set_index("term").loc["level_change", "ratio"]), 1)
+    0.5
     """
     check_choice("family", family, FAMILIES)
     check_choice("errors", errors, ERRORS)

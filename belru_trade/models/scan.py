@@ -1,16 +1,4 @@
-"""Batch interrupted time series: the same ITS on every series of a panel, ranked.
-
->>> import numpy as np, pandas as pd
->>> import belru_trade as bt
->>> idx = pd.period_range("2012-01", "2016-12", freq="M")
->>> rng = np.random.default_rng(0)
->>> post = (idx >= pd.Period("2014-08", "M"))[:, None]
->>> Y = rng.poisson(np.exp(5 - np.array([0.0, 1.0, 2.0]) * post))
->>> wide = pd.DataFrame(Y, index=idx, columns=["a", "b", "c"]).astype(float)
->>> res = bt.scan(wide, "2014-08", family="poisson", slope_change=False)
->>> res.rank()["series"].tolist()
-['c', 'b', 'a']
-"""
+"""Batch interrupted time series: the same ITS on every series of a panel, ranked."""
 
 from __future__ import annotations
 
@@ -293,6 +281,19 @@ def scan(
     OLS fits are one matrix solve and the Poisson fits run batched IRLS
     (:mod:`belru_trade.models.scan_core`). Estimates equal per-series statsmodels fits to
     1e-8 (tested). ARIMA errors are not available in the scan.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import belru_trade as bt
+    >>> idx = pd.period_range("2012-01", "2016-12", freq="M")
+    >>> rng = np.random.default_rng(0)
+    >>> post = (idx >= pd.Period("2014-08", "M"))[:, None]
+    >>> Y = rng.poisson(np.exp(5 - np.array([0.0, 1.0, 2.0]) * post))
+    >>> wide = pd.DataFrame(Y, index=idx, columns=["a", "b", "c"]).astype(float)
+    >>> res = bt.scan(wide, "2014-08", family="poisson", slope_change=False)
+    >>> res.rank()["series"].tolist()
+    ['c', 'b', 'a']
     """
     check_choice("family", family, FAMILIES)
     check_choice("errors", errors, SCAN_ERRORS)

@@ -1,16 +1,4 @@
-"""Synthetic control for one treated flow with a donor pool (Abadie, Diamond & Hainmueller).
-
->>> import numpy as np, pandas as pd
->>> import belru_trade as bt
->>> idx = pd.period_range("2010-01", periods=60, freq="M")
->>> rng = np.random.default_rng(0)
->>> donors = pd.DataFrame(rng.normal(100, 10, (60, 4)).cumsum(0), index=idx,
-...                       columns=["DE", "FR", "NL", "PL"])
->>> data = donors.assign(RU=0.7 * donors["DE"] + 0.3 * donors["NL"])
->>> res = bt.synth(data, treated="RU", start="2014-08", placebos=False)
->>> res.weights.round(3).to_dict()
-{'DE': 0.7, 'FR': 0.0, 'NL': 0.3, 'PL': 0.0}
-"""
+"""Synthetic control for one treated flow with a donor pool (Abadie, Diamond & Hainmueller)."""
 
 from __future__ import annotations
 
@@ -291,6 +279,19 @@ def synth(
     ----------
     Abadie, Diamond & Hainmueller (2010), JASA 105(490):493-505.
     Abadie (2021), J. Econ. Lit. 59(2):391-425.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import belru_trade as bt
+    >>> idx = pd.period_range("2010-01", periods=60, freq="M")
+    >>> rng = np.random.default_rng(0)
+    >>> donors = pd.DataFrame(rng.normal(100, 10, (60, 4)).cumsum(0), index=idx,
+    ...                       columns=["DE", "FR", "NL", "PL"])
+    >>> data = donors.assign(RU=0.7 * donors["DE"] + 0.3 * donors["NL"])
+    >>> res = bt.synth(data, treated="RU", start="2014-08", placebos=False)
+    >>> res.weights.round(3).to_dict()
+    {'DE': 0.7, 'FR': 0.0, 'NL': 0.3, 'PL': 0.0}
     """
     Y = _wide(data, unit, selector, column)
     if treated not in Y.columns:
