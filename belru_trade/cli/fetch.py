@@ -7,7 +7,7 @@ Examples
 ...       "--freq", "M", "--start", "2010-01", "--end", "2016-12", "--flow", "export",
 ...       "--dry-run"])  # doctest: +ELLIPSIS
 1 request(s) planned
-https://ec.europa.eu/eurostat/api/comext/dissemination/statistics/1.0/data/DS-045409?...
+http.../statistics/1.0/data/DS-045409?...
 0
 """
 
