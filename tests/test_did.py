@@ -105,3 +105,12 @@ def test_did_errors():
         bt.did(df, estimator="logit")
     with pytest.raises(InvalidArgumentError, match="duplicated"):
         bt.did(pd.concat([df, df.iloc[:1]]))
+
+
+def test_product_time_effects_and_unbinned_window():
+    res = bt.did(
+        _panel(), window=(-4, 4), fixed_effects=("unit", "destination^time", "product^time"),
+        binned=False, estimator="ppml",
+    )  # fmt: skip
+    assert res.att["conf_low"] <= -0.8 <= res.att["conf_high"]
+    assert "event[-4]" in res.params.index and "event[<=-4]" not in res.params.index

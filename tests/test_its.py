@@ -259,3 +259,12 @@ def test_real_cheese_exports_to_russia_2014_embargo():
     assert eu.counterfactual().iloc[-1]["cumulative_lost"] == pytest.approx(rough, rel=0.3)
     by = bt.its(panel, "2014-08", selector={"reporter": "BY"}, column="quantity")
     assert by.tidy().set_index("term").loc["level_change", "ratio_low"] > 1.0
+
+
+def test_arima_order_chosen_by_aic():
+    y, _ = _simulated(n=72)
+    res = bt.its(np.log(y), "2014-08", family="gaussian", errors="arima", harmonics=1)
+    assert res.cov_type.startswith("ARMA(")
+    assert res.extra["arima_order"].startswith("(") and np.isfinite(res.extra["aic"])
+    cf = res.counterfactual(n_sim=500)
+    assert (cf["cf_low"] < cf["counterfactual"]).all()

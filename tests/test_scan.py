@@ -216,3 +216,14 @@ def test_real_panel_be_ru_sanctioned_products():
     assert (stopped == 0).all().mean() > 0.95
     ranked = res.rank()
     assert ranked.loc[ranked["status"] == "ok", "ratio"].median() < 0.5
+
+
+def test_loglinear_nonpositive_and_sparse_statuses():
+    wide = _counts(S=3) + 1.0
+    wide.iloc[4, 1] = 0.0
+    res = bt.scan(wide, "2014-08", family="loglinear")
+    assert res.status.tolist() == ["ok", "nonpositive", "ok"]
+    sparse = _counts(S=2)
+    sparse[1] = 0.0
+    sparse.iloc[[3, 60, 70], 1] = 5.0  # three positive months for 8 parameters
+    assert bt.scan(sparse, "2014-08").status.tolist() == ["ok", "sparse"]

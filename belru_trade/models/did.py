@@ -113,7 +113,7 @@ def _prepare(data, outcome, treatment, events, unit, time) -> pd.DataFrame:
     return df
 
 
-def _event_dummies(df, window, reference, binned) -> tuple[list[str], list[int], list[str]]:
+def _event_dummies(df, window, reference, binned) -> tuple[pd.DataFrame, list, list, list]:
     lo, hi = window
     k = df["_k"]
     treated_unit = k.notna()
@@ -132,8 +132,8 @@ def _event_dummies(df, window, reference, binned) -> tuple[list[str], list[int],
         names.append(_event_name(e, lo, hi, binned))
     if not binned:  # observations outside the window are dropped
         keep = ~treated_unit | ((df["_k"] >= lo) & (df["_k"] <= hi)).fillna(False)
-        df.drop(index=df.index[~keep.to_numpy()], inplace=True)
-    return cols, times, names
+        df = df.loc[keep.to_numpy()]
+    return df, cols, times, names
 
 
 def _pretrend(params: pd.Series, cov: pd.DataFrame, times: list[int], reference: int):
@@ -242,7 +242,7 @@ def did(
         )
     df = _prepare(data, outcome, treatment, events, tuple(unit), time)
     fe_cols = _fixed_effects(df, fixed_effects, destination, tuple(unit), time)
-    cols, times, names = _event_dummies(df, window, reference, binned)
+    df, cols, times, names = _event_dummies(df, window, reference, binned)
     cl = "_unit" if cluster == "unit" else cluster
     params, cov, nobs, label = fit_fe(outcome, cols, fe_cols, df, estimator, cl)
     att_p, att_cov, _, _ = fit_fe(outcome, ["_d"], fe_cols, df, estimator, cl)
