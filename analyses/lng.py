@@ -172,7 +172,7 @@ def _figure_monthly(panel: pd.DataFrame, config):
     crea = monthly_series(
         panel, column="quantity", source="crea", partner=config.partner, scale=1e3
     )
-    bottom.bar(period_axis(crea.index), crea.to_numpy(), width=25, color="tab:red")
+    bottom.plot(period_axis(crea.index), crea.to_numpy(), "o-", markersize=3, color="tab:red")
     bottom.set_ylabel(f"from {config.partner} (kt per month)")
     bottom.set_xlabel("month")
     bottom.set_title("Imports from the partner, CREA (Comtrade/Eurostat), tonnes")
