@@ -294,6 +294,11 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
     imp_gap = gaps[gaps["flow"] == "import"]
     exp_gap = gaps[(gaps["flow"] == "export") & (gaps["all-mode extract"] == "comext_totals")]
     est = published[published["figure"].str.startswith("Estimated")]
+    by_name = published.set_index("figure")
+    ing_e, ing_i = by_name.loc[PUBLISHED_2017[1][0], ["exports (EUR bn)", "imports (EUR bn)"]]
+    six = "Comext DS-1262527, sum of the six transport modes in the extract"
+    six_e = by_name.loc[six, "exports (EUR bn)"]
+    est_i = est["imports (EUR bn)"].min()
     return [
         f"Community concept, all modes: exports {exports_2019:,.1f} m EUR in 2019; imports "
         f"{imports_2021:,.1f} m EUR and balance {balance_2021:,.1f} m EUR in 2021 (deficit).",
@@ -303,14 +308,17 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
             for r in pd.concat([exp_gap, imp_gap]).itertuples()
         )
         + ". The import gap is large because Antwerp's rough diamonds arrive by air.",
-        "2017: the Egmont figures (3.9 / 9.4 bn EUR) fit the community concept with all modes: "
+        "2017: the Egmont figures (3.9 / 9.4 bn EUR) are closest to the community concept with "
+        "all modes: "
         "the six-mode Comext sums are 3.87 / 6.50 bn EUR, and scaling them by the missing "
         f"share measured in later years gives {est['exports (EUR bn)'].min():.2f}-"
         f"{est['exports (EUR bn)'].max():.2f} / {est['imports (EUR bn)'].min():.2f}-"
         f"{est['imports (EUR bn)'].max():.2f} bn EUR; adding instead ING's 41% 'pearls, "
         "precious stones and metals' share of 2017 imports (0.41 x 6.859 = 2.81 bn EUR, "
         "mostly air freight) to 6.50 gives 9.31 bn EUR, close to 9.4.",
-        "The ING note (2.63 / 6.86 bn EUR) is 32% below Comext on exports and well below on "
+        f"The ING note (2.63 / 6.86 bn EUR) is {100 * (1 - ing_e / six_e):.0f}% below the "
+        f"six-mode Comext sum on exports and {100 * (1 - ing_i / est_i):.0f}-"
+        f"{100 * (1 - ing_i / est['imports (EUR bn)'].max()):.0f}% below the estimated all-mode "
         "imports: the size fits the national concept of the National Bank of Belgium, which "
         "leaves out quasi-transit (goods cleared in Belgium for non-resident owners).",
     ]
