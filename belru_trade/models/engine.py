@@ -243,6 +243,12 @@ class _IRLSState:
         self.z_start = None
         self.x_starts = None
         self.pool = None
+        self.wuy = self.wu * self.y
+        self.dev_const = float(np.dot(self.wu, self.ylogy) - self.wuy.sum())
+
+    def deviance(self, eta: np.ndarray, mu: np.ndarray) -> float:
+        """Poisson deviance 2 sum wu [y log y - y eta - (y - mu)] from two dot products."""
+        return 2.0 * (self.dev_const - float(np.dot(self.wuy, eta)) + float(np.dot(self.wu, mu)))
 
     def step(self, inner: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One IRLS step: returns (beta in scaled units, new eta, partialled X)."""
@@ -296,7 +302,7 @@ def _halve(st: _IRLSState, eta: np.ndarray, dev_old: float) -> tuple[np.ndarray,
     for _ in range(30):
         with np.errstate(over="ignore"):
             mu = np.exp(np.minimum(eta, 700.0))
-        dev = _deviance(st.y, mu, st.wu, st.ylogy, np.minimum(eta, 700.0))
+        dev = st.deviance(np.minimum(eta, 700.0), mu)
         if np.isfinite(dev) and (dev <= dev_old * (1 + 1e-6) + 1e-10 or not np.isfinite(dev_old)):
             return eta, mu, dev
         eta = 0.5 * (eta + st.eta)

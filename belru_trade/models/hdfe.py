@@ -102,7 +102,7 @@ class Demeaner:
         total = alphas[0][self.fe.codes[0]]
         buf = self._buffer(total.size)
         for alpha, codes in zip(alphas[1:], self.fe.codes[1:], strict=True):
-            np.take(alpha, codes, out=buf)
+            np.take(alpha, codes, out=buf, mode="clip")
             total += buf
         return total
 
@@ -123,7 +123,7 @@ class Demeaner:
             np.multiply(self.w, resid, out=buf)
             delta = np.bincount(codes, weights=buf, minlength=alpha.size)
             delta *= inv
-            np.take(delta, codes, out=buf)
+            np.take(delta, codes, out=buf, mode="clip")  # codes are valid; clip avoids buffering
             resid -= buf
             new.append(alpha + delta)
         return new, resid
