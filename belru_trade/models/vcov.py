@@ -79,14 +79,15 @@ class Dof:
 
 
 def fe_nested_in(fe_codes: np.ndarray, clusters: list[np.ndarray]) -> bool:
-    """True if every level of the fixed effect lies in a single cluster of some variable."""
+    """True if every level of the fixed effect lies in a single cluster of some variable.
+
+    >>> fe_nested_in(np.array([0, 0, 1]), [np.array([5, 5, 6])])
+    True
+    """
+    n_levels = np.unique(fe_codes).size
     for cl in clusters:
-        size = int(fe_codes.max()) + 1
-        lo = np.full(size, np.iinfo(np.int64).max)
-        hi = np.full(size, -1)
-        np.minimum.at(lo, fe_codes, cl)
-        np.maximum.at(hi, fe_codes, cl)
-        if np.all(lo == hi):
+        combined = fe_codes.astype(np.int64) * (int(cl.max()) + 1) + cl
+        if np.unique(combined).size == n_levels:
             return True
     return False
 
