@@ -56,8 +56,9 @@ CAVEATS = (
     "largest monthly volume of the same series in any other year (Estonia, January-March "
     "2014); they are listed in a table.",
     "Net weight adds up products of very different value (fresh milk, powder, cheese).",
-    "Where Belgian dairy went instead (destination shares) needs Belgian exports to every "
-    "partner, which the snapshot lacks: see the fetch command.",
+    "Where Belgian dairy went instead (destination shares 2011-2013 vs 2015-2017) needs the "
+    "reporter's exports to every partner, which the snapshot lacks: the table appears once "
+    "the Comext extract of the fetch command is in the local store.",
     "The estimates depend on the pre-period: starting in 2010 instead of 2012 extrapolates "
     "Belarus's steep 2010-2012 growth and turns its level change negative; 2012 is used so "
     "that the counterfactual rests on the two and a half years before the ban.",
@@ -207,6 +208,31 @@ def event_study(rows: pd.DataFrame, config, models: dict):
     return pd.DataFrame([did_row(res, "dairy, embargoed vs non-embargoed origins")]), fig
 
 
+def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
+    """The reporter's dairy export destinations, shares before (2011-2013) and after
+    (2015-2017) the ban, from the optional Comext extract in the local store."""
+    rows = panel[
+        (panel["source"] != "comtrade")
+        & (panel["reporter"] == config.reporter)
+        & (panel["flow"] == "export")
+        & panel["product"].str.startswith(_DAIRY)
+        & panel["value"].notna()
+    ]
+    if rows.empty:
+        return None
+    years = pd.PeriodIndex(rows["period"]).year
+    windows = {"2011-2013": (2011, 2013), "2015-2017": (2015, 2017)}
+    out = {}
+    for label, (first, last) in windows.items():
+        part = rows[(years >= first) & (years <= last)]
+        by_dest = part.groupby("partner")["value"].sum()
+        out[f"{label} (EUR m per year)"] = by_dest / 1e6 / (last - first + 1)
+        out[f"{label} share (%)"] = 100 * by_dest / by_dest.sum()
+    table = pd.DataFrame(out).fillna(0.0).sort_values("2011-2013 (EUR m per year)", ascending=False)
+    table["change in share (pp)"] = table["2015-2017 share (%)"] - table["2011-2013 share (%)"]
+    return table.rename_axis("destination").reset_index()
+
+
 def _figure(cfs: dict):
     labels = list(cfs)
     fig, axes = new_figure(2, 2, width=11, height=3.0)
@@ -255,6 +281,9 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         ),
         "Excluded unit-error observations": dropped,
     }
+    shares = destination_shares(panel, config)
+    if shares is not None:
+        tables["Dairy export destinations before and after the ban (Comext, EUR)"] = shares
     figures = {"Dairy exports to Russia: observed vs counterfactual (t)": _figure(cfs)}
     if study_fig is not None:
         figures["Event study: embargoed vs non-embargoed origins (log points)"] = study_fig

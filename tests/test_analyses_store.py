@@ -142,3 +142,25 @@ def test_store_rows_outside_the_slice_are_ignored(tmp_path, monkeypatch):
     _store(tmp_path, monkeypatch, rows[rows["period"].dt.year < 2012], {"q": 1})
     result = run_analysis("pears")
     assert result.status == "not_run", "080830 (2012 on) is missing: not covered"
+
+
+def test_milk_destination_shares_from_the_store(tmp_path, monkeypatch):
+    """EU27 annual extra-EU exports by partner, relabelled as BE dairy exports by heading."""
+    rows = bt.load_snapshot(
+        "comext_eu_exports_annual", partner=["RU", "GB", "US", "CN", "DZ"], start="2011", end="2018"
+    )
+    rows = pd.concat(
+        [
+            rows.assign(reporter="BE", product=code)
+            for code in ("0401", "0402", "0403", "0404", "0405", "0406")
+        ],
+        ignore_index=True,
+    )
+    _store(tmp_path, monkeypatch, rows, {"reporter": "BE", "freq": "A"})
+    result = run_analysis("milk")
+    assert result.status == "ok", result.reason
+    shares = result.tables["Dairy export destinations before and after the ban (Comext, EUR)"]
+    assert set(shares["destination"]) == {"RU", "GB", "US", "CN", "DZ"}
+    for window in ("2011-2013", "2015-2017"):
+        assert shares[f"{window} share (%)"].sum() == pytest.approx(100.0)
+    assert not any("--freq A" in c for c in result.fetch_commands)
