@@ -51,6 +51,14 @@ CAVEATS = (
     "noise (see bt.its), so they are too narrow when errors are autocorrelated.",
 )
 NEIGHBOURS = ("BY", "KZ", "AM", "GE", "KG", "UZ")
+
+
+def _annex_codes() -> tuple[str, ...]:
+    """CN8 codes of the annex list as shipped in the snapshot (for the fetch command)."""
+    rows = bt.load_snapshot("comext_sanctioned", reporter="BE", partner="RU")
+    return tuple(sorted(c for c in rows["product"].unique() if len(c) == 8))
+
+
 REQUIRES = (
     DataRequirement(
         "EU27 members' exports of Reg. 833/2014 annex products to RU and six neighbours, "
@@ -61,6 +69,8 @@ REQUIRES = (
         flow="export",
         start="2020-01",
         end="2022-11",
+        fetch_reporters=tuple(sorted(bt.codes.group_members("EU27_2020"))),
+        fetch_products=_annex_codes,
     ),
 )
 _BREAK = "2022-03"

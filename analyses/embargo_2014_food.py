@@ -64,6 +64,46 @@ FOOD_GROUPS = {
     "meat": ("0201", "0202", "0203", "0204", "0205"),
     "fish": ("0301", "0302", "0303", "0304", "0305"),
 }
+#: non-embargoed origins named in the fetch command (all reporters with Russia in the snapshot)
+CONTROL_ORIGINS = (
+    "AE",
+    "AM",
+    "AR",
+    "AZ",
+    "BA",
+    "BR",
+    "CH",
+    "CI",
+    "CL",
+    "CO",
+    "DO",
+    "EG",
+    "GE",
+    "GH",
+    "IL",
+    "IN",
+    "JO",
+    "JP",
+    "KG",
+    "KR",
+    "KZ",
+    "MA",
+    "MD",
+    "MK",
+    "MY",
+    "NZ",
+    "PH",
+    "PY",
+    "RS",
+    "SG",
+    "TH",
+    "TR",
+    "UY",
+    "ZA",
+)
+_FETCH_REPORTERS = tuple(
+    sorted(bt.codes.embargo_origins("2014-08") | set(CONTROL_ORIGINS) | {"BY", "UA"})
+)
 REQUIRES = (
     DataRequirement(
         "all reporters' monthly food exports (dairy, meat, fish) to the partner 2010-2020 "
@@ -76,6 +116,7 @@ REQUIRES = (
         flow="export",
         start="2010-01",
         end="2020-12",
+        fetch_reporters=_FETCH_REPORTERS,
     ),
 )
 _BREAK = "2014-08"

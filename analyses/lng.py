@@ -54,6 +54,8 @@ CAVEATS = (
     "the partners reported in each year.",
 )
 _LNG = ("271111",)
+#: LNG suppliers named in fetch commands (where the snapshot's all-partner rows are missing)
+SUPPLIERS = ("RU", "QA", "US", "NO", "DZ", "NG", "EG", "AO", "TT", "PE", "GQ", "CM")
 REQUIRES = (
     DataRequirement(
         "LNG imports by partner in TJ, monthly 2013-2022 (Eurostat energy statistics)",
@@ -64,6 +66,7 @@ REQUIRES = (
         flow="import",
         start="2008-01",
         end="2022-09",
+        fetch_partners=SUPPLIERS,
     ),
     DataRequirement(
         "LNG imports by partner in EUR and kg, monthly 2019-2021 (Comext)",
@@ -74,6 +77,7 @@ REQUIRES = (
         flow="import",
         start="2019-01",
         end="2021-12",
+        fetch_partners=SUPPLIERS,
     ),
     DataRequirement(
         "LNG imports from the partner, EUR and tonnes, monthly 2016-2022 (CREA)",

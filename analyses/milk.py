@@ -66,6 +66,46 @@ CAVEATS = (
     "insofar as the controls faced the same demand shock.",
 )
 _DAIRY = ("0401", "0402", "0403", "0404", "0405", "0406")
+#: non-embargoed origins named in the fetch command (all reporters with Russia in the snapshot)
+CONTROL_ORIGINS = (
+    "AE",
+    "AM",
+    "AR",
+    "AZ",
+    "BA",
+    "BR",
+    "CH",
+    "CI",
+    "CL",
+    "CO",
+    "DO",
+    "EG",
+    "GE",
+    "GH",
+    "IL",
+    "IN",
+    "JO",
+    "JP",
+    "KG",
+    "KR",
+    "KZ",
+    "MA",
+    "MD",
+    "MK",
+    "MY",
+    "NZ",
+    "PH",
+    "PY",
+    "RS",
+    "SG",
+    "TH",
+    "TR",
+    "UY",
+    "ZA",
+)
+_FETCH_REPORTERS = tuple(
+    sorted(bt.codes.embargo_origins("2014-08") | set(CONTROL_ORIGINS) | {"BY", "UA"})
+)
 REQUIRES = (
     DataRequirement(
         "all reporters' monthly dairy exports to the partner 2010-2016 (UN Comtrade)",
@@ -77,6 +117,7 @@ REQUIRES = (
         flow="export",
         start="2010-01",
         end="2020-12",
+        fetch_reporters=_FETCH_REPORTERS,
     ),
     DataRequirement(
         "the reporter's dairy exports to all destinations, annual 2011-2018 (Comext)",

@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,10 @@ class DataRequirement:
     must_have : tuple of str or None
         Reporters that must have rows when ``reporter`` is None (all reporters loaded),
         e.g. ``("{reporter}",)``.
+    fetch_reporters, fetch_partners, fetch_products : tuple of str, callable or None
+        Codes written into the fetch command where ``reporter``, ``partner`` or
+        ``product`` is None (the fetch command needs explicit codes); a callable is called
+        only when the command is built (e.g. to read a long product list).
     optional : bool
         An optional slice extends the analysis (e.g. a leakage channel); when it is
         missing the analysis still runs and the report lists its fetch command.
@@ -88,6 +92,9 @@ class DataRequirement:
     end: str = "2022-12"
     freq: str = "M"
     must_have: tuple[str, ...] | None = None
+    fetch_reporters: tuple[str, ...] | Callable[[], Sequence[str]] | None = None
+    fetch_partners: tuple[str, ...] | Callable[[], Sequence[str]] | None = None
+    fetch_products: tuple[str, ...] | Callable[[], Sequence[str]] | None = None
     optional: bool = False
 
     def __post_init__(self) -> None:
@@ -126,14 +133,20 @@ class DataRequirement:
     def fetch_command(self) -> str:
         """The ``belru-trade fetch`` command that puts this slice in the local store."""
         parts = ["belru-trade", "fetch", self.provider]
-        for flag, codes in (
-            ("--reporter", self.reporter or (("all",) if self.must_have else None)),
-            ("--partner", self.partner),
-            ("--product", self.product),
+        for flag, codes, fallback in (
+            ("--reporter", self.reporter, self.fetch_reporters),
+            ("--partner", self.partner, self.fetch_partners),
+            ("--product", self.product, self.fetch_products),
         ):
-            if codes:
-                parts += [flag, ",".join(codes)]
-        parts += ["--freq", self.freq, "--start", self.start, "--end", self.end]
+            codes = codes or (fallback() if callable(fallback) else fallback)
+            if not codes:
+                raise InvalidArgumentError(
+                    f"{flag[2:]}=None in requirement {self.label!r} has no fetch codes; "
+                    f"expected fetch_{flag[2:]}s to be given"
+                )
+            parts += [flag, ",".join(codes)]
+        start, end = (self.start[:4], self.end[:4]) if self.freq == "A" else (self.start, self.end)
+        parts += ["--freq", self.freq, "--start", start, "--end", end]
         if self.flow:
             parts += ["--flow", self.flow]
         return " ".join(parts)
