@@ -61,6 +61,7 @@ REQUIRES = (
         flow="import",
         start="2019-01",
         end="2025-06",
+        overridable=True,
     ),
 )
 BREAKS = ("2024-01", "2024-03", "2024-09")
@@ -72,7 +73,7 @@ def origin_series(panel: pd.DataFrame, config, partner: str) -> pd.Series:
         (panel["reporter"] == config.reporter)
         & (panel["flow"] == "import")
         & (panel["partner"] == partner)
-        & panel["product"].str.startswith(_DIAMONDS)
+        & panel["product"].str.startswith(tuple(config.products or _DIAMONDS))
         & panel["value"].notna()
     ]
     series = rows.groupby("period")["value"].sum()

@@ -68,6 +68,7 @@ REQUIRES = (
         flow="export",
         start="2010-01",
         end="2018-12",
+        overridable=True,
     ),
     DataRequirement(
         "Lithuania's monthly pear exports to Belarus and Russia, 2012-2018 (Comext)",
@@ -98,9 +99,17 @@ _BREAK = "2014-08"
 _END = "2016-07"
 
 
-def pear_rows(panel: pd.DataFrame, reporter: str, flow: str = "export") -> pd.DataFrame:
-    """Rows of pear codes valid in their period (080820 before 2012, 080830 after)."""
+def pear_rows(
+    panel: pd.DataFrame, reporter: str, flow: str = "export", products=None
+) -> pd.DataFrame:
+    """Rows of pear codes valid in their period (080820 before 2012, 080830 after).
+
+    With ``products`` (the configuration's product override) those codes are used in
+    every period instead.
+    """
     rows = panel[(panel["reporter"] == reporter) & (panel["flow"] == flow)]
+    if products:
+        return rows[rows["product"].str.startswith(tuple(products))]
     years = pd.PeriodIndex(rows["period"]).year
     old = rows["product"].str.startswith("080820") & (years < 2012)
     new = rows["product"].str.startswith("080830") & (years >= 2012)
@@ -258,7 +267,7 @@ def diversion_part(panel: pd.DataFrame, rows: pd.DataFrame, config, models: dict
 
 def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """ITS of pear exports to Russia, lost volume and value, leakage via LT and BY."""
-    rows = pear_rows(panel, config.reporter)
+    rows = pear_rows(panel, config.reporter, products=config.products)
     models: dict = {}
     effects, cfs = fit_series(rows, config, models)
     leakage = leakage_table(effects, config)

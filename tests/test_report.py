@@ -313,3 +313,13 @@ def test_every_fetch_command_is_accepted_by_the_fetch_cli(capsys):
                 code = main([*args[1:], "--dry-run", "--no-progress"])
                 assert code == 0, command
     capsys.readouterr()
+
+
+def test_product_override_and_reporter_change_the_fetch_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("BELRU_TRADE_CACHE", str(tmp_path))
+    result = run_analysis("pears", AnalysisConfig(reporter="NL", products=("080810",)))
+    assert result.status == "not_run"
+    command = result.fetch_commands[0]
+    assert "--reporter NL " in command and "--product 080810 " in command
+    partners = command.split("--partner ")[1].split(" ")[0].split(",")
+    assert "NL" not in partners and partners[0] == "RU"

@@ -40,6 +40,13 @@ def _tuple(value: Any) -> tuple[str, ...] | None:
     return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
+def _without(codes: tuple[str, ...] | None, reporter: str) -> tuple[str, ...] | None:
+    """Partners without the reporter itself (a country does not trade with itself)."""
+    if codes is None:
+        return None
+    return tuple(c for c in codes if c != reporter) or codes
+
+
 @dataclass(frozen=True)
 class DataRequirement:
     """One slice of data an analysis needs.
@@ -68,6 +75,8 @@ class DataRequirement:
         Codes written into the fetch command where ``reporter``, ``partner`` or
         ``product`` is None (the fetch command needs explicit codes); a callable is called
         only when the command is built (e.g. to read a long product list).
+    overridable : bool
+        Replace ``product`` by ``AnalysisConfig.products`` when those are given.
     optional : bool
         An optional slice extends the analysis (e.g. a leakage channel); when it is
         missing the analysis still runs and the report lists its fetch command.
@@ -95,6 +104,7 @@ class DataRequirement:
     fetch_reporters: tuple[str, ...] | Callable[[], Sequence[str]] | None = None
     fetch_partners: tuple[str, ...] | Callable[[], Sequence[str]] | None = None
     fetch_products: tuple[str, ...] | Callable[[], Sequence[str]] | None = None
+    overridable: bool = False
     optional: bool = False
 
     def __post_init__(self) -> None:
@@ -124,8 +134,9 @@ class DataRequirement:
         return replace(
             self,
             reporter=fill(self.reporter),
-            partner=fill(self.partner),
+            partner=_without(fill(self.partner), config.reporter),
             must_have=fill(self.must_have),
+            product=config.products if self.overridable and config.products else self.product,
             start=start,
             end=end,
         )
