@@ -386,14 +386,21 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     rows, fig_data = [], []
     for label, source, flow in specs:
         series = _series(panel, config, source, flow).rename(label) * 1e6
-        fit = bt.its(series, ["2022-03"], family="quasipoisson", errors="hac")
+        try:
+            fit = bt.its(series, ["2022-03"], family="quasipoisson", errors="hac")
+        except (bt.BelruTradeError, ValueError) as exc:  # e.g. confidential months (gaps)
+            rows.append({"series": label, "note": f"not estimable: {exc}"})
+            continue
         models[f"its {label}"] = fit
         row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6, placebo=10)
         rows.append(row)
         fig_data.append((label, cf, fit.interventions))
     table = pd.DataFrame(rows)
+    if not fig_data:
+        return {"Interrupted time series at 2022-03 (95% intervals)": table}, {}, []
     fig, axes = new_figure(1, 2, height=4.0, width=11)
-    for ax, (label, cf, dates) in zip(axes, fig_data, strict=True):
+    axes[1].set_visible(len(fig_data) > 1)
+    for ax, (label, cf, dates) in zip(axes, fig_data, strict=False):
         plot_its(ax, cf, dates, label=f"{config.reporter}-{config.partner} {label}", unit="EUR m")
         ax.set_xlabel("month")
     axes[0].legend(fontsize=7, loc="lower left")
@@ -406,6 +413,7 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
         f" EUR m [{r['cumulative CI low']:,.0f}, {r['cumulative CI high']:,.0f}] over "
         f"{r['post months']} months (negative = above the pre-2022 path)."
         for r in rows
+        if "level change (%)" in r
     ]
     tables = {"Interrupted time series at 2022-03 (95% intervals)": table}
     figures = {"ITS at 2022-03 with counterfactual bands (EUR m)": fig}
