@@ -81,3 +81,18 @@ def test_linear_program_agrees_with_relu(reference_dir, name, monkeypatch):
     lp = separation.detect(y, X, fe, ("fe", "simplex", "relu"), drop_singletons=False)
     np.testing.assert_array_equal(dense, lp)
     np.testing.assert_array_equal(lp != "", d["separated"].to_numpy(dtype=bool))
+
+
+def test_large_design_skips_relu_with_warning_and_post_check(reference_dir, monkeypatch):
+    d, xs, ids = load(reference_dir, "02.csv")  # separated only by the FE combination
+    monkeypatch.setattr(separation, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(separation, "LP_MAX_ROWS", 0)
+    with pytest.warns(bt.BelruTradeWarning) as record:
+        bt.ppml(formula(xs, ids), d, drop_singletons=False)
+    messages = [str(w.message) for w in record]
+    assert any("ReLU separation check skipped" in m for m in messages)
+    # the separated row is flagged after estimation (its fitted mean vanishes)
+    assert any(
+        w.category is SeparationWarning and m.startswith("1 observations")
+        for w, m in zip(record, messages, strict=True)
+    )

@@ -146,6 +146,7 @@ class PPML:
         prep = prep.subset(reason == "")
         prep = check_collinearity(prep, drop=self.drop_collinear)
         fit = irls(prep, tol=self.tol, maxiter=self.maxiter)
+        _check_vanishing_means(prep.y, fit.mu)
         return self._results(prep, fit, reason, kind, ssc)
 
     def _results(self, prep, fit: IRLSFit, reason, kind: str, ssc: str) -> PPMLResults:
@@ -192,6 +193,19 @@ class PPML:
         if np.isfinite(res.pseudo_r2):
             extra["Pseudo R2"] = round(res.pseudo_r2, 4)
         return dataclasses.replace(res, extra=extra)
+
+
+def _check_vanishing_means(y: np.ndarray, mu: np.ndarray) -> None:
+    """Warn when zero outcomes get fitted means near zero (possible undetected separation)."""
+    tiny = int(np.sum((y == 0) & (mu < 1e-6 * max(float(np.mean(y)), 1e-300))))
+    if tiny:
+        warnings.warn(
+            f"{tiny} observations with y = 0 have fitted means below 1e-6 times the mean of y: "
+            "they may be separated (estimates of the fixed effects involved diverge); check "
+            "with separation=('fe', 'simplex', 'relu') on a smaller sample",
+            SeparationWarning,
+            stacklevel=4,
+        )
 
 
 def _warn_separation(reason: np.ndarray) -> None:

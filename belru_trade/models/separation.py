@@ -126,6 +126,7 @@ def simplex(y: np.ndarray, X: np.ndarray, *, zero_tol: float = 1e-7) -> np.ndarr
 
 
 DENSE_LIMIT = 20_000_000  # n * columns up to which the ReLU check builds dense dummies
+LP_MAX_ROWS = 150_000  # rows up to which the sparse linear program replaces it
 
 
 def fe_design(X: np.ndarray, fe: FixedEffects | None, *, sparse: bool = False):
@@ -156,13 +157,27 @@ def relu(
     positive fit are separated), else ``u = max(fitted, 0)`` on ``y = 0`` rows and repeat.
     The regression is solved by a dense QR-based least squares (stable for the huge weight
     ratio); above ``DENSE_LIMIT`` design cells the equivalent linear program
-    (:func:`lp_check`) is solved instead.
+    (:func:`lp_check`) is solved instead, up to ``LP_MAX_ROWS`` rows; beyond that the check
+    is skipped with a warning (it takes minutes; see BENCHMARKS.md).
     """
     zero = y == 0
     if not zero.any():
         return np.zeros(y.size, dtype=bool)
     ncols = X.shape[1] + (sum(fe.sizes) if fe is not None else 0)
     if y.size * ncols > DENSE_LIMIT:
+        if y.size > LP_MAX_ROWS:
+            import warnings
+
+            from belru_trade.errors import BelruTradeWarning
+
+            warnings.warn(
+                f"ReLU separation check skipped: {y.size:,} rows > {LP_MAX_ROWS:,} (the exact "
+                "check is too slow at this size); the 'fe' and 'simplex' checks ran and a "
+                "post-estimation check flags zero outcomes with vanishing fitted means",
+                BelruTradeWarning,
+                stacklevel=5,
+            )
+            return np.zeros(y.size, dtype=bool)
         return lp_check(y, X, fe)
     sw = np.sqrt(np.where(zero, 1.0, (~zero).sum() / tol**2))
     D = fe_design(X, fe)
