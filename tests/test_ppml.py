@@ -159,3 +159,29 @@ def test_results_frozen_and_missing_rows_reported():
         res.params = None
     assert res.with_vcov("hetero") is not res
     assert 0 < res.pseudo_r2 < 1
+
+
+def test_with_vcov_cluster_reproduces_fit_time_cluster(trade, refs):
+    ref = refs.loc["fixest_trade_pois_origin"]
+    res = bt.ppml("Euros ~ log(dist_km) | Origin + Destination + Product + Year", trade)
+    assert res.cov_type.startswith("hetero")
+    clustered = res.with_vcov(cluster="Origin", data=trade)
+    assert clustered.std_errors["log(dist_km)"] == pytest.approx(
+        ref["std_error"], abs=ref["tol_se"]
+    )
+    assert res.std_errors["log(dist_km)"] != clustered.std_errors["log(dist_km)"]
+    with pytest.raises(InvalidArgumentError, match="data"):
+        res.with_vcov(cluster="Origin")
+
+
+def test_predict_unseen_level_is_nan_and_fixef_normalised():
+    df = small_panel()
+    res = bt.ppml("y ~ x | g + h", df)
+    fx = res.fixef()
+    assert fx["h"].iloc[0] == 0.0  # every FE but the first has its first level at 0
+    new = df.head(2).assign(g=[999, 0])
+    pred = res.predict(new)
+    assert np.isnan(pred.iloc[0]) and np.isfinite(pred.iloc[1])
+    np.testing.assert_allclose(
+        res.predict(df.loc[res.state.index]).sum(), df.loc[res.state.index, "y"].sum(), rtol=1e-6
+    )
