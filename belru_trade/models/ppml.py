@@ -43,7 +43,7 @@ from belru_trade.models.engine import (
     prepare,
 )
 from belru_trade.models.hdfe_results import FitState, HDFEResults, covariance, resolve_vcov
-from belru_trade.models.separation import detect
+from belru_trade.models.separation import detect, relu_runs
 from belru_trade.models.vcov import SSC_CHOICES
 
 __all__ = ["PPML", "PPMLResults", "ppml"]
@@ -146,7 +146,9 @@ class PPML:
         prep = prep.subset(reason == "")
         prep = check_collinearity(prep, drop=self.drop_collinear)
         fit = irls(prep, tol=self.tol, maxiter=self.maxiter)
-        _check_vanishing_means(prep.y, fit.mu)
+        ncols = prep.X.shape[1] + (sum(prep.fe.sizes) if prep.fe is not None else 0)
+        if "relu" not in self.separation or not relu_runs(prep.y.size, ncols):
+            _check_vanishing_means(prep.y, fit.mu)
         return self._results(prep, fit, reason, kind, ssc)
 
     def _results(self, prep, fit: IRLSFit, reason, kind: str, ssc: str) -> PPMLResults:

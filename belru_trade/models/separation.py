@@ -141,6 +141,11 @@ def fe_design(X: np.ndarray, fe: FixedEffects | None, *, sparse: bool = False):
     return D if sparse else D.toarray()
 
 
+def relu_runs(nobs: int, ncols: int) -> bool:
+    """Whether :func:`relu` runs an exact check at this size (dense QR or sparse LP)."""
+    return nobs * ncols <= DENSE_LIMIT or nobs <= LP_MAX_ROWS
+
+
 def relu(
     y: np.ndarray,
     X: np.ndarray,
@@ -165,7 +170,7 @@ def relu(
         return np.zeros(y.size, dtype=bool)
     ncols = X.shape[1] + (sum(fe.sizes) if fe is not None else 0)
     if y.size * ncols > DENSE_LIMIT:
-        if y.size > LP_MAX_ROWS:
+        if not relu_runs(y.size, ncols):
             import warnings
 
             from belru_trade.errors import BelruTradeWarning
