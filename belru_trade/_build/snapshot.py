@@ -71,6 +71,11 @@ def build_comext_sanctioned(data: Path, notes: dict) -> pd.DataFrame:
         dtype={"product_code": str},
     )
     notes["extract_ids"] = sorted(raw["dataset_extract"].unique().tolist())
+    return _ruimpeks_frame(raw, "comext_sanctioned")
+
+
+def _ruimpeks_frame(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The two vzemlys/ruimpeks tables share one layout (ISO2 columns, EUR values)."""
     period = _monthly(raw["period"])
     return _frame(
         reporter=raw["reporter_iso2"],
@@ -81,7 +86,7 @@ def build_comext_sanctioned(data: Path, notes: dict) -> pd.DataFrame:
         period=period,
         value=raw["value_eur"],
         currency="EUR",
-        source="comext_sanctioned",
+        source=source,
     )
 
 
@@ -90,18 +95,7 @@ def build_comext_totals(data: Path, notes: dict) -> pd.DataFrame:
         data / "eu_russia_comext_2020_2022/totals_and_hs27_monthly_2020_2022.csv",
         dtype={"product_code": str},
     )
-    period = _monthly(raw["period"])
-    return _frame(
-        reporter=raw["reporter_iso2"],
-        partner=raw["partner_iso2"],
-        product=raw["product_code"],
-        nomenclature=_comext_nomenclature(raw["product_code"], period),
-        flow=raw["flow"].map(FLOWS),
-        period=period,
-        value=raw["value_eur"],
-        currency="EUR",
-        source="comext_totals",
-    )
+    return _ruimpeks_frame(raw, "comext_totals")
 
 
 def build_comext_total_exports(data: Path, notes: dict) -> pd.DataFrame:
