@@ -152,7 +152,7 @@ def load_snapshot(
     Examples
     --------
     >>> be = load_snapshot("comext_total_exports", reporter="BE", start="2019", end="2019")
-    >>> len(be), round(be["value"].sum() / 1e6, 1)
+    >>> len(be), round(float(be["value"].sum()) / 1e6, 1)
     (12, 4113.6)
     """
     names = _as_list("source", source) or sources()

@@ -16,7 +16,12 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def test_citation_cff_is_valid():
     result = subprocess.run(
-        [sys.executable, "-m", "cffconvert", "--validate", "-i", str(PROJECT / "CITATION.cff")],
+        [
+            str(Path(sys.executable).parent / "cffconvert"),
+            "--validate",
+            "-i",
+            str(PROJECT / "CITATION.cff"),
+        ],
         capture_output=True,
         text=True,
         check=False,
