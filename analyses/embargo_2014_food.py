@@ -13,14 +13,15 @@ import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
     complete_months,
+    comtrade_exports_to,
     did_row,
+    embargo_2014_reporters,
     fit_its,
     its_contrast,
     its_row,
     new_figure,
     origin_event_study,
     plot_its,
-    spike_mask,
 )
 
 TITLE = "The 2014 food embargo: dairy, meat and fish exports to Russia"
@@ -64,46 +65,6 @@ FOOD_GROUPS = {
     "meat": ("0201", "0202", "0203", "0204", "0205"),
     "fish": ("0301", "0302", "0303", "0304", "0305"),
 }
-#: non-embargoed origins named in the fetch command (all reporters with Russia in the snapshot)
-CONTROL_ORIGINS = (
-    "AE",
-    "AM",
-    "AR",
-    "AZ",
-    "BA",
-    "BR",
-    "CH",
-    "CI",
-    "CL",
-    "CO",
-    "DO",
-    "EG",
-    "GE",
-    "GH",
-    "IL",
-    "IN",
-    "JO",
-    "JP",
-    "KG",
-    "KR",
-    "KZ",
-    "MA",
-    "MD",
-    "MK",
-    "MY",
-    "NZ",
-    "PH",
-    "PY",
-    "RS",
-    "SG",
-    "TH",
-    "TR",
-    "UY",
-    "ZA",
-)
-_FETCH_REPORTERS = tuple(
-    sorted(bt.codes.embargo_origins("2014-08") | set(CONTROL_ORIGINS) | {"BY", "UA"})
-)
 REQUIRES = (
     DataRequirement(
         "all reporters' monthly food exports (dairy, meat, fish) to the partner 2010-2020 "
@@ -116,7 +77,7 @@ REQUIRES = (
         flow="export",
         start="2010-01",
         end="2020-12",
-        fetch_reporters=_FETCH_REPORTERS,
+        fetch_reporters=embargo_2014_reporters(),
     ),
 )
 _BREAK = "2014-08"
@@ -128,19 +89,7 @@ _END = "2016-07"
 def prepare(panel: pd.DataFrame, config) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Food export rows to the partner without unit-error spikes, and the spikes."""
     codes = {c for group in FOOD_GROUPS.values() for c in group}
-    rows = panel[
-        (panel["source"] == "comtrade")
-        & (panel["flow"] == "export")
-        & (panel["partner"] == config.partner)
-        & (panel["product"].isin(codes))
-        & (panel["reporter"] != "EU28")
-    ]
-    spikes = spike_mask(rows, factor=20.0, minimum=1e6)
-    dropped = rows.loc[spikes, ["reporter", "product", "period", "quantity"]].copy()
-    dropped["quantity"] = dropped["quantity"] / 1e3
-    dropped["period"] = dropped["period"].astype(str)
-    dropped = dropped.rename(columns={"quantity": "reported (t)"}).reset_index(drop=True)
-    return rows.loc[~spikes], dropped
+    return comtrade_exports_to(panel, config.partner, codes)
 
 
 def group_series(rows: pd.DataFrame, config) -> dict[tuple[str, str], pd.Series]:

@@ -12,15 +12,16 @@ import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
     complete_months,
+    comtrade_exports_to,
     describe_its,
     did_row,
+    embargo_2014_reporters,
     fit_its,
     its_contrast,
     its_row,
     new_figure,
     origin_event_study,
     plot_its,
-    spike_mask,
 )
 
 TITLE = "Milk and dairy: exports to Russia and the 2014 embargo"
@@ -66,46 +67,6 @@ CAVEATS = (
     "insofar as the controls faced the same demand shock.",
 )
 _DAIRY = ("0401", "0402", "0403", "0404", "0405", "0406")
-#: non-embargoed origins named in the fetch command (all reporters with Russia in the snapshot)
-CONTROL_ORIGINS = (
-    "AE",
-    "AM",
-    "AR",
-    "AZ",
-    "BA",
-    "BR",
-    "CH",
-    "CI",
-    "CL",
-    "CO",
-    "DO",
-    "EG",
-    "GE",
-    "GH",
-    "IL",
-    "IN",
-    "JO",
-    "JP",
-    "KG",
-    "KR",
-    "KZ",
-    "MA",
-    "MD",
-    "MK",
-    "MY",
-    "NZ",
-    "PH",
-    "PY",
-    "RS",
-    "SG",
-    "TH",
-    "TR",
-    "UY",
-    "ZA",
-)
-_FETCH_REPORTERS = tuple(
-    sorted(bt.codes.embargo_origins("2014-08") | set(CONTROL_ORIGINS) | {"BY", "UA"})
-)
 REQUIRES = (
     DataRequirement(
         "all reporters' monthly dairy exports to the partner 2010-2016 (UN Comtrade)",
@@ -117,7 +78,7 @@ REQUIRES = (
         flow="export",
         start="2010-01",
         end="2020-12",
-        fetch_reporters=_FETCH_REPORTERS,
+        fetch_reporters=embargo_2014_reporters(),
     ),
     DataRequirement(
         "the reporter's dairy exports to all destinations, annual 2011-2018 (Comext)",
@@ -140,19 +101,7 @@ _END = "2016-07"
 
 def prepare(panel: pd.DataFrame, config, products=_DAIRY) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Dairy export rows to the partner (HS4) without unit-error spikes, and the spikes."""
-    rows = panel[
-        (panel["source"] == "comtrade")
-        & (panel["flow"] == "export")
-        & (panel["partner"] == config.partner)
-        & (panel["product"].isin(products))
-        & (panel["reporter"] != "EU28")
-    ]
-    spikes = spike_mask(rows, factor=20.0, minimum=1e6)
-    dropped = rows.loc[spikes, ["reporter", "product", "period", "quantity"]].copy()
-    dropped["quantity"] = dropped["quantity"] / 1e3
-    dropped = dropped.rename(columns={"quantity": "reported (t)"})
-    dropped["period"] = dropped["period"].astype(str)
-    return rows.loc[~spikes], dropped.reset_index(drop=True)
+    return comtrade_exports_to(panel, config.partner, products)
 
 
 def groups(rows: pd.DataFrame, config) -> dict[str, pd.Series]:

@@ -46,6 +46,7 @@ __all__ = [
     "comtrade_code",
     "comtrade_info",
     "countries",
+    "embargo_control_origins",
     "embargo_origins",
     "eurostat_code",
     "from_name",
@@ -570,3 +571,39 @@ def _translate(item: Any, scheme: str, failed: list[Any]) -> Any:
     except InvalidArgumentError:
         failed.append(item)
         return None
+
+
+#: See :func:`embargo_control_origins`.
+# fmt: off
+_EMBARGO_CONTROLS: tuple[str, ...] = (
+    "AE", "AM", "AR", "AZ", "BA", "BR", "CH", "CI", "CL", "CO", "DO", "EG", "GE", "GH", "IL",
+    "IN", "JO", "JP", "KG", "KR", "KZ", "MA", "MD", "MK", "MY", "NZ", "PH", "PY", "RS", "SG",
+    "TH", "TR", "UY", "ZA",
+)
+# fmt: on
+
+
+def embargo_control_origins() -> tuple[str, ...]:
+    """Return the control origins of the 2014 food-embargo analyses, sorted.
+
+    The reporters of the embedded UN Comtrade snapshot (``comtrade``: legacy-API downloads,
+    see ``belru_trade/data/snapshot/PROVENANCE.md``) with dairy exports (HS 0401-0406) to
+    Russia in 2010-2020 that Russia's food embargo never covered up to 2016 (not in
+    :func:`embargo_origins` of ``"2016-01"``); Belarus (the leakage channel), Ukraine
+    (embargoed from 2016) and the EU28 aggregate row are left out. The bundled analyses
+    ``milk`` and ``embargo_2014_food`` name them in their fetch command.
+
+    Returns
+    -------
+    tuple of str
+        34 ISO alpha-2 codes.
+
+    Examples
+    --------
+    >>> controls = embargo_control_origins()
+    >>> len(controls), controls[:3]
+    (34, ('AE', 'AM', 'AR'))
+    >>> set(controls) & (embargo_origins("2016-01") | {"BY", "UA"})
+    set()
+    """
+    return _EMBARGO_CONTROLS

@@ -16,8 +16,10 @@ from matplotlib.figure import Figure
 __all__ = [
     "annual_sums",
     "complete_months",
+    "comtrade_exports_to",
     "describe_its",
     "did_row",
+    "embargo_2014_reporters",
     "fit_its",
     "fmt_interval",
     "its_contrast",
@@ -443,3 +445,52 @@ def did_row(result, label: str) -> dict:
         "flows x months": int(result.nobs),
         "pre-trend Wald p-value": float(result.pretrend["p_value"]),
     }
+
+
+def embargo_2014_reporters() -> tuple[str, ...]:
+    """The reporters the 2014 food-embargo analyses fetch from UN Comtrade, sorted.
+
+    The origins under Russia's food embargo in 2014-08
+    (:func:`belru_trade.codes.embargo_origins`), the never-embargoed controls
+    (:func:`belru_trade.codes.embargo_control_origins`), Belarus (the leakage channel) and
+    Ukraine (embargoed from 2016).
+
+    >>> reporters = embargo_2014_reporters()
+    >>> {"BE", "US", "NZ", "BY", "UA"} <= set(reporters), reporters == tuple(sorted(reporters))
+    (True, True)
+    """
+    from belru_trade import codes
+
+    controls = set(codes.embargo_control_origins())
+    return tuple(sorted(codes.embargo_origins("2014-08") | controls | {"BY", "UA"}))
+
+
+def comtrade_exports_to(
+    panel: pd.DataFrame, partner: str, products: Iterable[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """UN Comtrade export rows to ``partner`` of ``products``, without unit-error spikes.
+
+    The EU28 aggregate row is left out. Reported volumes above 1,000 t and 20 times the
+    largest monthly volume of the same series in any other year (:func:`spike_mask`) are
+    dropped.
+
+    Returns
+    -------
+    rows : DataFrame
+        The kept rows.
+    dropped : DataFrame
+        The dropped ones: ``reporter``, ``product``, ``period`` (str), ``reported (t)``.
+    """
+    rows = panel[
+        (panel["source"] == "comtrade")
+        & (panel["flow"] == "export")
+        & (panel["partner"] == partner)
+        & (panel["product"].isin(products))
+        & (panel["reporter"] != "EU28")
+    ]
+    spikes = spike_mask(rows, factor=20.0, minimum=1e6)
+    dropped = rows.loc[spikes, ["reporter", "product", "period", "quantity"]].copy()
+    dropped["quantity"] = dropped["quantity"] / 1e3
+    dropped["period"] = dropped["period"].astype(str)
+    dropped = dropped.rename(columns={"quantity": "reported (t)"}).reset_index(drop=True)
+    return rows.loc[~spikes], dropped
