@@ -13,7 +13,14 @@ import pandas as pd
 
 import belru_trade as bt
 from belru_trade.report import AnalysisResult, DataRequirement
-from belru_trade.report.helpers import complete_months, fit_its, its_row, new_figure, plot_its
+from belru_trade.report.helpers import (
+    analysis_result,
+    complete_months,
+    fit_its,
+    its_row,
+    new_figure,
+    plot_its,
+)
 
 TITLE = "Circumvention 2022: sanctioned-product exports to Russia and its neighbours"
 QUESTION = (
@@ -213,17 +220,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         for _, r in leakage.iterrows()
     ]
     headline = findings[0] if findings else "No estimable series."
-    return AnalysisResult(
-        name="circumvention_2022",
-        title=TITLE,
-        question=QUESTION,
-        data_and_concept=DATA,
-        method=METHOD,
+    return analysis_result(
+        __name__,
         headline=headline,
         findings=tuple(findings),
         tables=tables,
         figures=figures,
         models=models,
-        caveats=CAVEATS,
         config=config,
     )

@@ -12,6 +12,7 @@ import pandas as pd
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
+    analysis_result,
     complete_months,
     describe_its,
     fit_its,
@@ -130,12 +131,8 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     findings = [
         describe_its(r, "EUR m") for _, r in effects.iterrows() if pd.notna(r.get("post months"))
     ]
-    return AnalysisResult(
-        name="diamonds",
-        title=TITLE,
-        question=QUESTION,
-        data_and_concept=DATA,
-        method=METHOD,
+    return analysis_result(
+        __name__,
         headline=findings[0] if findings else "No estimable series.",
         findings=tuple(findings),
         tables={
@@ -144,6 +141,5 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         },
         figures={"Diamond imports: observed vs counterfactual (EUR m)": fig},
         models=models,
-        caveats=CAVEATS,
         config=config,
     )

@@ -12,6 +12,7 @@ import pandas as pd
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
+    analysis_result,
     complete_months,
     comtrade_exports_to,
     did_row,
@@ -234,12 +235,8 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         f"[{r['difference CI low (%)']:.0f}, {r['difference CI high (%)']:.0f}]"
         for _, r in emb.iterrows()
     )
-    return AnalysisResult(
-        name="embargo_2014_food",
-        title=TITLE,
-        question=QUESTION,
-        data_and_concept=DATA,
-        method=METHOD,
+    return analysis_result(
+        __name__,
         headline=headline,
         findings=tuple(findings),
         tables={
@@ -253,6 +250,5 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             "Event studies: embargoed vs non-embargoed origins (log points)": es_fig,
         },
         models=models,
-        caveats=CAVEATS,
         config=config,
     )

@@ -11,6 +11,7 @@ import pandas as pd
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
+    analysis_result,
     complete_months,
     its_row,
     mark_dates,
@@ -248,12 +249,8 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             f"{r['post months']} months (negative = more than the pre-invasion path); placebo "
             f"p = {r['placebo p-value']:.2f}."
         )
-    return AnalysisResult(
-        name="lng",
-        title=TITLE,
-        question=QUESTION,
-        data_and_concept=DATA,
-        method=METHOD,
+    return analysis_result(
+        __name__,
         headline=headline,
         findings=tuple(findings),
         tables=tables,

@@ -11,6 +11,7 @@ import pandas as pd
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
+    analysis_result,
     complete_months,
     comtrade_exports_to,
     describe_its,
@@ -287,17 +288,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         findings_es = []
     findings = _findings(effects, contrasts, config) + findings_es
     findings += _findings(belarus, belarus.iloc[:0], config)
-    return AnalysisResult(
-        name="milk",
-        title=TITLE,
-        question=QUESTION,
-        data_and_concept=DATA,
-        method=METHOD,
+    return analysis_result(
+        __name__,
         headline=findings[0] if findings else "No estimable series.",
         findings=tuple(findings),
         tables=tables,
         figures=figures,
         models=models,
-        caveats=CAVEATS,
         config=config,
     )

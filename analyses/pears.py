@@ -11,6 +11,7 @@ import pandas as pd
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
+    analysis_result,
     complete_months,
     describe_its,
     fit_its,
@@ -304,17 +305,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         f"{r['excess / lost (%)']:.1f}% of the volume lost to {config.partner}."
         for _, r in leakage.iterrows()
     ]
-    return AnalysisResult(
-        name="pears",
-        title=TITLE,
-        question=QUESTION,
-        data_and_concept=DATA,
-        method=METHOD,
+    return analysis_result(
+        __name__,
         headline=findings[0] if findings else "No estimable series.",
         findings=tuple(findings),
         tables=tables,
         figures=figures,
         models=models,
-        caveats=CAVEATS,
         config=config,
     )

@@ -13,6 +13,7 @@ import pandas as pd
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
+    analysis_result,
     annual_sums,
     its_row,
     mark_dates,
@@ -361,18 +362,13 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         f"{gaps.loc[gaps['flow'] == 'import', 'missing share of all modes (%)'].mean():.0f}% "
         "of imports; the 2017 figures differ by concept and transport-mode coverage."
     )
-    return AnalysisResult(
-        name="trade_balance",
-        title=TITLE,
-        question=QUESTION,
-        data_and_concept=DATA,
-        method=METHOD,
+    return analysis_result(
+        __name__,
         headline=headline,
         findings=tuple(findings),
         tables=tables,
         figures=figures,
         models=models,
-        caveats=CAVEATS,
         config=config,
     )
 
