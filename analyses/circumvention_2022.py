@@ -16,8 +16,7 @@ from belru_trade.report import AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
     analysis_result,
     complete_months,
-    fit_its,
-    its_row,
+    fit_its_row,
     new_figure,
     plot_its,
 )
@@ -111,14 +110,11 @@ def _fit_all(wide: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, di
                 continue
             label = f"{exporter} -> {dest}"
             series = complete_months(wide[(exporter, dest)].dropna(), start, end).rename(label)
-            try:
-                fit, note = fit_its(series, [_BREAK])
-            except (bt.BelruTradeError, ValueError) as exc:
-                rows.append({"series": label, "note": f"not estimable: {exc}"})
+            fit, row, cf = fit_its_row(series, [_BREAK], label=label, unit="EUR m", scale=1e6)
+            if fit is None:
+                rows.append(row)
                 continue
             models[f"its {label}"] = fit
-            row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6)
-            row["note"] = note
             row["pre-war mean (EUR m per month)"] = float(
                 series[series.index < pd.Period(_BREAK, "M")].mean() / 1e6
             )

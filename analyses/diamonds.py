@@ -9,14 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.helpers import (
     analysis_result,
     complete_months,
     describe_its,
-    fit_its,
-    its_row,
+    fit_its_row,
     new_figure,
     plot_its,
 )
@@ -105,14 +103,13 @@ def fit_all(panel: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, di
     for origin, breaks, slope in specs:
         label = f"{config.reporter} imports from {origin} (EUR m)"
         y = origin_series(panel, config, origin).rename(label)
-        try:
-            fit, note = fit_its(y, breaks, slope_change=slope)
-        except (bt.BelruTradeError, ValueError) as exc:
-            rows.append({"series": label, "note": f"not estimable: {exc}"})
+        fit, row, cf = fit_its_row(
+            y, breaks, label=label, unit="EUR m", scale=1e6, slope_change=slope
+        )
+        if fit is None:
+            rows.append(row)
             continue
         models[label] = fit
-        row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6)
-        row["note"] = note
         for term in fit.tidy().itertuples():
             if term.term.startswith("level_change["):
                 row[f"{term.term} (%)"] = 100 * (term.ratio - 1)

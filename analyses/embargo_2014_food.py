@@ -17,9 +17,8 @@ from belru_trade.report.helpers import (
     comtrade_exports_to,
     did_row,
     embargo_2014_reporters,
-    fit_its,
+    fit_its_row,
     its_contrast,
-    its_row,
     new_figure,
     origin_event_study,
     plot_its,
@@ -119,15 +118,12 @@ def fit_all(series: dict, models: dict) -> tuple[pd.DataFrame, dict]:
     rows, cfs = [], {}
     for (food, origin), y in series.items():
         label = f"{food}: {origin}"
-        try:
-            fit, note = fit_its(y, [_BREAK])
-        except (bt.BelruTradeError, ValueError) as exc:
-            rows.append({"food group": food, "series": origin, "note": f"not estimable: {exc}"})
+        fit, row, cf = fit_its_row(y, [_BREAK], label=origin, unit="t")
+        row = {"food group": food} | row
+        if fit is None:
+            rows.append(row)
             continue
         models[label] = fit
-        row, cf = its_row(fit, label=origin, unit="t")
-        row["note"] = note
-        row = {"food group": food} | row
         row["pre-embargo mean (t per month)"] = float(y.loc[:"2014-07"].tail(12).mean())
         rows.append(row)
         cfs[(food, origin)] = cf

@@ -17,9 +17,8 @@ from belru_trade.report.helpers import (
     describe_its,
     did_row,
     embargo_2014_reporters,
-    fit_its,
+    fit_its_row,
     its_contrast,
-    its_row,
     new_figure,
     origin_event_study,
     plot_its,
@@ -153,14 +152,11 @@ def fit_groups(series: dict[str, pd.Series], models: dict) -> tuple[pd.DataFrame
     rows, cfs = [], {}
     for label, full in series.items():
         y = full.loc[_START:_END].rename(f"{label} (t)")
-        try:
-            fit, note = fit_its(y, [_BREAK])
-        except (bt.BelruTradeError, ValueError) as exc:
-            rows.append({"series": label, "note": f"not estimable: {exc}"})
+        fit, row, cf = fit_its_row(y, [_BREAK], label=label, unit="t")
+        if fit is None:
+            rows.append(row)
             continue
         models[label] = fit
-        row, cf = its_row(fit, label=label, unit="t")
-        row["note"] = note
         row["pre-embargo mean (t per month)"] = float(y.loc[:"2014-07"].tail(12).mean())
         rows.append(row)
         cfs[label] = cf

@@ -14,8 +14,7 @@ from belru_trade.report.helpers import (
     analysis_result,
     complete_months,
     describe_its,
-    fit_its,
-    its_row,
+    fit_its_row,
     new_figure,
     plot_its,
 )
@@ -148,14 +147,11 @@ def fit_series(rows: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, 
     for partner, column, scale, unit in specs:
         label = f"{config.reporter} -> {partner} ({unit})"
         y = _series(rows, partner, column, scale).rename(label)
-        try:
-            fit, note = fit_its(y, [_BREAK])
-        except (bt.BelruTradeError, ValueError) as exc:
-            out.append({"series": label, "note": f"not estimable: {exc}"})
+        fit, row, cf = fit_its_row(y, [_BREAK], label=label, unit=unit, placebo=10)
+        if fit is None:
+            out.append(row)
             continue
         models[label] = fit
-        row, cf = its_row(fit, label=label, unit=unit, placebo=10)
-        row["note"] = note
         out.append(row)
         cfs[label] = (cf, unit)
     return pd.DataFrame(out), cfs

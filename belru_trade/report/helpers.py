@@ -26,6 +26,7 @@ __all__ = [
     "did_row",
     "embargo_2014_reporters",
     "fit_its",
+    "fit_its_row",
     "fmt_interval",
     "its_contrast",
     "its_row",
@@ -227,6 +228,34 @@ def fit_its(y: pd.Series, interventions, **options):
         note = "trade stopped entirely after the intervention: Gaussian level model"
     options["family"] = "gaussian"
     return bt.its(y, interventions, **options), note
+
+
+def fit_its_row(
+    y: pd.Series,
+    interventions,
+    *,
+    label: str,
+    unit: str,
+    scale: float = 1.0,
+    placebo: int = 0,
+    **options,
+):
+    """:func:`fit_its` summarised by :func:`its_row`: one row of a report table.
+
+    Returns ``(result, row, counterfactual)``. ``row`` holds the :func:`its_row` columns
+    and ``note`` (which model :func:`fit_its` used). When the series cannot be estimated
+    (a library error or ``ValueError``), ``result`` and ``counterfactual`` are None and
+    ``row`` is ``{"series": label, "note": "not estimable: <error>"}``.
+    """
+    from belru_trade.errors import BelruTradeError
+
+    try:
+        result, note = fit_its(y, interventions, **options)
+    except (BelruTradeError, ValueError) as exc:
+        return None, {"series": label, "note": f"not estimable: {exc}"}, None
+    row, cf = its_row(result, label=label, unit=unit, scale=scale, placebo=placebo)
+    row["note"] = note
+    return result, row, cf
 
 
 def _placebo_p(result, n: int) -> float:
