@@ -15,6 +15,7 @@ from belru_trade.report.helpers import (
     analysis_result,
     complete_months,
     comtrade_exports_to,
+    describe_contrast,
     did_row,
     embargo_2014_reporters,
     fit_its_row,
@@ -198,11 +199,7 @@ def _findings(effects: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
             f"[{r['cumulative CI low']:,.0f}, {r['cumulative CI high']:,.0f}]."
         )
     for _, r in table.iterrows():
-        out.append(
-            f"{r['food group']}, {r['treated']} vs non-embargoed origins: difference in level "
-            f"change {r['difference in level change (%)']:.1f}% "
-            f"[{r['difference CI low (%)']:.1f}, {r['difference CI high (%)']:.1f}]."
-        )
+        out.append(f"{r['food group']}, " + describe_contrast(r, p_value=False))
     return out
 
 

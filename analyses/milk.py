@@ -14,6 +14,7 @@ from belru_trade.report.helpers import (
     analysis_result,
     complete_months,
     comtrade_exports_to,
+    describe_contrast,
     describe_its,
     did_row,
     embargo_2014_reporters,
@@ -237,11 +238,7 @@ def _findings(effects: pd.DataFrame, contrasts: pd.DataFrame, config) -> list[st
     for _, r in effects.dropna(subset=[key]).iterrows():
         out.append(describe_its(r, "t"))
     for _, r in contrasts.iterrows():
-        out.append(
-            f"{r['treated']} vs non-embargoed origins: difference in level change "
-            f"{r['difference in level change (%)']:.1f}% [{r['difference CI low (%)']:.1f}, "
-            f"{r['difference CI high (%)']:.1f}] (p = {r['p-value']:.3f})."
-        )
+        out.append(describe_contrast(r))
     return out
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "annual_sums",
     "complete_months",
     "comtrade_exports_to",
+    "describe_contrast",
     "describe_its",
     "did_row",
     "embargo_2014_reporters",
@@ -380,6 +381,28 @@ def its_contrast(treated, control, *, level: float = 0.95) -> dict:
         "z": diff / se,
         "p-value": float(2 * stats.norm.sf(abs(diff / se))),
     }
+
+
+def describe_contrast(
+    row: dict | pd.Series, *, control: str = "non-embargoed origins", p_value: bool = True
+) -> str:
+    """One sentence for a row of :func:`its_contrast` with its ``treated`` series.
+
+    >>> r = {"treated": "BE", "difference in level change (%)": -50.0,
+    ...      "difference CI low (%)": -60.0, "difference CI high (%)": -40.0, "p-value": 0.001}
+    >>> describe_contrast(r)
+    'BE vs non-embargoed origins: difference in level change -50.0% [-60.0, -40.0] (p = 0.001).'
+    >>> describe_contrast(r, p_value=False).endswith("[-60.0, -40.0].")
+    True
+    """
+    text = (
+        f"{row['treated']} vs {control}: difference in level change "
+        f"{row['difference in level change (%)']:.1f}% [{row['difference CI low (%)']:.1f}, "
+        f"{row['difference CI high (%)']:.1f}]"
+    )
+    if p_value:
+        text += f" (p = {row['p-value']:.3f})"
+    return text + "."
 
 
 def describe_its(row: dict | pd.Series, unit: str) -> str:
