@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from belru_trade._validation import check_choice, check_period
+from belru_trade.errors import InvalidArgumentError
 from belru_trade.panel import COLUMNS, empty_panel, period_freq
 from belru_trade.snapshot_sources import SOURCES
 
@@ -51,8 +52,6 @@ def _as_list(name: str, value: Any) -> list[str] | None:
         return None
     values = [value] if isinstance(value, str) else list(value)
     if not values or not all(isinstance(v, str) and v for v in values):
-        from belru_trade.errors import InvalidArgumentError
-
         raise InvalidArgumentError(
             f"{name}={value!r} must be a non-empty string or a list of non-empty strings"
         )

@@ -65,21 +65,30 @@ def _monthly(text: pd.Series) -> pd.Series:
     return pd.Series(pd.PeriodIndex(text.astype(str), freq="M"), index=text.index)
 
 
+_RUIMPEKS_GEO = ("reporter_iso2", "partner_iso2")
+
+
 def build_comext_sanctioned(data: Path, notes: dict) -> pd.DataFrame:
     raw = pd.read_csv(
         data / "eu_russia_comext_2020_2022/exports_sanctioned_products_monthly_2020_2022.csv.gz",
         dtype={"product_code": str},
     )
     notes["extract_ids"] = sorted(raw["dataset_extract"].unique().tolist())
-    return _ruimpeks_frame(raw, "comext_sanctioned")
+    return _comext_frame(raw, "comext_sanctioned", _RUIMPEKS_GEO)
 
 
-def _ruimpeks_frame(raw: pd.DataFrame, source: str) -> pd.DataFrame:
-    """The two vzemlys/ruimpeks tables share one layout (ISO2 columns, EUR values)."""
+def _comext_frame(
+    raw: pd.DataFrame, source: str, geo: tuple[str, str] = ("reporter", "partner"), **extra: object
+) -> pd.DataFrame:
+    """Comext long tables share one layout: geo code columns, product_code, flow, value_eur.
+
+    ``geo`` names the reporter and partner columns; ``extra`` adds panel columns
+    (quantity, unit, flag).
+    """
     period = _monthly(raw["period"])
     return _frame(
-        reporter=raw["reporter_iso2"],
-        partner=raw["partner_iso2"],
+        reporter=raw[geo[0]],
+        partner=raw[geo[1]],
         product=raw["product_code"],
         nomenclature=_comext_nomenclature(raw["product_code"], period),
         flow=raw["flow"].map(FLOWS),
@@ -87,6 +96,7 @@ def _ruimpeks_frame(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         value=raw["value_eur"],
         currency="EUR",
         source=source,
+        **extra,
     )
 
 
@@ -95,7 +105,7 @@ def build_comext_totals(data: Path, notes: dict) -> pd.DataFrame:
         data / "eu_russia_comext_2020_2022/totals_and_hs27_monthly_2020_2022.csv",
         dtype={"product_code": str},
     )
-    return _ruimpeks_frame(raw, "comext_totals")
+    return _comext_frame(raw, "comext_totals", _RUIMPEKS_GEO)
 
 
 def build_comext_total_exports(data: Path, notes: dict) -> pd.DataFrame:
@@ -176,19 +186,11 @@ def build_comext_fossil(data: Path, notes: dict) -> pd.DataFrame:
         data / "eu_russia_energy_trade/comext_fossil_imports_monthly_2019_2021.csv.gz",
         dtype={"product_code": str},
     )
-    period = _monthly(raw["period"])
-    return _frame(
-        reporter=raw["reporter"],
-        partner=raw["partner"],
-        product=raw["product_code"],
-        nomenclature=_comext_nomenclature(raw["product_code"], period),
-        flow=raw["flow"].map(FLOWS),
-        period=period,
-        value=raw["value_eur"],
-        currency="EUR",
+    return _comext_frame(
+        raw,
+        "comext_fossil",
         quantity=raw["quantity_100kg"] * 100.0,
         unit="kg",
-        source="comext_fossil",
     )
 
 
@@ -200,19 +202,11 @@ def build_comext_by_mode(data: Path, notes: dict) -> pd.DataFrame:
     notes["modes_summed"] = sorted(raw["transport_mode"].unique().tolist())
     keys = ["reporter", "partner", "product_code", "flow", "period"]
     summed = raw.groupby(keys, as_index=False)[["value_eur", "quantity_tonnes"]].sum(min_count=1)
-    period = _monthly(summed["period"])
-    return _frame(
-        reporter=summed["reporter"],
-        partner=summed["partner"],
-        product=summed["product_code"],
-        nomenclature=_comext_nomenclature(summed["product_code"], period),
-        flow=summed["flow"].map(FLOWS),
-        period=period,
-        value=summed["value_eur"],
-        currency="EUR",
+    return _comext_frame(
+        summed,
+        "comext_by_mode",
         quantity=summed["quantity_tonnes"],
         unit="t",
-        source="comext_by_mode",
         flag="partial_modes",
     )
 
