@@ -21,6 +21,8 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+#: position in the report
+ORDER = 70
 TITLE = "Circumvention 2022: sanctioned-product exports to Russia and its neighbours"
 QUESTION = (
     "After the export bans of March 2022, how much did the EU's and the reporter's exports of "

@@ -19,6 +19,8 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+#: position in the report
+ORDER = 40
 TITLE = "Diamonds: Antwerp's rough-diamond imports from Russia and the 2024 ban"
 QUESTION = (
     "What did the EU's diamond ban steps (2024-01 direct ban, 2024-03 indirect >= 1 ct, "

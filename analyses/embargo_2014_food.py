@@ -25,6 +25,8 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+#: position in the report
+ORDER = 60
 TITLE = "The 2014 food embargo: dairy, meat and fish exports to Russia"
 QUESTION = (
     "By how much did Russia's August 2014 embargo cut exports to Russia of dairy, meat and "

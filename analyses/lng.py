@@ -21,6 +21,8 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+#: position in the report
+ORDER = 50
 TITLE = "LNG: Belgian imports of liquefied natural gas from Russia"
 QUESTION = (
     "How much LNG (HS 271111) did Belgium import from Russia since 2008, in energy, tonnes "

@@ -25,6 +25,8 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+#: position in the report
+ORDER = 30
 TITLE = "Milk and dairy: exports to Russia and the 2014 embargo"
 QUESTION = (
     "What did Russia's August 2014 embargo do to the reporter's dairy exports to Russia "

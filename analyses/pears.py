@@ -19,6 +19,8 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+#: position in the report
+ORDER = 20
 TITLE = "Pears: Belgian exports to Russia and the 2014 embargo"
 QUESTION = (
     "What did Russia's August 2014 embargo do to Belgian pear exports to Russia (HS 080830; "

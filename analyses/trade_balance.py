@@ -23,6 +23,8 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+#: position in the report
+ORDER = 10
 TITLE = "Trade balance: Belgium-Russia goods trade by year and month"
 QUESTION = (
     "How large were Belgium's goods exports to and imports from Russia by year and month, "

@@ -7,7 +7,7 @@ import importlib.util
 
 import pandas as pd
 
-from belru_trade.snapshot import snapshot_info
+from belru_trade.store.snapshot import snapshot_info
 
 _SHOWN = ["source", "first", "last", "rows", "reporters", "partners", "products", "flows"]
 
@@ -35,8 +35,8 @@ def coverage_tables() -> dict[str, pd.DataFrame]:
     snapshot = snapshot.rename(columns={"value_total": "value (no double counting)"})
     shown = [*_SHOWN, "value (no double counting)", "currency", "unit"]
     tables = {"Embedded snapshot": snapshot[shown]}
-    if importlib.util.find_spec("belru_trade.cache") is not None:
-        from belru_trade import cache
+    if importlib.util.find_spec("belru_trade.store.cache") is not None:
+        from belru_trade.store import cache
 
         tables["Local store"] = cache.info()
     return tables

@@ -516,14 +516,14 @@ def analysis_result(
     ``findings``, ``tables``, ``figures``, ``models``, ``config``).
 
     >>> import sys, types
-    >>> mod = types.ModuleType("analyses.demo")
+    >>> mod = types.ModuleType("belru_trade.analyses.demo")
     >>> mod.TITLE, mod.QUESTION, mod.DATA, mod.METHOD = "T", "Q", "D", "M"
     >>> mod.CAVEATS = ("c",)
-    >>> sys.modules["analyses.demo"] = mod
-    >>> res = analysis_result("analyses.demo", headline="h")
+    >>> sys.modules["belru_trade.analyses.demo"] = mod
+    >>> res = analysis_result("belru_trade.analyses.demo", headline="h")
     >>> res.name, res.title, res.data_and_concept, res.caveats, res.headline
     ('demo', 'T', 'D', ('c',), 'h')
-    >>> del sys.modules["analyses.demo"]
+    >>> del sys.modules["belru_trade.analyses.demo"]
     """
     import sys
 
@@ -545,15 +545,15 @@ def embargo_2014_reporters() -> tuple[str, ...]:
     """The reporters the 2014 food-embargo analyses fetch from UN Comtrade, sorted.
 
     The origins under Russia's food embargo in 2014-08
-    (:func:`belru_trade.codes.embargo_origins`), the never-embargoed controls
-    (:func:`belru_trade.codes.embargo_control_origins`), Belarus (the leakage channel) and
+    (:func:`belru_trade.geo.codes.embargo_origins`), the never-embargoed controls
+    (:func:`belru_trade.geo.codes.embargo_control_origins`), Belarus (the leakage channel) and
     Ukraine (embargoed from 2016).
 
     >>> reporters = embargo_2014_reporters()
     >>> {"BE", "US", "NZ", "BY", "UA"} <= set(reporters), reporters == tuple(sorted(reporters))
     (True, True)
     """
-    from belru_trade import codes
+    from belru_trade.geo import codes
 
     controls = set(codes.embargo_control_origins())
     return tuple(sorted(codes.embargo_origins("2014-08") | controls | {"BY", "UA"}))
