@@ -158,7 +158,7 @@ def _html_section(result: AnalysisResult, pngs: dict[str, bytes]) -> str:
     parts = [
         f'<section id="{result.name}"><h2>{html.escape(result.title)}</h2>',
         f'<p class="meta">Status: <span class="status-{result.status}">'
-        f"{_STATUS_LABEL[result.status]}</span> · analysis <code>{result.name}</code></p>",
+        f"{_STATUS_LABEL[result.status]}</span> · module <code>analyses.{result.name}</code></p>",
         f"<h3>Question</h3><p>{html.escape(result.question)}</p>",
         f"<h3>Data and concept</h3><p>{html.escape(result.data_and_concept)}</p>",
         f"<h3>Method</h3><p>{html.escape(result.method)}</p>",
