@@ -10,16 +10,16 @@ import math
 
 import numpy as np
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     fit_its_row,
     new_figure,
     plot_its,
 )
+
+import belru_trade as bt
+from belru_trade.report import AnalysisResult, DataRequirement
 
 #: position in the report
 ORDER = 70

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     describe_its,
@@ -18,6 +16,8 @@ from belru_trade.report.helpers import (
     new_figure,
     plot_its,
 )
+
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 
 #: position in the report
 ORDER = 40

@@ -7,10 +7,7 @@ package banned transshipment of Russian LNG, applied at Zeebrugge from 2025-03-2
 from __future__ import annotations
 
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     its_row,
@@ -20,6 +17,9 @@ from belru_trade.report.helpers import (
     period_axis,
     plot_its,
 )
+
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 
 #: position in the report
 ORDER = 50

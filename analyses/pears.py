@@ -7,10 +7,7 @@ the Comext extract named in ``REQUIRES`` (``belru-trade fetch comext ...``).
 from __future__ import annotations
 
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     describe_its,
@@ -18,6 +15,9 @@ from belru_trade.report.helpers import (
     new_figure,
     plot_its,
 )
+
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 
 #: position in the report
 ORDER = 20

@@ -9,8 +9,6 @@ runnable (:meth:`DataRequirement.fetch_command`).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -22,6 +20,7 @@ import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.report.result import AnalysisConfig
+from belru_trade.store import cache
 
 __all__ = ["PARTNER", "REPORTER", "DataRequirement", "Resolution", "resolve"]
 
@@ -232,9 +231,6 @@ def _filter(frame: pd.DataFrame, req: DataRequirement) -> pd.DataFrame:
 
 def _from_store(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
     """Scan the local store's tidy entries of the provider for rows of the slice."""
-    if importlib.util.find_spec("belru_trade.store.cache") is None:
-        return None
-    cache = importlib.import_module("belru_trade.store.cache")
     entries = cache.info()
     entries = entries[(entries["kind"] == "tidy") & (entries["provider"] == req.provider)]
     frames, provenance = [], {}
