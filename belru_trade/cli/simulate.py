@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
+import pandas as pd
+
 from belru_trade.errors import InvalidArgumentError
+from belru_trade.trade.panel import KEY
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,7 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="simulate the trade cost of a proposed measure (decision brief)",
         description=(
             "Project the affected flows' trend, apply the effect of an analogue measure (or a "
-            "given change) net of leakage, and write the brief as HTML, Markdown and CSV."
+            "given change) net of leakage, and write the brief as HTML, Markdown and CSV. "
+            "Without --elasticity or --analogue the effect is estimated from default analogues: "
+            "the registry's earlier measures on the same products and flow, else the same "
+            "products under the EU's 2022 sanctions on Russia. Data: the embedded snapshot plus "
+            "the local store's Comext entries, or --panel FILE."
         ),
     )
     parser.add_argument("--sender", default="EU", help="EU or comma-separated member ISO2 codes")
@@ -43,6 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--phase-in", type=int, default=None, help="months of linear phase-in")
     parser.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument(
+        "--panel",
+        help="tidy panel FILE.csv or FILE.parquet to use instead of the snapshot and the store",
+    )
     parser.add_argument("--out", default="brief", help="output folder (default ./brief)")
     parser.set_defaults(handler=_run)
 
@@ -63,11 +75,10 @@ def _run(args: argparse.Namespace) -> int:
     analogues = _analogues(args)
     if analogues and args.elasticity is not None:
         raise InvalidArgumentError("give either --analogue or --elasticity, not both")
-    if not analogues and args.elasticity is None:
-        raise InvalidArgumentError("give --analogue EVENT_ID or --elasticity CHANGE")
-    elasticity = "estimated" if analogues else (args.elasticity, args.elasticity_sd)
+    elasticity = "estimated" if args.elasticity is None else (args.elasticity, args.elasticity_sd)
     result = simulate(
         measure,
+        _panel(args, measure),
         elasticity=elasticity,
         analogues=analogues,
         analogue_method=args.analogue_method,
@@ -80,6 +91,41 @@ def _run(args: argparse.Namespace) -> int:
     for kind, path in paths.items():
         print(f"{kind}: {path}")
     return 0
+
+
+def _panel(args: argparse.Namespace, measure) -> pd.DataFrame:
+    """The --panel file, else the embedded snapshot plus the local store's Comext rows."""
+    if args.panel:
+        from belru_trade.trade.panel_io import read_panel
+
+        return read_panel(args.panel)
+    from belru_trade.policy.simulate import CONTROLS, _default_panel
+
+    partners = {measure.target, *CONTROLS}
+    parts = [_default_panel(measure), *_store_rows(partners)]
+    panel = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    return panel.drop_duplicates(subset=list(KEY), keep="last").reset_index(drop=True)
+
+
+def _store_rows(partners: set[str]) -> list[pd.DataFrame]:
+    """Monthly Comext rows with the target or control partners from the local store."""
+    from belru_trade.store import cache
+
+    entries = cache.info()
+    entries = entries[(entries["kind"] == "tidy") & (entries["provider"] == "comext")]
+    frames = []
+    for path in entries["path"]:
+        try:
+            query = json.loads(Path(path).with_suffix(".json").read_text())["query"]
+        except (OSError, ValueError, KeyError):
+            continue
+        loaded = cache.load_tidy("comext", query)
+        if loaded is None or loaded[0].empty:
+            continue
+        frame = loaded[0]
+        if isinstance(frame["period"].dtype, pd.PeriodDtype) and frame["period"].dt.freq == "M":
+            frames.append(frame[frame["partner"].isin(partners)])
+    return frames
 
 
 def _analogues(args: argparse.Namespace) -> list:

@@ -20,7 +20,19 @@ from belru_trade import events
 from belru_trade._validation import check_choice, check_period
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
 
-__all__ = ["EU27", "KINDS", "Analogue", "Measure", "resolve_analogue"]
+__all__ = [
+    "EU27",
+    "KINDS",
+    "SANCTIONS_2022",
+    "Analogue",
+    "Measure",
+    "default_analogues",
+    "resolve_analogue",
+]
+
+#: First month of the EU's 2022 trade sanctions against Russia (Council Regulation (EU)
+#: 2022/328 of 25 February 2022, the first package of export bans after the invasion).
+SANCTIONS_2022 = "2022-03"
 
 #: Kinds of measure and the flow of the sender's members they act on.
 KINDS = {"export_ban": "export", "import_ban": "import"}
@@ -180,3 +192,63 @@ def resolve_analogue(analogue: Any) -> Analogue:
     flow = "import" if (event.party != "RU" and event.direction == "import") else "export"
     start = pd.Period(event.in_force, freq="M")
     return Analogue(name=analogue, products=list(event.hs_codes), start=start, flow=flow)
+
+
+def _overlap(codes: Sequence[str], products: Sequence[str]) -> bool:
+    return any(c.startswith(p) or p.startswith(c) for c in codes for p in products)
+
+
+def default_analogues(measure: Measure) -> list[Any]:
+    """Past measures that stand in for ``measure`` when the user names none.
+
+    1. The registry's events (``bt.events``) that acted on the same flow of the sender's
+       members, whose HS codes overlap the measure's products and that entered into force
+       before the measure starts (by event id, newest last).
+    2. Else, for measures against Russia, the same products under the EU's 2022 sanctions
+       (an :class:`Analogue` starting :data:`SANCTIONS_2022`): how these flows responded
+       to the 2022 packages.
+
+    Parameters
+    ----------
+    measure : Measure
+
+    Returns
+    -------
+    list of str or Analogue
+        Event ids and/or one ad-hoc analogue.
+
+    Raises
+    ------
+    NotCoveredError
+        If neither rule gives an analogue (the message says to pass ``elasticity`` or
+        ``analogues``).
+
+    Examples
+    --------
+    >>> m = Measure(sender="EU", target="RU", kind="import_ban", products=["7102"],
+    ...             start="2026-07")
+    >>> "EU-2023-PKG12-DIAMONDS-DIRECT" in default_analogues(m)
+    True
+    >>> m = Measure(sender="EU", target="RU", kind="export_ban", products=["8703"],
+    ...             start="2022-03")
+    >>> [a.name for a in default_analogues(m)]
+    ['the same products under the EU sanctions on RU from 2022-03']
+    """
+    found = []
+    start = measure.start.to_timestamp()
+    for event in events.load().itertuples():
+        codes = tuple(event.hs_codes or ())
+        if not codes or event.party == "RU" or pd.Timestamp(event.in_force) >= start:
+            continue
+        flow = "import" if event.direction == "import" else "export"
+        if flow == measure.flow and _overlap(codes, measure.products):
+            found.append(event.event_id)
+    if found:
+        return found
+    if measure.target == "RU":
+        name = f"the same products under the EU sanctions on RU from {SANCTIONS_2022}"
+        return [Analogue(name, list(measure.products), SANCTIONS_2022, "RU", measure.flow)]
+    raise NotCoveredError(
+        f"no past measure on {list(measure.products)} ({measure.flow}s) to {measure.target} "
+        "in the registry: give elasticity=CHANGE or analogues=[...]"
+    )

@@ -36,7 +36,7 @@ from belru_trade.policy.effects import (
     analogue_leakage,
     combine_effects,
 )
-from belru_trade.policy.measure import Analogue, Measure, resolve_analogue
+from belru_trade.policy.measure import Analogue, Measure, default_analogues, resolve_analogue
 
 __all__ = ["Analogue", "Measure", "SimulationResult", "simulate"]
 
@@ -310,8 +310,11 @@ def simulate(
         ``"estimated"``: from ``analogues`` (PPML DiD, :mod:`belru_trade.policy.effects`);
         a number: proportional change of the targeted flow (``-0.9`` = -90%); a pair: change
         and its standard deviation.
-    analogues : event id, Analogue or list of them
-        Past measures whose effect is used (pooled by inverse variance).
+    analogues : event id, Analogue or list of them, optional
+        Past measures whose effect is used (pooled by inverse variance). Default (with
+        ``elasticity="estimated"``): :func:`~belru_trade.policy.measure.default_analogues`,
+        the registry's earlier measures on the same products and flow, else the same
+        products under the EU's 2022 sanctions on Russia.
     analogue_method : {"did", "its"}, default "did"
         ``"did"``: product-level PPML difference in differences against control partners;
         ``"its"``: quasi-Poisson interrupted time series of the senders' summed flow.
@@ -390,6 +393,8 @@ def simulate(
         products=measure.products, exemptions=measure.exemptions,
     )  # fmt: skip
     trends, origin = fit_trends(flows, before=measure.start, window=window)
+    if not analogues and (elasticity == "estimated" or leakage == "estimated"):
+        analogues = default_analogues(measure)
     leak = _resolve_leakage(leakage, analogues, panel, measure.sender)
     effect = _resolve_effect(
         elasticity, analogues, panel, measure.sender, controls, analogue_method

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from belru_trade._validation import check_choice, check_period
-from belru_trade.errors import InvalidArgumentError
+from belru_trade.errors import InvalidArgumentError, NotCoveredError
 from belru_trade.store.snapshot_sources import SOURCES
 from belru_trade.trade.panel import COLUMNS, empty_panel, period_freq
 
@@ -39,12 +39,24 @@ def _snapshot_dir() -> Path:
 
 
 def sources() -> list[str]:
-    """Names of the snapshot's sources.
+    """Names of the snapshot's sources present in this installation.
+
+    The UN Comtrade extract (``comtrade``) is left out of the wheel (UN Comtrade's terms do
+    not allow re-dissemination); it is listed only where its file exists (source tree).
 
     >>> "comext_totals" in sources()
     True
     """
-    return list(SOURCES)
+    return [name for name in SOURCES if (_snapshot_dir() / f"{name}.parquet").is_file()]
+
+
+def _check_source(name: str) -> None:
+    if name in SOURCES and name not in sources():
+        raise NotCoveredError(
+            f"source={name!r} is not shipped in this installation ({SOURCES[name].licence}); "
+            "fetch the series into the local store instead (belru-trade fetch)"
+        )
+    check_choice("source", name, sources())
 
 
 def _as_list(name: str, value: Any) -> list[str] | None:
@@ -147,6 +159,8 @@ def load_snapshot(
     ------
     InvalidArgumentError
         For an unknown source or flow, or a malformed period.
+    NotCoveredError
+        For a source whose file this installation does not ship (``comtrade`` in a wheel).
 
     Examples
     --------
@@ -156,7 +170,7 @@ def load_snapshot(
     """
     names = _as_list("source", source) or sources()
     for name in names:
-        check_choice("source", name, sources())
+        _check_source(name)
     flows = None if flow is None else [check_choice("flow", flow, ("import", "export"))]
     expression = _filter_expression(
         _as_list("reporter", reporter),
@@ -185,7 +199,7 @@ def provenance(source: str) -> dict:
     >>> provenance("comext_totals")["provider"]
     'Eurostat'
     """
-    check_choice("source", source, sources())
+    check_choice("source", source, list(SOURCES))
     return json.loads(json.dumps(_provenance_records()[source]))
 
 
