@@ -6,7 +6,7 @@ OUT ?= report
 
 LINT_COPY := build/lint-copy
 
-.PHONY: run test lint contracts pytest bench clean
+.PHONY: run test lint contracts pytest docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
@@ -28,6 +28,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(MAKE) contracts
 	$(BIN)/python -m pytest -q
+	$(MAKE) docs
+
+# The documentation site (build/site), built offline; tutorials are executed and any failing
+# block, broken link or docstring warning fails the build (--strict).
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # import-linter and the cycle check read a non-editable copy: the package-dir mapping of
 # fetchers/ and analyses/ is invisible to them in the editable install.

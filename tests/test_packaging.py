@@ -50,7 +50,8 @@ def test_ci_runs_the_readme_test_command_only():
 def test_makefile_targets_create_the_venv_and_install():
     makefile = (PROJECT / "Makefile").read_text()
     assert "-m venv $(VENV)" in makefile
-    assert "pip install --quiet -e '.[test]'" in makefile
+    assert "pip install --quiet -e '.[test,docs]'" in makefile
+    assert "mkdocs build --strict" in makefile
     for step in ("ruff check", "ruff format --check", "lint-imports", "pytest"):
         assert step in makefile
 
