@@ -98,7 +98,10 @@ def _panel(args: argparse.Namespace, measure) -> pd.DataFrame:
     if args.panel:
         from belru_trade.trade.panel_io import read_panel
 
-        return read_panel(args.panel)
+        try:
+            return read_panel(args.panel)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"--panel: {exc}") from exc
     from belru_trade.policy.simulate import CONTROLS, _default_panel
 
     partners = {measure.target, *CONTROLS}

@@ -1,8 +1,9 @@
-"""Griffe extension: doctest lines outside an ``Examples`` section become code blocks.
+"""Griffe extension: numpydoc docstrings written for Sphinx, rendered as Markdown.
 
-Several docstrings show a short ``>>>`` example right after the summary instead of in an
-``Examples`` section; rendered as Markdown, their output (``['a', 'b']``) would read as
-link references. This wraps each such run of doctest lines in a ``pycon`` fence.
+- Doctest lines outside an ``Examples`` section become code blocks: several docstrings show
+  a short ``>>>`` example right after the summary, whose output (``['a', 'b']``) Markdown
+  would read as link references.
+- Sphinx roles (``:func:`~a.b.c```, ``:mod:`x```) become inline code (``c``, ``x``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ import re
 import griffe
 
 _HEADER = re.compile(r"^\s*-{3,}\s*$")
+_ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|obj|exc):`(~?)([^`]+)`")
+
+
+def _role(match: re.Match) -> str:
+    target = match.group(2)
+    return f"`{target.rsplit('.', 1)[-1] if match.group(1) else target}`"
 
 
 def _fence(lines: list[str]) -> list[str]:
@@ -35,9 +42,13 @@ def _fence(lines: list[str]) -> list[str]:
 
 
 class DoctestFences(griffe.Extension):
-    """Wrap stray doctest runs of every docstring in a code fence."""
+    """Rewrite every docstring as described in the module docstring."""
 
     def on_object(self, *, obj: griffe.Object, **kwargs) -> None:
         """Rewrite the docstring of ``obj`` (called once per object)."""
-        if obj.docstring and ">>>" in obj.docstring.value:
-            obj.docstring.value = "\n".join(_fence(obj.docstring.value.splitlines()))
+        if not obj.docstring:
+            return
+        text = _ROLE.sub(_role, obj.docstring.value)
+        if ">>>" in text:
+            text = "\n".join(_fence(text.splitlines()))
+        obj.docstring.value = text
