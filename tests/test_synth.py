@@ -107,8 +107,10 @@ def test_integer_years_and_annual_periods_give_the_same_fit():
     by_period = bt.synth(annual, treated="RU", start="2014", placebos=False)
     assert by_int.weights.round(3).to_dict() == {"DE": 0.6, "FR": 0.0, "NL": 0.0, "PL": 0.4}
     pd.testing.assert_series_equal(by_int.weights, by_period.weights)
-    panel = data.rename_axis("period").reset_index().melt(
-        id_vars="period", var_name="partner", value_name="value"
+    panel = (
+        data.rename_axis("period")
+        .reset_index()
+        .melt(id_vars="period", var_name="partner", value_name="value")
     )
     by_panel = bt.synth(panel, treated="RU", start=2014, unit="partner", placebos=False)
     pd.testing.assert_series_equal(by_panel.weights, by_int.weights)

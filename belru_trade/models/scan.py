@@ -18,8 +18,8 @@ from belru_trade.errors import InvalidArgumentError, MissingDependencyError, Zer
 from belru_trade.models.its_design import (
     Design,
     build_design,
-    log_offset,
     coerce_series,
+    log_offset,
     newey_west_lags,
 )
 from belru_trade.models.its_fit import FAMILIES, LOG_LINK
