@@ -12,6 +12,7 @@ __all__ = [
     "BelruTradeWarning",
     "CacheIntegrityWarning",
     "ConvergenceError",
+    "CollinearityWarning",
     "DataValidationError",
     "InvalidArgumentError",
     "MissingDependencyError",
@@ -88,6 +89,10 @@ class BelruTradeWarning(UserWarning):
 
 class SeparationWarning(BelruTradeWarning):
     """Observations were dropped because the PPML estimate would not exist with them."""
+
+
+class CollinearityWarning(BelruTradeWarning):
+    """Regressors absorbed by the fixed effects or collinear with others were dropped."""
 
 
 class ZeroFillWarning(BelruTradeWarning):

@@ -92,12 +92,14 @@ class EstimationResults:
 
     @property
     def pvalues(self) -> pd.Series:
-        """Two-sided p-values."""
-        return self.tidy().set_index("term")["p_value"].rename("pvalue")
+        """Two-sided p-values (t with ``df_resid`` degrees of freedom, else normal)."""
+        table = tidy_frame(self.params, self.std_errors, df=self.df_resid)
+        return table.set_index("term")["p_value"].rename("pvalue")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals with columns ``lower`` and ``upper``."""
-        tidy = self.tidy(level=level).set_index("term")
+        tidy = tidy_frame(self.params, self.std_errors, df=self.df_resid, level=level)
+        tidy = tidy.set_index("term")
         return tidy[["conf_low", "conf_high"]].rename(
             columns={"conf_low": "lower", "conf_high": "upper"}
         )
@@ -187,6 +189,9 @@ def _column(res: EstimationResults, stars: bool, digits: int) -> pd.Series:
     tidy = res.tidy()
     cells: dict[str, str] = {}
     for row in tidy.itertuples(index=False):
+        if np.isnan(row.estimate):  # a regressor dropped as collinear or absorbed
+            cells[row.term] = "dropped"
+            continue
         mark = ""
         if stars:
             mark = (

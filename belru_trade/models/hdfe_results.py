@@ -20,7 +20,15 @@ from belru_trade.models.formula import cluster_code_arrays, cluster_columns, fac
 from belru_trade.models.vcov import SSC_CHOICES, Dof, fe_nested_in, sandwich
 from belru_trade.results import EstimationResults
 
-__all__ = ["FitState", "HDFEResults", "covariance", "resolve_vcov"]
+__all__ = ["FitState", "HDFEResults", "collinear_frame", "covariance", "resolve_vcov"]
+
+
+def collinear_frame(dropped: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """Dropped regressors as a DataFrame indexed by term with a ``reason`` column."""
+    return pd.DataFrame(
+        {"reason": pd.Series([r for _, r in dropped], dtype=str)},
+        index=pd.Index([n for n, _ in dropped], name="term", dtype=object),
+    )
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,15 @@ class HDFEResults(EstimationResults):
     """Results of a fixed-effects estimator (frozen).
 
     Extra attributes: ``cov`` (covariance DataFrame), ``dropped`` (DataFrame indexed by
-    input row labels with a ``reason`` column), ``formula``, ``fixed_effects`` (names),
-    ``iterations``, ``converged``, ``ssc``.
+    input row labels with a ``reason`` column), ``collinear`` (DataFrame of the regressors
+    dropped as absorbed by the fixed effects or collinear, with a ``reason``; they are not
+    in ``params`` and appear in ``tidy()`` with missing values and in ``summary()`` as
+    dropped), ``formula``, ``fixed_effects`` (names), ``iterations``, ``converged``,
+    ``ssc``.
+
+    Inference follows fixest and pyfixest: p-values and intervals use the normal (z) for
+    PPML and Student t for OLS, with G - 1 degrees of freedom when clustered (G = the
+    smallest number of clusters) and N - K otherwise (``df_resid``; None means normal).
     """
 
     cov: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -94,7 +109,25 @@ class HDFEResults(EstimationResults):
     iterations: int = 0
     converged: bool = True
     ssc: str = "fixest"
+    collinear: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"reason": pd.Series(dtype=str)})
+    )
     state: FitState | None = field(default=None, repr=False, compare=False)
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table (see :meth:`EstimationResults.tidy`); regressors dropped as
+        collinear or absorbed follow as rows with missing values."""
+        table = super().tidy(level=level)
+        if self.collinear.empty:
+            return table
+        extra = pd.DataFrame({"term": self.collinear.index.astype(str)})
+        return pd.concat([table, extra], ignore_index=True)
+
+    def summary(self) -> str:
+        """Plain-text summary; dropped regressors are listed with the reason."""
+        text = super().summary()
+        lines = [f"  {term}: dropped ({why})" for term, why in self.collinear["reason"].items()]
+        return "\n".join([text, "Dropped regressors:", *lines]) if lines else text
 
     def with_vcov(
         self,
@@ -129,7 +162,10 @@ class HDFEResults(EstimationResults):
                 raise InvalidArgumentError(f"cluster={cluster!r} has missing values")
         ssc = self.ssc if ssc is None else ssc
         cov, df_t, label = covariance(self.state, kind, clusters, ssc)
-        return dataclasses.replace(self, **_cov_fields(self.state.names, cov, df_t, label, ssc))
+        fields = _cov_fields(self.state.names, cov, df_t, label, ssc)
+        if self.state.kind == "ml":  # z inference for PPML (fixest, pyfixest)
+            fields["df_resid"] = None
+        return dataclasses.replace(self, **fields)
 
     def fixef(self) -> dict[str, pd.Series]:
         """Estimated fixed effects, one Series per fixed effect indexed by its levels.

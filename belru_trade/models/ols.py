@@ -36,7 +36,13 @@ from belru_trade.models.engine import (
     dropped_frame,
     prepare,
 )
-from belru_trade.models.hdfe_results import FitState, HDFEResults, covariance, resolve_vcov
+from belru_trade.models.hdfe_results import (
+    FitState,
+    HDFEResults,
+    collinear_frame,
+    covariance,
+    resolve_vcov,
+)
 from belru_trade.models.separation import drop_fe_and_singletons
 from belru_trade.models.vcov import SSC_CHOICES
 
@@ -96,7 +102,7 @@ def ols(
     vcov: str | None = None,
     weights: Any = None,
     drop_singletons: bool = False,
-    drop_collinear: bool = False,
+    drop_collinear: bool = True,
     ssc: str = "fixest",
 ) -> OLSResults:
     """Least squares with high-dimensional fixed effects.
@@ -116,8 +122,11 @@ def ols(
         Analytic weights (column name or values).
     drop_singletons : bool, default False
         Drop observations alone in a fixed-effect level (fixest keeps them; reghdfe drops).
-    drop_collinear : bool, default False
-        Drop absorbed or collinear regressors with a warning instead of raising.
+    drop_collinear : bool, default True
+        Drop regressors absorbed by the fixed effects or collinear with others, with a
+        :class:`~belru_trade.errors.CollinearityWarning` naming each (as fixest, pyfixest,
+        reghdfe and ppmlhdfe do); they are listed in ``results.collinear`` and shown as
+        dropped in ``summary()`` and ``tidy()``. ``False`` raises instead.
     ssc : {"fixest", "stata", "cluster", "none"}, default "fixest"
         Small-sample correction (:mod:`belru_trade.models.vcov`).
 
@@ -132,10 +141,14 @@ def ols(
     InvalidArgumentError
         Bad arguments.
     SpecificationError
-        Regressors absorbed by the fixed effects or collinear (named).
+        With ``drop_collinear=False``: regressors absorbed by the fixed effects or
+        collinear (named).
 
     Notes
     -----
+    Inference as fixest and pyfixest: Student t with ``G - 1`` degrees of freedom when
+    clustered (G the smallest number of clusters), ``N - K`` otherwise (``df_resid``).
+
     ``b = (X~' W X~)^{-1} X~' W y~`` with ``~`` the within transformation. The iid
     variance is ``RSS / (N - K) (X~' W X~)^{-1}`` with K counting the fixed effects.
 
@@ -185,6 +198,7 @@ def ols(
         extra={"Fixed effects": ", ".join(prep.parsed.fe_names) or "none"},
         cov=pd.DataFrame(cov, index=prep.names, columns=prep.names),
         dropped=dropped_frame(prep.all_index, reason, prep.missing),
+        collinear=collinear_frame(prep.collinear),
         formula=formula,
         fixed_effects=tuple(prep.parsed.fe_names),
         state=state,
