@@ -174,7 +174,7 @@ class PPML:
             kind="ml",
             link="log",
         )
-        cov, df_t, label = covariance(state, kind, prep.clusters, ssc)
+        cov, _, label = covariance(state, kind, prep.clusters, ssc)
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         extra: dict[str, Any] = {"Fixed effects": ", ".join(prep.parsed.fe_names) or "none"}
         if isinstance(self.offset, str):
@@ -189,7 +189,7 @@ class PPML:
             extra=extra,
             cov=pd.DataFrame(cov, index=prep.names, columns=prep.names),
             dropped=dropped_frame(prep.all_index, reason, prep.missing),
-        collinear=collinear_frame(prep.collinear),
+            collinear=collinear_frame(prep.collinear),
             formula=self.formula,
             fixed_effects=tuple(prep.parsed.fe_names),
             iterations=fit.iterations,
