@@ -62,6 +62,7 @@ class Prepared:
     missing: pd.Index
     spec: Any
     collinear: tuple[tuple[str, str], ...] = ()
+    i_levels: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
 
     def subset(self, keep: np.ndarray) -> Prepared:
         """Keep rows ``keep``; fixed-effect and cluster codes are renumbered."""
@@ -125,6 +126,7 @@ def prepare(formula: str, data: pd.DataFrame, weights: Any, offset: Any, cluster
         all_index=frame.index,
         missing=frame.missing,
         spec=frame.spec,
+        i_levels=frame.i_levels,
     )
     if prep.y.size == 0:
         raise SpecificationError(f"no complete observations for formula {formula!r}")

@@ -99,7 +99,7 @@ def ols(
     data: pd.DataFrame,
     *,
     cluster: Any = None,
-    vcov: str | None = None,
+    vcov: str | dict | None = None,
     weights: Any = None,
     drop_singletons: bool = False,
     drop_collinear: bool = True,
@@ -115,9 +115,11 @@ def ols(
     data : DataFrame
         Estimation data.
     cluster : str or list of str, optional
-        Cluster column(s); ``"a+b"`` for two-way clustering.
-    vcov : {"iid", "hetero", "cluster"}, optional
-        Default ``"hetero"`` (``"cluster"`` with ``cluster``).
+        Cluster column(s): ``"a"``, ``"a + b"`` or fixest's ``"~a + b"`` for two-way
+        clustering, or a list of names.
+    vcov : {"iid", "hetero", "HC1", "cluster"} or dict, optional
+        Default ``"hetero"`` (``"cluster"`` with ``cluster``); pyfixest's
+        ``{"CRV1": "a + b"}`` clusters by ``a`` and ``b``.
     weights : str or array-like, optional
         Analytic weights (column name or values).
     drop_singletons : bool, default False
@@ -164,7 +166,7 @@ def ols(
     >>> ols("y ~ x", df).params.round(3).to_dict()
     {'Intercept': 1.5, 'x': 2.5}
     """
-    kind = resolve_vcov(vcov, cluster)
+    kind, cluster = resolve_vcov(vcov, cluster)
     check_choice("ssc", ssc, SSC_CHOICES)
     check_choice("drop_singletons", drop_singletons, (True, False))
     prep = prepare(formula, data, weights, None, cluster)
@@ -186,6 +188,8 @@ def ols(
         spec=prep.spec,
         kind="ols",
         link="identity",
+        rhs=prep.parsed.rhs,
+        i_levels=prep.i_levels,
     )
     cov, df_t, label = covariance(state, kind, prep.clusters, ssc)
     res = OLSResults(

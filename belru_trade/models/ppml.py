@@ -128,7 +128,7 @@ class PPML:
         self.separation, self.drop_singletons = separation, drop_singletons
         self.drop_collinear = drop_collinear
 
-    def fit(self, *, cluster: Any = None, vcov: str | None = None, ssc: str = "fixest"):
+    def fit(self, *, cluster: Any = None, vcov: str | dict | None = None, ssc: str = "fixest"):
         """Estimate; returns :class:`PPMLResults`.
 
         Raises
@@ -139,7 +139,7 @@ class PPML:
         ConvergenceError
             The IRLS loop did not converge in ``maxiter`` iterations.
         """
-        kind = resolve_vcov(vcov, cluster)
+        kind, cluster = resolve_vcov(vcov, cluster)
         check_choice("ssc", ssc, SSC_CHOICES)
         prep = prepare(self.formula, self.data, self.weights, self.offset, cluster)
         if np.any(prep.y < 0):
@@ -173,6 +173,8 @@ class PPML:
             spec=prep.spec,
             kind="ml",
             link="log",
+            rhs=prep.parsed.rhs,
+            i_levels=prep.i_levels,
         )
         cov, _, label = covariance(state, kind, prep.clusters, ssc)
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -238,7 +240,7 @@ def ppml(
     data: pd.DataFrame,
     *,
     cluster: Any = None,
-    vcov: str | None = None,
+    vcov: str | dict | None = None,
     weights: Any = None,
     offset: Any = None,
     tol: float = 1e-8,
@@ -259,9 +261,11 @@ def ppml(
     data : DataFrame
         Estimation data; rows with missing values in used columns are dropped.
     cluster : str or list of str, optional
-        Cluster column(s); ``"a+b"`` for two-way clustering.
-    vcov : {"iid", "hetero", "cluster"}, optional
-        Covariance; default ``"hetero"`` (``"cluster"`` when ``cluster`` is given).
+        Cluster column(s): ``"a"``, ``"a + b"`` or fixest's ``"~a + b"`` for two-way
+        clustering, or a list of names.
+    vcov : {"iid", "hetero", "HC1", "cluster"} or dict, optional
+        Covariance; default ``"hetero"`` (``"cluster"`` when ``cluster`` is given);
+        pyfixest's ``{"CRV1": "a + b"}`` clusters by ``a`` and ``b``.
     weights : str or array-like, optional
         Observation weights (column name or values).
     offset : str or array-like, optional
