@@ -167,6 +167,8 @@ def sandwich(
         return kf * bread @ meat @ bread, df_t
     sizes = [int(c.max()) + 1 for c in clusters]
     kf, gf, df_t = _factors(kind, ssc, dof, sizes)
+    if scores.shape[1] == 0:  # every regressor dropped
+        return np.zeros((0, 0)), df_t
     meat = np.zeros((scores.shape[1], scores.shape[1]))
     for r, codes in cluster_codes(clusters):
         summed = np.column_stack(
