@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from belru_trade._frames import as_pandas
 from belru_trade._validation import check_choice
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.did_engine import fit_fe
@@ -178,7 +179,8 @@ def did(
     Parameters
     ----------
     data : pandas.DataFrame
-        Long panel with ``outcome``, the ``unit`` columns and ``time`` (pandas Periods).
+        Long panel with ``outcome``, the ``unit`` columns and ``time`` (pandas Periods);
+        polars and pyarrow tables are converted to pandas.
     outcome : str, default 'value'
     treatment : str, optional
         0/1 column, 1 while a flow is under the measure (``D_pdt``).
@@ -262,7 +264,7 @@ def did(
             f"window={window!r}, reference={reference!r}: need window[0] < reference < "
             "window[1] with window[0] < 0 <= window[1]"
         )
-    df = _prepare(data, outcome, treatment, events, tuple(unit), time)
+    df = _prepare(as_pandas(data), outcome, treatment, events, tuple(unit), time)
     fe_cols = _fixed_effects(df, fixed_effects, destination, tuple(unit), time)
     df, cols, times, names = _event_dummies(df, window, reference, binned)
     cl = "_unit" if cluster == "unit" else cluster

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
+from belru_trade._frames import as_pandas
 from belru_trade.errors import (
     CollinearityWarning,
     ConvergenceError,
@@ -101,8 +102,7 @@ class Prepared:
 def prepare(formula: str, data: pd.DataFrame, weights: Any, offset: Any, cluster: Any) -> Prepared:
     """Parse the formula and build the arrays (rows with missing values dropped)."""
     parsed = parse_formula(formula)
-    if not isinstance(data, pd.DataFrame):
-        raise InvalidArgumentError(f"data is a {type(data).__name__}; expected a DataFrame")
+    data = as_pandas(data)
     extra = {
         "weights": column_or_array("weights", weights, data),
         "offset": column_or_array("offset", offset, data),

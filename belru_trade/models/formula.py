@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import as_pandas
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 
 __all__ = [
@@ -320,8 +321,7 @@ def build_frame(
     (ModelFrame, dict)
         The frame and the ``extra`` arrays restricted to the kept rows.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise InvalidArgumentError(f"data is a {type(data).__name__}; expected a DataFrame")
+    data = as_pandas(data)
     lhs, rhs, i_levels = _model_matrices(parsed, data)
     if lhs.shape[1] != 1:
         raise SpecificationError(f"outcome {parsed.lhs!r} must be one column, got {lhs.shape[1]}")

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import as_pandas, type_name
 from belru_trade._validation import check_choice, check_period, check_positive_int
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
 
@@ -149,8 +150,23 @@ def _select_panel(panel: pd.DataFrame, selector: dict[str, Any] | None, column: 
     if rows.empty:
         raise InvalidArgumentError(f"selector={selector!r} matches no rows of the panel")
     series = rows.groupby("period", sort=True)[column].sum(min_count=1)
-    series.index = pd.PeriodIndex(series.index)
+    series.index = _panel_periods(series.index)
     return series.rename(column)
+
+
+def _panel_periods(index: pd.Index) -> pd.Index:
+    """Period labels of a panel: Periods, integer years, dates or text ('2014-08')."""
+    if isinstance(index, pd.PeriodIndex) or pd.api.types.is_integer_dtype(index.dtype):
+        return index
+    if pd.api.types.is_datetime64_any_dtype(index.dtype):
+        return pd.DatetimeIndex(index)
+    try:
+        return pd.PeriodIndex([pd.Period(str(v)) for v in index])
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(
+            f"the panel's period column holds {index[0]!r} ...; expected Periods, dates, "
+            "integer years or text such as '2014-08', '2014Q3', '2014'"
+        ) from exc
 
 
 def coerce_series(
@@ -170,10 +186,16 @@ def coerce_series(
         missing or non-finite values, negative values (when ``nonnegative``) or an all-zero
         series.
     """
-    if isinstance(y, pd.DataFrame):
-        y = _select_panel(y, selector, column)
-    if not isinstance(y, pd.Series):
-        raise InvalidArgumentError(f"{name} is a {type(y).__name__}; expected a pandas Series")
+    if not isinstance(y, pd.Series):  # a panel: pandas, or polars/pyarrow converted
+        try:
+            frame = as_pandas(y, name)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(
+                f"{name} is a {type_name(y)}; expected a pandas.Series with a time index "
+                "(PeriodIndex, DatetimeIndex or integer years), or a panel (pandas, polars "
+                "or pyarrow table) with selector="
+            ) from exc
+        y = _select_panel(frame, selector, column)
     index = _to_period_index(y.index, name)
     _check_index(index, name)
     values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float, na_value=np.nan)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from belru_trade._frames import as_pandas
 from belru_trade._validation import check_period
 from belru_trade.errors import (
     BelruTradeWarning,
@@ -162,6 +163,7 @@ class SynthResults:
 
 
 def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: str):
+    data = as_pandas(data)
     if "period" not in data.columns:
         wide = data.copy()
     else:
