@@ -46,6 +46,7 @@ __all__ = [
     "comtrade_code",
     "comtrade_info",
     "countries",
+    "country",
     "embargo_control_origins",
     "embargo_origins",
     "eurostat_code",
@@ -256,6 +257,51 @@ def to_iso2(value: Any, scheme: Scheme = "iso2") -> str:
     if scheme == "eurostat" and str(value).strip().upper() in _countries().index:
         return _lookup_column(value, "iso2", "value")  # ISO spellings (GR, GB) also accepted
     return _lookup_column(value, scheme, "value")
+
+
+def country(value: Any, argument: str = "code") -> str:
+    """Normalise a country given as ISO2 (any case), ISO3, Eurostat code or name.
+
+    Parameters
+    ----------
+    value : str
+        ``"be"``, ``"BE"``, ``"BEL"``, ``"Belgium"``, ``"Belgique"``, Eurostat's ``"EL"``;
+        aggregate codes (``"EU27_2020"``, ``"WORLD"``) pass through in upper case.
+    argument : str
+        Argument name used in the error message (e.g. ``"reporter"``).
+
+    Returns
+    -------
+    str
+        The canonical code (ISO 3166-1 alpha-2 or an aggregate code).
+
+    Raises
+    ------
+    UnknownCodeError
+        Not a known code or name; the message names the argument and lists close matches.
+
+    Examples
+    --------
+    >>> [country(v) for v in ("be", "BEL", "Belgium", "EL", "eu27_2020")]
+    ['BE', 'BE', 'BE', 'GR', 'EU27_2020']
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{argument}={value!r} is not a country code or name")
+    text = value.strip()
+    upper = text.upper()
+    table = _countries()
+    if upper in AGGREGATES or upper in table.index:
+        return upper
+    for column in ("eurostat", "iso3"):
+        hit = table.index[table[column] == upper]
+        if len(hit):
+            return str(hit[0])
+    try:
+        return from_name(text, scheme="any")
+    except UnknownCodeError:
+        raise _unknown(
+            argument, value, "country code or name", [*table.index, *table["iso3"]]
+        ) from None
 
 
 def _row(code: str, argument: str = "code") -> pd.Series:
