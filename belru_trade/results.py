@@ -3,6 +3,11 @@
 Estimators return a subclass of :class:`EstimationResults` (frozen dataclass). Attribute
 names follow linearmodels: ``params``, ``std_errors``, ``tstats``, ``pvalues``,
 ``conf_int()``, ``summary()``; ``tidy()`` gives the long table used in reports.
+
+p-values and intervals use Student t with ``df_resid`` degrees of freedom, or the normal
+when ``df_resid`` is None; each estimator sets it by the fixest convention (z for Poisson
+and other maximum-likelihood fits, t with G - 1 or N - K degrees of freedom for least
+squares; see :mod:`belru_trade.models.vcov`).
 """
 
 from __future__ import annotations

@@ -19,6 +19,13 @@ Small-sample conventions (``ssc``)
 ``"none"``
     No correction.
 
+Inference (p-values and confidence intervals)
+---------------------------------------------
+As fixest and pyfixest: the normal distribution (z) for Poisson models (PPML, whose
+results carry ``df_resid=None``); Student t for least squares, with ``G - 1`` degrees of
+freedom when clustered (G the smallest number of clusters among the cluster variables) and
+``N - K`` otherwise (the second value returned by :func:`sandwich`).
+
 Examples
 --------
 >>> rng = np.random.default_rng(0)
