@@ -170,3 +170,13 @@ def test_bin_labels_only_when_something_was_binned():
     exact = bt.did(short, window=(-4, 4), estimator="ppml").params.index
     assert "event[-4]" in exact and "event[4]" in exact
     assert not any("<=" in n or ">=" in n for n in exact)
+
+
+def test_terms_absorbed_by_the_fixed_effects_are_named_by_event_time():
+    """Every flow to RU treated: RU x period effects absorb the event terms (named)."""
+    df = _panel(n_products=6, seed=5)
+    with (
+        pytest.warns(bt.CollinearityWarning),
+        pytest.raises(SpecificationError, match=r"event\[0\]"),
+    ):
+        bt.did(df, window=(-3, 3), estimator="ppml")

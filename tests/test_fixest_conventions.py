@@ -64,7 +64,7 @@ def test_collinear_terms_dropped_and_named_like_pyfixest(panel, method):
 def test_pvalues_z_for_poisson_t_for_clustered_ols(panel):
     ppml = bt.ppml("count ~ x | g + t", panel, cluster="g")
     fepois = _pyfixest("fepois", "count ~ x | g + t", panel, {"CRV1": "g"})
-    assert ppml.df_resid is None
+    assert ppml.df_resid is None and ppml.with_vcov("iid").df_resid is None
     assert ppml.pvalues["x"] == pytest.approx(fepois.pvalue()["x"], rel=1e-4)
     ci = ppml.conf_int().loc["x"].to_numpy()
     np.testing.assert_allclose(ci, fepois.confint().loc["x"].to_numpy(), rtol=1e-5)

@@ -268,7 +268,13 @@ def did(
     fe_cols = _fixed_effects(df, fixed_effects, destination, tuple(unit), time)
     df, cols, times, names = _event_dummies(df, window, reference, binned)
     cl = "_unit" if cluster == "unit" else cluster
-    fit = fit_fe(outcome, cols, fe_cols, df, estimator, cl, ssc)
+    try:
+        fit = fit_fe(outcome, cols, fe_cols, df, estimator, cl, ssc)
+    except SpecificationError as exc:  # name the event times, not the internal columns
+        text = str(exc)
+        for col, name in zip(cols, names, strict=True):
+            text = text.replace(f"'{col}'", f"'{name}'")
+        raise SpecificationError(text) from exc
     pooled = fit_fe(outcome, ["_d"], fe_cols, df, estimator, cl, ssc)
     params, cov = fit.params, fit.cov
     params.index = cov.index = cov.columns = names
