@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from belru_trade.errors import InvalidArgumentError, NotCoveredError
+from belru_trade.errors import InvalidArgumentError, NotCoveredError, SpecificationError
 from belru_trade.policy.baseline import select_codes
 from belru_trade.policy.measure import Analogue
 
@@ -120,7 +120,14 @@ def analogue_effect(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = ppml("value ~ treat | pd + pt", data=agg, cluster="pd", drop_collinear=False)
+        try:
+            fit = ppml("value ~ treat | pd + pt", data=agg, cluster="pd", drop_collinear=False)
+        except SpecificationError as exc:
+            raise NotCoveredError(
+                f"analogue {analogue.name!r}: the panel's {analogue.flow}s of "
+                f"{list(analogue.products)} to {'/'.join(controls)} do not identify its effect "
+                f"({exc}); give elasticity= or another analogue"
+            ) from exc
     return Effect(
         float(fit.params["treat"]),
         float(fit.std_errors["treat"]),
