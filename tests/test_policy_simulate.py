@@ -163,7 +163,7 @@ def test_bad_simulation_inputs(snapshot_panel):
     # no analogue given: the default one (the same products under the 2022 sanctions) is not
     # identified for rough diamonds (no EU exports to RU in the snapshot after 2022-01, so
     # the treatment is all zero): a named error
-    with pytest.raises(NotCoveredError, match="do not identify its effect.*elasticity="):
+    with pytest.raises(NotCoveredError, match=r"do not identify its effect.*elasticity="):
         bt.simulate(ok, snapshot_panel, elasticity="estimated")
 
 
