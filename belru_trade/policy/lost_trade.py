@@ -192,7 +192,9 @@ def lost_trade(
     panel : DataFrame, optional
         Tidy panel of every exporter's monthly flows of products with ``target``
         (sanctioning and non-sanctioning exporters). Default: the snapshot's UN Comtrade
-        extract (meat and fish trade with Russia, 2010-2020; USD).
+        extract (meat and fish trade with Russia, 2010-2020; USD), present in the source tree
+        only (not in the wheel: UN Comtrade's terms); elsewhere pass a panel fetched with
+        ``bt.sources.comtrade``.
     events : str or sequence of str
         Registry event ids defining the measures (:mod:`belru_trade.events`).
     target : str, default "RU"

@@ -210,10 +210,10 @@ SOURCES: dict[str, SourceInfo] = {
         ),
         retrieved="2021-02-08..2021-04-13",
         provider_last_update="vintages of 2021-02..2021-04 (monthly data revised since)",
-        licence="UN Comtrade data; use under the UN Comtrade dissemination terms, with "
-        "attribution 'Source: UN Comtrade'. The student repositories that hold these downloads "
-        "carry no licence file: treat as fixtures and sanity anchors, check the terms before "
-        "redistributing further.",
+        licence="UN Comtrade data (Source: UN Comtrade): copyrighted by the United Nations, for "
+        "internal use; no re-dissemination without the written permission of UNSD. Not in the "
+        "wheel: kept in the source tree as test data (the student repositories that hold these "
+        "downloads carry no licence file).",
         concept="Reporter-side flows with RU (export = reporter -> RU: mirror of Russian imports)",
         caveats=(
             "Dairy has no values (value NaN), net weight only.",
