@@ -4,8 +4,8 @@ The package ships real extracts (Eurostat Comext DS-045409 and DS-1262527, Euros
 statistics, CREA's Comtrade/Eurostat composite), one parquet file per source in
 ``belru_trade/data/snapshot/``. The UN Comtrade extract (monthly food trade with Russia) is
 in the source tree only: UN Comtrade's terms do not allow re-dissemination, so the wheel
-leaves it out and :func:`sources` lists it only where its file exists. Filters are pushed down to the
-parquet reader so that a query does not load everything.
+leaves it out and :func:`sources` lists it only where its file exists. Filters are pushed
+down to the parquet reader so that a query does not load everything.
 
 Sources: ``comext_sanctioned``, ``comext_totals``, ``comext_total_exports``,
 ``comext_eu_exports_annual``, ``comext_fossil``, ``comext_by_mode``, ``eurostat_energy``,
