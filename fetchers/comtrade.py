@@ -39,19 +39,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 import requests
 
-from fetchers.comtrade_parse import parse_data
-from fetchers.errors import (
+from .comtrade_parse import parse_data
+from .errors import (
     FetchError,
     InvalidQueryError,
     PreviewCapWarning,
     TruncatedResponseError,
 )
-from fetchers.http import RetryPolicy, Runner, Transport, resolve_base_url
-from fetchers.result import FetchResult, PlannedRequest, Provenance, ResponseStore
+from .http import RetryPolicy, Runner, Transport, is_loopback, resolve_base_url
+from .result import FetchResult, PlannedRequest, Provenance, ResponseStore, redact_url
 
 __all__ = [
     "KEY_RECORD_CAP",
@@ -60,6 +61,7 @@ __all__ = [
     "ComtradeQuery",
     "build_request",
     "chunk_sizes",
+    "check_key",
     "comtrade_query",
     "fetch",
 ]
@@ -404,6 +406,42 @@ class _Validator:
         return parse_data(body)[0]
 
 
+_KEY_CHARS = re.compile(r"^[\x21-\x7e]{1,256}$")
+
+
+def check_key(key: str | None) -> str:
+    """Return the subscription key stripped of surrounding whitespace ('' for none).
+
+    A key that still holds a space, a control character (CR, LF, tab) or a non-ASCII
+    character cannot travel in an HTTP header: :class:`InvalidQueryError` is raised, and its
+    message never repeats the key.
+
+    >>> check_key("  abc123\n"), check_key(None)
+    ('abc123', '')
+    """
+    if key is None:
+        return ""
+    if not isinstance(key, str):
+        raise InvalidQueryError(f"api_key must be a string, not {type(key).__name__}")
+    stripped = key.strip()
+    if stripped and not _KEY_CHARS.match(stripped):
+        raise InvalidQueryError(
+            f"api_key (COMTRADE_API_KEY) is malformed: {len(stripped)} characters including a "
+            "space, control or non-ASCII character; expected printable ASCII only (the key "
+            "is not shown)"
+        )
+    return stripped
+
+
+def _check_transport(base: str, key: str) -> None:
+    parts = urlsplit(base)
+    if key and parts.scheme != "https" and not is_loopback(parts.hostname):
+        raise InvalidQueryError(
+            f"base_url={redact_url(base)!r} is plain http: the Comtrade key would travel "
+            "unencrypted; use https (http is allowed only for a loopback host)"
+        )
+
+
 def fetch(
     query: ComtradeQuery,
     *,
@@ -447,10 +485,11 @@ def fetch(
     AuthenticationError, RateLimitError, ServerError, RequestTimeoutError,
     ConnectionFailedError, MaintenanceError, NotInStoreError
     """
-    key = api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY")
+    key = check_key(api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY"))
     preview = not key
     cap = record_cap or (PREVIEW_RECORD_CAP if preview else KEY_RECORD_CAP)
     base = resolve_base_url(base_url, "BELRU_TRADE_COMTRADE_URL", COMTRADE_URL)
+    _check_transport(base, key)
     parts = chunks(query, record_cap=cap, max_periods=max_periods)
     planned = [_request(p, base, preview, cap) for p in parts]
     if dry_run:

@@ -38,13 +38,13 @@ from typing import Any, Literal
 import pandas as pd
 import requests
 
-from fetchers.errors import (
+from .errors import (
     AsyncTimeoutError,
     ExtractionTooBigError,
     FetchError,
     InvalidQueryError,
 )
-from fetchers.eurostat_parse import (
+from .eurostat_parse import (
     async_status,
     async_ticket,
     parse_jsonstat,
@@ -52,8 +52,8 @@ from fetchers.eurostat_parse import (
     parse_tsv,
     raise_for_fault,
 )
-from fetchers.http import Response, RetryPolicy, Runner, Transport, resolve_base_url
-from fetchers.result import FetchResult, PlannedRequest, Provenance, ResponseStore
+from .http import Response, RetryPolicy, Runner, Transport, resolve_base_url
+from .result import FetchResult, PlannedRequest, Provenance, ResponseStore
 
 __all__ = [
     "COMEXT_DATASET",
