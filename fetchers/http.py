@@ -116,7 +116,7 @@ class RetryPolicy:
         cells, is well under 200 MB of JSON). Reading stops with
         :class:`~fetchers.errors.ResponseTooLargeError` past it.
     max_decoded_bytes : int
-        Largest body after gzip/ZIP decompression (1 GiB), checked while inflating.
+        Largest body after gzip/ZIP decompression (512 MiB), checked while inflating.
     """
 
     max_retries: int = 4
@@ -128,7 +128,7 @@ class RetryPolicy:
     min_interval: float = 0.0
     deadline: float | None = None
     max_bytes: int = 512 * 1024 * 1024
-    max_decoded_bytes: int = 1024 * 1024 * 1024
+    max_decoded_bytes: int = 512 * 1024 * 1024
 
     def total_deadline(self) -> float:
         """Seconds one attempt may take in total (``deadline`` or 3 x the read timeout)."""
