@@ -60,8 +60,8 @@ __all__ = [
     "PREVIEW_RECORD_CAP",
     "ComtradeQuery",
     "build_request",
-    "chunk_sizes",
     "check_key",
+    "chunk_sizes",
     "comtrade_query",
     "fetch",
 ]

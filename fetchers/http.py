@@ -60,7 +60,7 @@ from .errors import (
     ServerError,
     TruncatedResponseError,
 )
-from .http_body import DeadlineExceeded, decompress, error_message, read_capped, redact_text
+from .http_body import DeadlineExceededError, decompress, error_message, read_capped
 from .result import PlannedRequest, ResponseStore, redact_url
 
 __all__ = [
@@ -306,7 +306,7 @@ class Transport:
             final = redact_url(resp.url or request.full_url)
             body = read_capped(resp, max_bytes=self.policy.max_bytes, deadline=deadline,
                                shown=shown)  # fmt: skip
-        except DeadlineExceeded:
+        except DeadlineExceededError:
             error = RequestTimeoutError(
                 f"the reply was not complete within the total deadline of "
                 f"{self.policy.total_deadline():g} s [{shown}]"
@@ -354,7 +354,7 @@ class Transport:
             logger.debug("redirect %s -> %s", redact_url(url), redact_url(target))
             url, params = target, []
             if time.monotonic() > deadline:
-                raise DeadlineExceeded
+                raise DeadlineExceededError
         raise RedirectError(f"more than {MAX_REDIRECTS} redirects [{redact_url(request.url)}]")
 
     def _throttle(self) -> None:

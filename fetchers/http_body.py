@@ -37,7 +37,7 @@ MAX_QUOTE = 300
 _READ = 32 * 1024
 
 
-class DeadlineExceeded(Exception):
+class DeadlineExceededError(Exception):
     """Internal: the total deadline of a request passed while reading its body."""
 
 
@@ -54,7 +54,7 @@ def read_capped(response: Any, *, max_bytes: int, deadline: float, shown: str) -
     """Read a streamed :class:`requests.Response` body, at most ``max_bytes`` bytes.
 
     Raises :class:`ResponseTooLargeError` as soon as the (transfer-decoded) body passes
-    ``max_bytes`` and :class:`DeadlineExceeded` when ``time.monotonic()`` passes
+    ``max_bytes`` and :class:`DeadlineExceededError` when ``time.monotonic()`` passes
     ``deadline`` between two reads. The response is closed in every case.
     """
     announced = str(response.headers.get("Content-Length", "")).strip()
@@ -68,7 +68,7 @@ def read_capped(response: Any, *, max_bytes: int, deadline: float, shown: str) -
         buffer = bytearray()
         while True:
             if time.monotonic() > deadline:
-                raise DeadlineExceeded
+                raise DeadlineExceededError
             chunk = response.raw.read1(_READ, decode_content=True)
             if not chunk:
                 return bytes(buffer)

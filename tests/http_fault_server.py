@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import socket
-import zlib
 import struct
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
