@@ -28,26 +28,19 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     return value
 
 
-def check_period(name: str, value: Any, freq: str | None = None) -> pd.Period:
-    """Parse ``value`` as a pandas Period ('2014-08', '2014', Timestamp, Period).
+def check_period(
+    name: str, value: Any, freq: str | None = None, *, side: str = "start"
+) -> pd.Period:
+    """Parse ``value`` with the strict rules of :func:`belru_trade.periods.parse_period`.
 
-    >>> check_period("start", "2014-08")
-    Period('2014-08', 'M')
+    ``side='end'`` makes a bare year the last period of the year at a finer frequency.
+
+    >>> check_period("start", "2014-08"), check_period("end", "2012", "M", side="end")
+    (Period('2014-08', 'M'), Period('2012-12', 'M'))
     """
-    if isinstance(value, pd.Period):
-        period = value
-    else:
-        try:
-            text = str(value)
-            guess = "Y" if len(text) == 4 and text.isdigit() else "M"
-            period = pd.Period(text if isinstance(value, int) else value, freq=freq or guess)
-        except (ValueError, TypeError) as exc:
-            raise InvalidArgumentError(
-                f"{name}={value!r} is not a period; expected 'YYYY' or 'YYYY-MM'"
-            ) from exc
-    if freq is not None and period.freqstr[0] != freq[0]:
-        period = period.asfreq(freq)
-    return period
+    from belru_trade.periods import parse_period
+
+    return parse_period(value, freq, side=side, name=name)  # type: ignore[arg-type]
 
 
 def check_fraction(name: str, value: Any) -> float:

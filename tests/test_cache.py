@@ -12,7 +12,7 @@ import pytest
 from http_fault_server import RESET, FaultServer, comext_from_query, delay, reply, short
 
 from belru_trade import cache, sources
-from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError
+from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError, ProviderError
 from fetchers.errors import (
     ConnectionFailedError,
     MaintenanceError,
@@ -34,7 +34,7 @@ def store(tmp_path, monkeypatch) -> Path:
 
 
 def files(base: Path) -> list[Path]:
-    return sorted(p for p in base.rglob("*") if p.is_file())
+    return sorted(p for p in base.rglob("*") if p.is_file() and p.name != cache.MARKER)
 
 
 def test_root_from_environment_and_default(store, monkeypatch) -> None:
@@ -141,9 +141,10 @@ def test_failed_fetch_leaves_no_partial_entry(store, second, error, attempts) ->
         return second
 
     with FaultServer(respond) as server:
-        with pytest.raises(error):
+        with pytest.raises(ProviderError) as info:
             sources.comext("BE", "RU", ["080830", "080810"], start="2014-01", end="2014-03",
                            base_url=server.url, progress=False, policy=FAST)  # fmt: skip
+        assert isinstance(info.value.__cause__, error)  # the fetcher error, chained
         assert server.unexpected == [] and server.count() == 1 + 1 + attempts
     table = cache.info()
     assert table["kind"].tolist() == ["raw"]  # the complete first chunk only; no tidy entry

@@ -85,13 +85,14 @@ def test_second_call_sends_nothing_and_offline(store, server) -> None:
     sent = len(server.seen)
     again = sources.comext("BE", "RU", "080830", **args)
     offline = sources.comext("BE", "RU", "080830", offline=True, **args)
-    refreshed = sources.comext("BE", "RU", "080830", refresh=True, **args)  # raw store hit
     assert len(server.seen) == sent == 1
+    refreshed = sources.comext("BE", "RU", "080830", refresh=True, **args)  # fetched again
+    assert len(server.seen) == 2 and refreshed.attrs["requests_sent"] == 1
     for other in (again, offline, refreshed):
         pd.testing.assert_frame_equal(first, other)
     with pytest.raises(OfflineError, match="080808"):
         sources.comext("BE", "RU", "080808", offline=True, **args)
-    assert len(server.seen) == 1
+    assert len(server.seen) == 2
 
 
 def test_unknown_code_dropped_by_eurostat_is_an_error(store, server) -> None:
