@@ -117,14 +117,16 @@ def _provider_error(exc: _fe.FetchError, provider: str) -> Exception:
 def _bridge(provider: str) -> Iterator[None]:
     """Raise fetcher errors as :class:`ProviderError` subclasses (``from`` the original)
     and re-issue fetcher warnings as :class:`ProviderWarning`: users catch one root."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        except _fe.FetchError as exc:
-            raise _provider_error(exc, provider) from exc
-        finally:
-            _reissue(caught)
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield
+            except _fe.FetchError as exc:
+                raise _provider_error(exc, provider) from exc
+    finally:
+        _reissue(caught)  # outside the recording context
 
 
 def _reissue(caught: list[warnings.WarningMessage]) -> None:
