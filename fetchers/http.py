@@ -43,16 +43,10 @@ import requests
 import urllib3.exceptions
 
 from .errors import (
-    AuthenticationError,
-    BadRequestError,
-    ConnectionFailedError,
-    ExtractionTooBigError,
     FetchError,
-    HTTPError,
     InsecureTransportWarning,
     InvalidQueryError,
     MaintenanceError,
-    NotFoundError,
     NotInStoreError,
     RateLimitError,
     RedirectError,
@@ -61,6 +55,7 @@ from .errors import (
     TruncatedResponseError,
 )
 from .http_body import DeadlineExceededError, decompress, error_message, read_capped
+from .http_errors import RetryableError, network_error, origin, quota_wait, status_error
 from .result import PlannedRequest, ResponseStore, redact_url
 
 __all__ = [
@@ -79,8 +74,6 @@ logger = logging.getLogger("fetchers.http")
 USER_AGENT = "belru_trade-fetchers/0.1 (+https://github.com/belru-trade/belru_trade)"
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _HTML = re.compile(rb"^\s*(<!doctype html|<html)", re.IGNORECASE)
-_QUOTA_WAIT = re.compile(r"replenished in (\d+):(\d{2}):(\d{2})", re.IGNORECASE)
-_TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 
@@ -218,24 +211,6 @@ def resolve_base_url(explicit: str | None, env_var: str, default: str) -> str:
     return chosen
 
 
-def _quota_wait(message: str) -> float | None:
-    match = _QUOTA_WAIT.search(message)
-    if match:
-        hours, minutes, seconds = (int(g) for g in match.groups())
-        return float(hours * 3600 + minutes * 60 + seconds)
-    match = _TRY_AGAIN.search(message)
-    return float(match.group(1)) if match else None
-
-
-class _RetryableError(Exception):
-    """Internal: this attempt failed in a retryable way."""
-
-    def __init__(self, error: FetchError, wait: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.wait = wait
-
-
 @dataclass
 class Transport:
     """Send GET requests with timeouts, retries and error mapping.
@@ -286,7 +261,7 @@ class Transport:
                 self.sleep(wait)
             try:
                 return self._attempt(request, shown, headers, validate)
-            except _RetryableError as retry:
+            except RetryableError as retry:
                 last = retry.error
         raise last if last is not None else FetchError(f"no attempt was made [{shown}]")
 
@@ -311,19 +286,19 @@ class Transport:
                 f"the reply was not complete within the total deadline of "
                 f"{self.policy.total_deadline():g} s [{shown}]"
             )
-            raise _RetryableError(error) from None
+            raise RetryableError(error) from None
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-            raise _network_error(exc, shown) from None
+            raise network_error(exc, shown) from None
         if resp.status_code >= 400:
             self._raise_for_status(resp.status_code, resp.headers, body, shown, secrets)
         if _HTML.match(body[:200]) or "sorry.ec.europa.eu" in final:
-            raise _RetryableError(MaintenanceError(f"the provider served an HTML page [{shown}]"))
+            raise RetryableError(MaintenanceError(f"the provider served an HTML page [{shown}]"))
         body = decompress(body, max_size=self.policy.max_decoded_bytes)
         if validate is not None:
             try:
                 validate(body)
             except (TruncatedResponseError, MaintenanceError) as exc:
-                raise _RetryableError(exc) from None
+                raise RetryableError(exc) from None
         logger.debug("HTTP %d, %d bytes from %s", resp.status_code, len(body), final)
         return Response(url=final, status=resp.status_code, headers=resp.headers, body=body)
 
@@ -332,7 +307,7 @@ class Transport:
     ) -> requests.Response:
         """GET with redirects followed here: credentials go only to the original origin."""
         url, params = request.url, list(request.params)
-        origin = _origin(url)
+        home = origin(url)
         public = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
         headers = {**public, **secret}
         for _ in range(MAX_REDIRECTS + 1):
@@ -349,7 +324,7 @@ class Transport:
             resp.close()
             if urlsplit(target).scheme not in ("http", "https"):
                 raise RedirectError(f"redirect to a non-http URL refused [{redact_url(url)}]")
-            if _origin(target) != origin:
+            if origin(target) != home:
                 headers = dict(public)  # never send a credential to another host
             logger.debug("redirect %s -> %s", redact_url(url), redact_url(target))
             url, params = target, []
@@ -373,79 +348,17 @@ class Transport:
         secrets: Sequence[str] = (),
     ) -> None:
         message = error_message(body, secrets) or f"HTTP {status}"
-        wait = parse_retry_after(headers.get("Retry-After")) or _quota_wait(message)
+        wait = parse_retry_after(headers.get("Retry-After")) or quota_wait(message)
         quota = status == 403 and (wait is not None or "quota" in message.lower())
         if status == 429 or quota:
             error = RateLimitError(message, status=status, url=shown, retry_after=wait)
             too_long = wait is not None and wait > self.policy.max_retry_after
             if too_long or (status == 403 and wait is None):
                 raise error
-            raise _RetryableError(error)
+            raise RetryableError(error)
         if status in _RETRYABLE_STATUS:
-            raise _RetryableError(ServerError(message, status=status, url=shown))
-        raise _status_error(status, message, shown)
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
-
-
-def _permanent_connect_failure(exc: BaseException) -> str | None:
-    """'name lookup failed' or 'connection refused' when that caused ``exc``, else None."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, urllib3.exceptions.NameResolutionError):
-            return "host name lookup failed"
-        if isinstance(current, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
-            current = current.reason
-            continue
-        nested = current.args[0] if current.args else None
-        current = nested if isinstance(nested, BaseException) else current.__cause__
-    return None
-
-
-def _network_error(exc: BaseException, shown: str) -> Exception:
-    """Map a requests/urllib3 exception to a named error (retryable ones wrapped)."""
-    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
-        return _RetryableError(RequestTimeoutError(f"no answer within the timeout [{shown}]"))
-    if isinstance(exc, requests.exceptions.InvalidHeader):
-        return InvalidQueryError("a request header (the API key) holds characters HTTP forbids")
-    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
-        return InvalidQueryError(f"the URL cannot be requested: {type(exc).__name__} [{shown}]")
-    if isinstance(
-        exc,
-        requests.exceptions.ChunkedEncodingError
-        | requests.exceptions.ContentDecodingError
-        | urllib3.exceptions.ProtocolError
-        | urllib3.exceptions.DecodeError,
-    ) and not isinstance(exc, requests.ConnectionError):
-        return _RetryableError(TruncatedResponseError(f"body ended early [{shown}]"))
-    permanent = _permanent_connect_failure(exc)
-    if permanent is not None:
-        return ConnectionFailedError(f"{permanent} [{shown}]", retried=False)
-    error = ConnectionFailedError(f"connection failed: {type(exc).__name__} [{shown}]")
-    return _RetryableError(error)
-
-
-def _status_error(status: int, message: str, shown: str) -> HTTPError:
-    if status in (401, 403):
-        return AuthenticationError(message, status=status, url=shown)
-    if status == 404:
-        return NotFoundError(message, status=status, url=shown)
-    if status == 413:
-        rows = re.search(r"estimated (\d+) rows", message)
-        return ExtractionTooBigError(
-            message, url=shown, estimated_rows=int(rows.group(1)) if rows else None
-        )
-    if status in (400, 414, 416, 422):
-        return BadRequestError(message, status=status, url=shown)
-    return HTTPError(message, status=status, url=shown)
+            raise RetryableError(ServerError(message, status=status, url=shown))
+        raise status_error(status, message, shown)
 
 
 @dataclass
