@@ -18,6 +18,7 @@ __all__ = [
     "NotAStoreError",
     "NotCoveredError",
     "OfflineError",
+    "OutputError",
     "ProviderConnectionError",
     "ProviderError",
     "ProviderRateLimitError",
@@ -174,3 +175,7 @@ class ProviderResponseError(ProviderError):
 
 class ProviderWarning(BelruTradeWarning):
     """A provider-side caveat (e.g. a keyless Comtrade preview result may be truncated)."""
+
+
+class OutputError(BelruTradeError, OSError):
+    """An output (report, brief, table) cannot be written where it was asked to go."""
