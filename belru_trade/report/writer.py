@@ -225,9 +225,7 @@ def _md(text: Any) -> str:
 def _md_table(table: pd.DataFrame) -> str:
     shown = format_table(table)
     shown = shown.rename(columns=lambda c: _md(c))
-    for column in shown.columns:
-        if shown[column].dtype == object:
-            shown[column] = shown[column].map(lambda v: v if v is None else _md(v))
+    shown = shown.astype(object).map(lambda v: _md(v) if isinstance(v, str) else v)
     return shown.to_markdown(index=False)
 
 
