@@ -322,7 +322,7 @@ def write_report(
     ...                    method="M", tables={"t": pd.DataFrame({"x (EUR)": [1.0]})})
     >>> path = write_report([r], tempfile.mkdtemp())
     >>> sorted(p.name for p in path.parent.rglob("*") if p.is_file())
-    ['demo__t.csv', 'index.html', 'provenance.json', 'report.md']
+    ['.belru_trade-outputs.json', 'demo__t.csv', 'index.html', 'provenance.json', 'report.md']
     """
     from belru_trade import __version__
 
