@@ -123,7 +123,7 @@ class StoreError(BelruTradeError, OSError):
 class NotAStoreError(StoreError):
     """A folder that is not a belru_trade store was given where a store is needed.
 
-    Raised by :func:`belru_trade.cache.clear` instead of deleting files it did not write.
+    Raised by :func:`belru_trade.store.cache.clear` instead of deleting files it did not write.
     """
 
 

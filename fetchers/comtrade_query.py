@@ -1,10 +1,10 @@
 """Comtrade query validation and chunking (pure; no network).
 
-:func:`comtrade_query` checks numeric Comtrade/M49 codes, HS codes and periods in the format
-of the frequency (the wrong one returns an empty result, not an error) and raises
-:class:`~fetchers.errors.InvalidQueryError`; :func:`chunk_sizes` and :func:`chunks` split a
-query into the fewest requests that respect the 12-period limit, the record cap and the URL
-length. Used by :mod:`fetchers.comtrade`.
+:func:`comtrade_query` checks numeric Comtrade/M49 codes, HS codes and periods in the
+format of the frequency (the wrong one returns an empty result, not an error) and raises
+:class:`~belru_trade.fetchers.errors.InvalidQueryError`; :func:`chunk_sizes` and
+:func:`chunks` split a query into the fewest requests that respect the 12-period limit, the
+record cap and the URL length. Used by :mod:`belru_trade.fetchers.comtrade`.
 
 Examples
 --------

@@ -2,11 +2,11 @@
 
 Four stages: :func:`comext_query` / :func:`dataset_query` validate friendly arguments into
 an :class:`EurostatQuery`; :func:`build_request` (pure) turns it into
-:class:`~fetchers.result.PlannedRequest` objects, splitting queries that exceed the
+:class:`~belru_trade.fetchers.result.PlannedRequest` objects, splitting queries that exceed the
 5,000,000-cell extraction limit or the URL length limit; :func:`fetch` performs them (the
 only network step: 413 ``EXTRACTION_TOO_BIG`` replies are split further -- products, then
 partners, then periods -- and asynchronous replies are polled with a bounded wait); the
-parsers of :mod:`fetchers.eurostat_parse` are pure.
+parsers of :mod:`belru_trade.fetchers.eurostat_parse` are pure.
 
 ``DS-*`` datasets live on the Comext host, every other code on the main host. Base URLs:
 argument ``base_url``, else ``BELRU_TRADE_COMEXT_URL`` / ``BELRU_TRADE_EUROSTAT_URL``, else the
@@ -76,7 +76,7 @@ __all__ = [
     "split_query",
 ]
 
-logger = logging.getLogger("fetchers.eurostat")
+logger = logging.getLogger("belru_trade.fetchers.eurostat")
 
 EUROSTAT_URL = "https://ec.europa.eu/eurostat/api/dissemination"
 COMEXT_URL = "https://ec.europa.eu/eurostat/api/comext/dissemination"
@@ -271,7 +271,7 @@ def fetch(
     poll_interval: float = 10.0,
     sleep: Any = None,
 ) -> FetchResult | list[PlannedRequest]:
-    """Perform ``query`` and return a :class:`~fetchers.result.FetchResult`.
+    """Perform ``query`` and return a :class:`~belru_trade.fetchers.result.FetchResult`.
 
     Parameters
     ----------

@@ -1,8 +1,9 @@
 """Eurostat query validation: friendly arguments into an :class:`EurostatQuery`.
 
-The first of the client's four stages (see :mod:`fetchers.eurostat`): :func:`comext_query`
-and :func:`dataset_query` check every argument and raise
-:class:`~fetchers.errors.InvalidQueryError` naming the argument, the value and the rule.
+The first of the client's four stages (see :mod:`belru_trade.fetchers.eurostat`):
+:func:`comext_query` and :func:`dataset_query` check every argument and raise
+:class:`~belru_trade.fetchers.errors.InvalidQueryError` naming the argument, the value and
+the rule.
 
 Examples
 --------
@@ -223,7 +224,7 @@ def dataset_query(
     fmt : {'json', 'tsv', 'csv'}
     dimensions : list of str
         Key order, required for the SDMX formats (see
-        :func:`fetchers.eurostat_parse.parse_datastructure`).
+        :func:`belru_trade.fetchers.eurostat_parse.parse_datastructure`).
     """
     if not isinstance(dataset, str) or not _DATASET.match(dataset):
         raise InvalidQueryError(f"dataset={dataset!r} is not a Eurostat dataset code")

@@ -1,9 +1,9 @@
 """Failure mapping of the transport: HTTP statuses and network exceptions to named errors.
 
-Internal to :mod:`fetchers.http`. Retryable failures are wrapped in :class:`RetryableError`
-(the transport retries them); permanent ones are returned as the named errors of
-:mod:`fetchers.errors`. A refused connection or a failed name lookup is permanent: retrying
-cannot help, and the caller learns at once.
+Internal to :mod:`belru_trade.fetchers.http`. Retryable failures are wrapped in
+:class:`RetryableError` (the transport retries them); permanent ones are returned as the
+named errors of :mod:`belru_trade.fetchers.errors`. A refused connection or a failed name
+lookup is permanent: retrying cannot help, and the caller learns at once.
 
 Examples
 --------

@@ -37,6 +37,20 @@ import warnings
 from pathlib import Path
 
 import pytest
+from belru_trade.fetchers import comtrade as ct
+from belru_trade.fetchers import eurostat as es
+from belru_trade.fetchers.errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    InsecureTransportWarning,
+    InvalidQueryError,
+    RedirectError,
+    RequestTimeoutError,
+    ResponseFormatError,
+    ResponseTooLargeError,
+)
+from belru_trade.fetchers.http import RetryPolicy, Transport, parse_retry_after
+from belru_trade.fetchers.result import PlannedRequest
 from http_fault_server import (
     FaultServer,
     comtrade_from_query,
@@ -49,21 +63,6 @@ from http_fault_server import (
     reply,
     stream,
 )
-
-from fetchers import comtrade as ct
-from fetchers import eurostat as es
-from fetchers.errors import (
-    AuthenticationError,
-    ConnectionFailedError,
-    InsecureTransportWarning,
-    InvalidQueryError,
-    RedirectError,
-    RequestTimeoutError,
-    ResponseFormatError,
-    ResponseTooLargeError,
-)
-from fetchers.http import RetryPolicy, Transport, parse_retry_after
-from fetchers.result import PlannedRequest
 
 CT_PATH = "/data/v1/get/C/M/HS"
 ES_PATH = "/statistics/1.0/data/DS-045409"
@@ -302,9 +301,9 @@ def test_gzip_bomb_stops_at_the_cap(server, encoded) -> None:
 _CHILD = textwrap.dedent(
     """
     import json, resource, sys
-    from fetchers.errors import ResponseTooLargeError
-    from fetchers.http import RetryPolicy, Transport
-    from fetchers.result import PlannedRequest
+    from belru_trade.fetchers.errors import ResponseTooLargeError
+    from belru_trade.fetchers.http import RetryPolicy, Transport
+    from belru_trade.fetchers.result import PlannedRequest
     cap = 16 * 1024 * 1024
     policy = RetryPolicy(max_retries=0, max_bytes=cap, max_decoded_bytes=cap)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

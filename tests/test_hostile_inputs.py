@@ -29,7 +29,6 @@ import pandas as pd
 import pytest
 
 import belru_trade as bt
-from belru_trade import panel, products
 from belru_trade.cli.main import main
 from belru_trade.errors import (
     DataValidationError,
@@ -37,9 +36,10 @@ from belru_trade.errors import (
     OutputError,
     SpecificationError,
 )
-from belru_trade.models.ols import ols
-from belru_trade.models.ppml import ppml
+from belru_trade.models.hdfe.ols import ols
+from belru_trade.models.hdfe.ppml import ppml
 from belru_trade.periods import parse_period
+from belru_trade.trade import panel, products
 
 IDX = pd.period_range("2010-01", periods=72, freq="M")
 
@@ -230,7 +230,7 @@ def test_out_targets(tmp_path, capsys) -> None:
         main([*SIMULATE, "--horizon", "6", "--out", str(afile / "sub")])
     assert info.value.code == 2 and "existing file" in capsys.readouterr().err
     with pytest.raises(OutputError):
-        from belru_trade.report._io import prepare_out_dir
+        from belru_trade._outputs import prepare_out_dir
 
         prepare_out_dir("/proc/belru_trade_report")
 

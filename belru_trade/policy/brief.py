@@ -103,7 +103,7 @@ def write_atomic(path: Path, text: str) -> Path:
 
 def write_brief(result: Any, out_dir: str | Path, stem: str = "brief") -> dict[str, Path]:
     """Write ``<stem>.md``, ``<stem>.html`` and ``<stem>.csv`` (member x sector table)."""
-    from belru_trade.report._io import prepare_out_dir, read_manifest, replace_manifest
+    from belru_trade._outputs import prepare_out_dir, read_manifest, replace_manifest
 
     out = prepare_out_dir(out_dir)
     previous = read_manifest(out)
