@@ -226,7 +226,7 @@ def test_fetcher_errors_and_warnings_under_one_root(store, server) -> None:
         ProviderResponseError,
         ProviderWarning,
     )
-    from fetchers.errors import AuthenticationError, RateLimitError
+    from belru_trade.fetchers.errors import AuthenticationError, RateLimitError
 
     server.script(PATH, reply(429, {"message": "slow"}, Retry_After="9999"))
     with pytest.raises(ProviderRateLimitError) as info:
