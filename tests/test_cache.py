@@ -242,3 +242,16 @@ def test_metadata_that_is_not_an_object(store, content) -> None:
     with pytest.warns(CacheIntegrityWarning, match="not a JSON object"):
         assert raw.get(KEY_A) is None
     assert cache.clear() == 0
+
+
+def test_data_info_on_a_broken_store_is_a_named_error(tmp_path, monkeypatch, capsys) -> None:
+    from belru_trade.cli.main import main
+
+    target = tmp_path / "afile"
+    target.write_text("x")
+    monkeypatch.setenv("BELRU_TRADE_CACHE", str(target))
+    with pytest.raises(SystemExit) as info:
+        main(["data", "info"])
+    err = capsys.readouterr().err
+    assert info.value.code == 1 and "StoreError" in err and "is a file" in err
+    assert "Traceback" not in err
