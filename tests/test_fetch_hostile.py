@@ -19,7 +19,7 @@ body larger than max_bytes                  ResponseTooLargeError (announced or 
 gzip bomb (magic bytes / Content-Encoding)  ResponseTooLargeError, memory bounded
 JSON nested 100,000 deep                    ResponseFormatError, nothing stored
 Retry-After: nan                            ignored (exponential backoff), right data
-refused connection                          ConnectionFailedError at once, no retry
+refused connection, unknown host            ConnectionFailedError at once, no retry
 JSON-stat numbers as strings                ResponseFormatError, nothing stored
 JSON-stat index out of range / negative     ResponseFormatError, nothing stored
 ==========================================  ==============================================
@@ -256,6 +256,15 @@ def test_refused_connection_fails_at_once() -> None:
     policy = RetryPolicy(max_retries=3, backoff_base=1.0)
     with pytest.raises(ConnectionFailedError, match="connection refused") as info:
         ct_fetch(f"http://127.0.0.1:{port}", policy=policy, sleep=waits.append)
+    assert waits == [] and info.value.retried is False
+
+
+def test_unknown_host_fails_at_once() -> None:
+    # '.invalid' is reserved (RFC 2606): the name lookup fails, and retrying cannot help
+    waits: list[float] = []
+    policy = RetryPolicy(max_retries=3, backoff_base=1.0, timeout=(5.0, 5.0))
+    with pytest.raises(ConnectionFailedError, match="host name lookup failed") as info:
+        ct_fetch("https://no-such-host.invalid", policy=policy, sleep=waits.append)
     assert waits == [] and info.value.retried is False
 
 

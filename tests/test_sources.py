@@ -220,13 +220,14 @@ def test_bare_year_end_is_the_last_month(store) -> None:
 
 
 def test_fetcher_errors_and_warnings_under_one_root(store, server) -> None:
+    from belru_trade.fetchers.errors import AuthenticationError, RateLimitError
+
     from belru_trade.errors import (
         BelruTradeError,
         ProviderRateLimitError,
         ProviderResponseError,
         ProviderWarning,
     )
-    from belru_trade.fetchers.errors import AuthenticationError, RateLimitError
 
     server.script(PATH, reply(429, {"message": "slow"}, Retry_After="9999"))
     with pytest.raises(ProviderRateLimitError) as info:
