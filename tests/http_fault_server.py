@@ -143,8 +143,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(action)
 
     def _echo(self, action: Action) -> None:
-        quoted = {"message": "Access denied", "request_headers": dict(self.headers.items())}
-        self._send(reply(action.status, quoted))
+        # a gateway's plain-text error page quoting the request it refused
+        quoted = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+        text = f"Access denied. Request headers: {quoted}"
+        self._send(reply(action.status, text, Content_Type="text/plain"))
 
     def _drip(self, action: Action) -> None:
         try:

@@ -93,6 +93,7 @@ def test_header_echoing_error_body_never_prints_the_key(env, capsys) -> None:
     assert main(["fetch", "comtrade", *ARGS]) == 1
     err = capsys.readouterr().err
     assert "AuthenticationError" in err and "Access denied" in err and KEY not in err
+    assert "REDACTED" in err  # the quoted key was replaced
 
 
 def test_bare_year_end_means_december(env, capsys) -> None:

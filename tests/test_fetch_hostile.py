@@ -159,7 +159,7 @@ def test_error_body_echoing_headers_is_redacted_and_capped(server) -> None:
     with pytest.raises(AuthenticationError) as info:
         ct_fetch(server.url)
     text = str(info.value)
-    assert KEY not in text and "Access denied" in text
+    assert KEY not in text and "Access denied" in text and "REDACTED" in text
     assert len(info.value.message) <= 300
 
 

@@ -121,6 +121,7 @@ def test_period_parser_named_errors_and_round_trip(value: Any, freq: str, side: 
 
 
 CODES = st.one_of(
+    st.sampled_from(["080830", "08083", "080", "0808301234", "08083012345", "TOTAL", 80830]),
     st.text(max_size=12),
     st.from_regex(r"\A[0-9]{1,11}\Z"),
     st.integers(-5, 10**9),
@@ -137,7 +138,7 @@ def test_product_matching_named_errors_only(code: Any, sector: str) -> None:
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(CODES, HOSTILE, st.sampled_from(["BE", "RU", "XX", ""]))
+@given(CODES, st.one_of(st.just(1.0), HOSTILE), st.sampled_from(["RU", "RU", "DE", "XX"]))
 def test_panel_validate_named_errors_only(code: Any, value: float, partner: str) -> None:
     frame = pd.DataFrame({
         "reporter": ["BE"], "partner": [partner], "product": [code], "nomenclature": ["HS"],
@@ -148,13 +149,13 @@ def test_panel_validate_named_errors_only(code: Any, value: float, partner: str)
     result, _ = outcome(lambda: panel.validate(frame))
     if result is not None:  # accepted rows are sane
         assert np.isnan(value) or np.isfinite(value)
-        assert isinstance(code, str) and len(code) % 2 == 0
+        assert isinstance(code, str) and (code == "TOTAL" or len(code) % 2 == 0)
 
 
-@pytest.mark.parametrize("value", [np.inf, 1e300, -1.0])
-def test_known_hostile_values_still_refused(value: float) -> None:
-    # a fixed regression check next to the random search
-    frame = pd.DataFrame({"y": [1.0, 2.0, value, 4.0] * 5, "x": np.arange(20.0),
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+def test_known_hostile_magnitudes_are_refused(scale: float) -> None:
+    # a fixed regression check next to the random search: no silent inf/NaN either way
+    frame = pd.DataFrame({"y": np.arange(1.0, 21.0) * scale, "x": np.arange(20.0) % 7,
                           "fe": [0, 1] * 10})  # fmt: skip
-    result, _ = outcome(lambda: ols("y ~ x | fe", frame))
-    assert result is None or np.isfinite(np.asarray(result.params, dtype=float)).all()
+    with pytest.raises(BelruTradeError, match="rescale"):
+        ols("y ~ x | fe", frame)
