@@ -18,8 +18,11 @@ Results are stored as parquet with their provenance; a second identical call sen
 request. ``offline=True`` serves only from the store and raises
 :class:`~belru_trade.errors.OfflineError` listing what is missing.
 
-Provider failures surface as :class:`belru_trade.fetchers.errors.FetchError` subclasses (re-exported
-here as ``FetchError`` for callers that must not import :mod:`fetchers`).
+Provider failures surface as :class:`~belru_trade.errors.ProviderError` subclasses (the
+fetcher error chained as ``__cause__``) and fetcher warnings as
+:class:`~belru_trade.errors.ProviderWarning`: callers catch one root, ``BelruTradeError``.
+Results are keyed in the store by the provider host too, so data fetched from an overridden
+host is never served for another.
 
 Examples
 --------
