@@ -41,6 +41,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "snapshot_info": ("belru_trade.snapshot", "snapshot_info"),
     "sources": ("belru_trade.sources", None),
     "cache": ("belru_trade.cache", None),
+    "bulk": ("belru_trade.bulk", None),
     # estimators
     "ppml": ("belru_trade.models.ppml", "ppml"),
     "ols": ("belru_trade.models.ols", "ols"),
