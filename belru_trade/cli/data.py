@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def coverage_tables() -> dict[str, pd.DataFrame]:
-    """Coverage of the snapshot (and of the local store when the store module is present)."""
+    """Coverage of the snapshot, of the local store and of the bulk store (when present)."""
     snapshot = snapshot_info()
     snapshot["value_total"] = snapshot["value_total"].map(
         lambda v: "quantities only" if pd.isna(v) else f"{v / 1e9:,.2f} bn"
@@ -39,6 +39,10 @@ def coverage_tables() -> dict[str, pd.DataFrame]:
         from belru_trade import cache
 
         tables["Local store"] = cache.info()
+    if importlib.util.find_spec("belru_trade.bulk") is not None:
+        from belru_trade import bulk
+
+        tables["Bulk store (Comext bulk files)"] = bulk.info()
     return tables
 
 
