@@ -24,7 +24,7 @@ from belru_trade.bulk.errors import (
     BulkTruncatedError,
     NonNumericProductWarning,
 )
-from belru_trade.bulk.ingest import ingest
+from belru_trade.bulk.writer import ingest
 from belru_trade.bulk.layout import Layout, detect_layout
 from belru_trade.bulk.store import bulk_root
 

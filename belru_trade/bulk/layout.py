@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -166,9 +167,24 @@ def detect_layout(first_line: bytes, name: str) -> Layout:
 
 
 def read_header(path: str, name: str) -> Layout:
-    """Read the first line of the file at ``path`` and detect its layout."""
+    """Read the first line of the file at ``path`` and detect its layout.
+
+    Raises
+    ------
+    BulkTruncatedError
+        The file is empty or its last row has no line break (cut short).
+    BulkEncodingError, BulkLayoutError
+        See :func:`detect_layout`.
+    """
     with open(path, "rb") as stream:
         first = stream.readline(4096)
-    if not first:
-        raise BulkTruncatedError(f"file {name!r} is empty; expected a Comext bulk header line")
-    return detect_layout(first, name)
+        if not first:
+            raise BulkTruncatedError(f"file {name!r} is empty; expected a Comext bulk header line")
+        layout = detect_layout(first, name)
+        stream.seek(-1, os.SEEK_END)
+        if stream.read(1) != b"\n":
+            raise BulkTruncatedError(
+                f"file {name!r} does not end with a line break: it is truncated (a complete "
+                "bulk file ends every row, the last one included, with a line break)"
+            )
+    return layout
