@@ -24,9 +24,9 @@ from belru_trade.bulk.errors import (
     BulkTruncatedError,
     NonNumericProductWarning,
 )
-from belru_trade.bulk.writer import ingest
 from belru_trade.bulk.layout import Layout, detect_layout
 from belru_trade.bulk.store import bulk_root
+from belru_trade.bulk.writer import ingest
 
 __all__ = [
     "BulkDataset",
