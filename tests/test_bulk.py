@@ -235,9 +235,9 @@ _CRASH = textwrap.dedent(
     import os, signal, sys, time
     import belru_trade.bulk.writer as ingest
     import belru_trade.bulk.reader as reader
+    import belru_trade.bulk.partition as partition
     reader.BLOCK_SIZE = 4096
-    ingest._MIN_ROWS_PER_GROUP = 10
-    ingest._MAX_ROWS_PER_GROUP = 50
+    partition.ROW_GROUP_ROWS = 10
     original = reader._check
     count = [0]
     def check(batch, name):

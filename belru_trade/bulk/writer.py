@@ -1,15 +1,14 @@
 """Ingest Comext bulk files into the partitioned parquet store.
 
-One pass per file: the streaming parser (:mod:`belru_trade.bulk.reader`) feeds
-``pyarrow.dataset.write_dataset``, which writes hive partitions ``period=/reporter=`` with
-dictionary-encoded codes, holding at most a few row groups per open partition in memory.
-The parts are invisible until the manifest swap (:mod:`belru_trade.bulk.store`).
+One pass per file: the streaming parser (:mod:`belru_trade.bulk.reader`) feeds the
+partitioned writer (:mod:`belru_trade.bulk.partition`), which writes ``period=/reporter=``
+parts with dictionary-encoded codes in bounded memory. The parts are invisible until the
+manifest swap (:mod:`belru_trade.bulk.store`).
 
-Why pyarrow rather than DuckDB: on the project's 2-core machines both parse and write
-period/reporter partitions at the same speed (see BENCHMARKS.md, "Comext bulk ingest"), pyarrow
-is already a dependency while DuckDB would add a large one, and the pyarrow path hashes the
-bytes in the same pass and reports each written file with its row count, which the manifest
-needs.
+Why pyarrow rather than DuckDB: measured on the project's 2-core machines (BENCHMARKS.md,
+"Comext bulk ingest"), see there for the figures; pyarrow is already a dependency while DuckDB
+would add a large one, and the pyarrow path hashes the bytes in the same pass and knows each
+written part and its row count, which the manifest needs.
 """
 
 from __future__ import annotations
@@ -20,15 +19,12 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.dataset as ds
 
 from belru_trade.bulk.errors import BulkFileError
 from belru_trade.bulk.layout import STORED_SCHEMA
+from belru_trade.bulk.partition import PartitionedWriter
 from belru_trade.bulk.reader import SourceFile, open_source, stream_batches
 from belru_trade.bulk.store import (
     bulk_root,
@@ -45,44 +41,17 @@ __all__ = ["INGEST_COLUMNS", "ingest", "ingest_file"]
 logger = logging.getLogger(__name__)
 
 INGEST_COLUMNS = ["file", "layout", "rows", "periods", "seconds", "rows_per_second"]
-_PARTITIONING = ds.partitioning(
-    pa.schema([("period", pa.int32()), ("reporter", pa.string())]), flavor="hive"
-)
-_MIN_ROWS_PER_GROUP = 200_000
-_MAX_ROWS_PER_GROUP = 1_000_000
-
-
-def _partition_values(relative: str) -> tuple[str, str]:
-    values = {}
-    for segment in relative.split("/")[1:-1]:
-        key, _, value = segment.partition("=")
-        values[key] = unquote(value)
-    return values["period"], values["reporter"]
 
 
 def _write_parts(source: SourceFile, base: Path, ingest_id: str, stats: dict) -> list[dict]:
-    parts: list[dict] = []
-
-    def visit(written: Any) -> None:
-        relative = Path(written.path).relative_to(base).as_posix()
-        period, reporter = _partition_values(relative)
-        rows = written.metadata.num_rows if written.metadata is not None else None
-        parts.append({"path": relative, "period": period, "reporter": reporter, "rows": rows})
-
-    reader = pa.RecordBatchReader.from_batches(STORED_SCHEMA, stream_batches(source, stats))
-    ds.write_dataset(
-        reader,
-        base / "parts",
-        format="parquet",
-        partitioning=_PARTITIONING,
-        basename_template=f"{ingest_id}-{{i}}.parquet",
-        existing_data_behavior="overwrite_or_ignore",
-        min_rows_per_group=_MIN_ROWS_PER_GROUP,
-        max_rows_per_group=_MAX_ROWS_PER_GROUP,
-        max_partitions=100_000,
-        file_visitor=visit,
-    )
-    return parts
+    writer = PartitionedWriter(base, ingest_id, STORED_SCHEMA)
+    try:
+        for batch in stream_batches(source, stats):
+            writer.write(batch)
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
 
 
 def _commit(base: Path, manifest: dict, parts: list[dict], record: dict) -> dict:
