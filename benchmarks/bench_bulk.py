@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bulk_gen import generate_v2  # noqa: E402
+from _bulk_gen import generate_v2
 
 _INGEST = """
 import json, sys, time
