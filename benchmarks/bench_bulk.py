@@ -113,16 +113,19 @@ def run(code: str, *args: str) -> dict:
         raise RuntimeError(stderr.decode()[-2000:])
     result = json.loads(stdout.decode().strip().splitlines()[-1])
     result["peak_mb"] = usage.ru_maxrss / 1024  # Linux: kilobytes
+    result["cpu"] = usage.ru_utime + usage.ru_stime
     result["wall"] = time.perf_counter() - start
     return result
 
 
 def report(label: str, result: dict, size: int | None = None) -> None:
     rate = result["rows"] / result["seconds"]
+    per_cpu = result["rows"] / result["cpu"] / 1e6
     extra = f", {size / result['seconds'] / 1e6:.0f} MB/s of text" if size else ""
     print(
         f"{label}: {result['rows']:,} rows in {result['seconds']:.1f} s = {rate / 1e6:.3f} M "
-        f"rows/s{extra}; peak RSS {result['peak_mb']:,.0f} MB (process wall {result['wall']:.1f} s)"
+        f"rows/s{extra}; peak RSS {result['peak_mb']:,.0f} MB (process: wall "
+        f"{result['wall']:.1f} s, CPU {result['cpu']:.1f} s = {per_cpu:.2f} M rows per CPU s)"
     )
 
 

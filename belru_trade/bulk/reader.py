@@ -33,8 +33,9 @@ from belru_trade.bulk.layout import STORED_SCHEMA, Layout, read_header
 
 __all__ = ["BLOCK_SIZE", "SourceFile", "open_source", "stream_batches"]
 
-#: Bytes parsed per block (about 200,000 rows of a v2 file).
-BLOCK_SIZE = 16 << 20
+#: Bytes parsed per block (about 100,000 rows of a v2 file). The CSV reader reads ahead
+#: about 40 blocks, so this sets most of the peak memory (BENCHMARKS.md).
+BLOCK_SIZE = 8 << 20
 _SUFFIXES = (".dat", ".csv", ".txt", ".7z")
 
 
