@@ -202,6 +202,15 @@ def test_7z_archive_ingests_like_the_dat(tmp_path):
     assert record["archive_sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
     assert (record["rows"], record["size"]) == (1500, dat.stat().st_size)
     assert not list((tmp_path / "s" / "bulk").glob(".extract-*"))
+    packed = archive.read_bytes()
+    damaged = bytearray(packed)
+    damaged[len(packed) // 3 : len(packed) // 3 + 64] = bytes(64)
+    for name, content in [("half.7z", packed[: len(packed) // 2]), ("damaged.7z", damaged)]:
+        (tmp_path / name).write_bytes(bytes(content))
+        with pytest.raises(bt.bulk.BulkTruncatedError, match=name):
+            bt.bulk.ingest(tmp_path / name, store=tmp_path / "s")
+    assert bt.bulk.dataset(tmp_path / "s").count_rows() == 1500
+    assert not list((tmp_path / "s" / "bulk").glob(".extract-*"))
 
 
 def test_reingesting_a_month_replaces_it(tmp_path):
@@ -315,6 +324,8 @@ def test_bad_files_fail_with_named_errors_and_leave_the_store_unchanged(tmp_path
         "period.dat": (text + b"BE,RU,E,08080000,1,1,1,1,1,00,1,1,NO_SU,202413,1,1,1,1\n",
                        bt.bulk.BulkFormatError),
         "empty.dat": (b"", bt.bulk.BulkTruncatedError),
+        "reporter.dat": (text + b"B/,RU,E,08080000,1,1,1,1,1,00,1,1,NO_SU,202402,1,1,1,1\n",
+                         bt.bulk.BulkFormatError),
         "cut.7z": (b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\x00" * 20, bt.bulk.BulkTruncatedError),
     }  # fmt: skip
     manifest = (store / "bulk" / "manifest.json").read_bytes()

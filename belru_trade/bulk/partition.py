@@ -63,10 +63,13 @@ class PartitionedWriter:
     schema : pyarrow.Schema
         Schema of incoming batches; must contain ``period`` and ``reporter``, which are
         written only in the folder names.
+    name : str
+        Name of the source file, for error messages.
     """
 
-    def __init__(self, base: Path, ingest_id: str, schema: pa.Schema) -> None:
+    def __init__(self, base: Path, ingest_id: str, schema: pa.Schema, name: str = "") -> None:
         self.base = base
+        self.name = name
         self.ingest_id = ingest_id
         self.columns = [n for n in schema.names if n not in ("period", "reporter")]
         self.file_schema = pa.schema([schema.field(n) for n in self.columns])
@@ -86,8 +89,8 @@ class PartitionedWriter:
         bad = [n for n in names if not _REPORTER.fullmatch(n)]
         if bad:
             raise BulkFormatError(
-                f"reporter codes must be letters, digits or '_' (they name folders); found "
-                f"{bad[:5]}"
+                f"file {self.name!r}: reporter codes must be letters, digits or '_' (they "
+                f"name folders); found {bad[:5]}"
             )
         key = periods.astype(np.int64) * len(names) + codes
         order = np.argsort(key, kind="stable")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import lzma
 import os
 import tempfile
 from collections.abc import Iterator
@@ -95,10 +96,18 @@ def _extract_7z(path: Path, workdir: Path) -> tuple[Path, str]:
             archive.extract(path=workdir, targets=names)
     except BulkFileError:
         raise
-    except (py7zr.exceptions.ArchiveError, EOFError, OSError, ValueError, KeyError) as exc:
+    except (
+        py7zr.exceptions.ArchiveError,
+        py7zr.exceptions.PasswordRequired,
+        lzma.LZMAError,
+        EOFError,
+        OSError,
+        ValueError,
+        KeyError,
+    ) as exc:
         raise BulkTruncatedError(
             f"archive {path.name!r} cannot be extracted ({type(exc).__name__}: {exc}); "
-            "it is truncated or not a 7z archive"
+            "it is truncated, damaged or not a 7z archive"
         ) from exc
     member = workdir / names[0]
     if not member.is_file():

@@ -44,7 +44,7 @@ INGEST_COLUMNS = ["file", "layout", "rows", "periods", "seconds", "rows_per_seco
 
 
 def _write_parts(source: SourceFile, base: Path, ingest_id: str, stats: dict) -> list[dict]:
-    writer = PartitionedWriter(base, ingest_id, STORED_SCHEMA)
+    writer = PartitionedWriter(base, ingest_id, STORED_SCHEMA, source.name)
     try:
         for batch in stream_batches(source, stats):
             writer.write(batch)
