@@ -46,7 +46,7 @@ _SLICE = """
 import json, sys, time
 start = time.perf_counter()
 import belru_trade as bt
-import belru_trade.bulk
+import belru_trade.store.bulk
 imports = time.perf_counter() - start
 times = []
 for _ in range(3):
@@ -62,8 +62,8 @@ print(json.dumps({"imports": imports, "first": times[0], "warm": sorted(times[1:
 _PARSE = """
 import json, sys, time
 import pyarrow.csv as pacsv
-from belru_trade.bulk.layout import read_header
-from belru_trade.bulk.reader import BLOCK_SIZE, _convert_options
+from belru_trade.store.bulk.layout import read_header
+from belru_trade.store.bulk.reader import BLOCK_SIZE, _convert_options
 layout = read_header(sys.argv[1], "x")
 start = time.perf_counter()
 reader = pacsv.open_csv(sys.argv[1], read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),

@@ -242,9 +242,9 @@ def test_reingesting_a_month_replaces_it(tmp_path):
 _CRASH = textwrap.dedent(
     """
     import os, signal, sys, time
-    import belru_trade.bulk.writer as ingest
-    import belru_trade.bulk.reader as reader
-    import belru_trade.bulk.partition as partition
+    import belru_trade.store.bulk.writer as ingest
+    import belru_trade.store.bulk.reader as reader
+    import belru_trade.store.bulk.partition as partition
     reader.BLOCK_SIZE = 4096
     partition.ROW_GROUP_ROWS = 10
     original = reader._check

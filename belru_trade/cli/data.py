@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
 import pandas as pd
 
-from belru_trade.snapshot import snapshot_info
+from belru_trade.store import bulk, cache
+from belru_trade.store.snapshot import snapshot_info
 
 _SHOWN = ["source", "first", "last", "rows", "reporters", "partners", "products", "flows"]
 
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def coverage_tables() -> dict[str, pd.DataFrame]:
-    """Coverage of the snapshot, of the local store and of the bulk store (when present)."""
+    """Coverage of the embedded snapshot, of the local store and of the bulk store."""
     snapshot = snapshot_info()
     snapshot["value_total"] = snapshot["value_total"].map(
         lambda v: "quantities only" if pd.isna(v) else f"{v / 1e9:,.2f} bn"
@@ -35,14 +35,8 @@ def coverage_tables() -> dict[str, pd.DataFrame]:
     snapshot = snapshot.rename(columns={"value_total": "value (no double counting)"})
     shown = [*_SHOWN, "value (no double counting)", "currency", "unit"]
     tables = {"Embedded snapshot": snapshot[shown]}
-    if importlib.util.find_spec("belru_trade.cache") is not None:
-        from belru_trade import cache
-
-        tables["Local store"] = cache.info()
-    if importlib.util.find_spec("belru_trade.bulk") is not None:
-        from belru_trade import bulk
-
-        tables["Bulk store (Comext bulk files)"] = bulk.info()
+    tables["Local store"] = cache.info()
+    tables["Bulk store (Comext bulk files)"] = bulk.info()
     return tables
 
 

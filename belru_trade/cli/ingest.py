@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _comext_bulk(args: argparse.Namespace) -> int:
-    from belru_trade import bulk
+    from belru_trade.store import bulk
 
     for path in args.files:
         row = bulk.ingest([path], store=args.store).iloc[0]
