@@ -160,6 +160,17 @@ def test_legacy_ingest_slice_equals_pandas(tmp_path):
     assert sorted(table.column("stat_procedure").to_pylist()) == sorted(raw["STAT_REGIME"])
 
 
+def test_pipe_delimited_csv_ingests_like_the_comma_file(tmp_path):
+    rows = _rows(12, 800, [202312])
+    comma = write_v2(tmp_path / "comma.dat", rows)
+    piped = write_v2(tmp_path / "piped.csv", rows, sep="|")
+    bt.bulk.ingest([piped], store=tmp_path / "s")
+    assert_slice_equal(
+        bt.bulk.panel(reporter="NL", partner="BY", store=tmp_path / "s"),
+        pandas_slice(comma, "NL", "BY"),
+    )
+
+
 def test_hs6_and_hs4_aggregation_equals_pandas(tmp_path):
     dat = write_v2(tmp_path / "a.dat", _rows(3, 2000, [202301, 202302]))
     bt.bulk.ingest(dat, store=tmp_path)
