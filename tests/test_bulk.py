@@ -160,6 +160,22 @@ def test_legacy_ingest_slice_equals_pandas(tmp_path):
     assert sorted(table.column("stat_procedure").to_pylist()) == sorted(raw["STAT_REGIME"])
 
 
+def test_cn8_codes_that_lost_their_leading_zero_are_padded(tmp_path):
+    rows = _rows(13, 400, [202401])
+    dat = write_v2(tmp_path / "zeros.dat", rows)
+    stripped = write_v2(
+        tmp_path / "stripped.dat", [{**r, "product": r["product"].lstrip("0")} for r in rows]
+    )
+    assert "7020000" in stripped.read_text()
+    bt.bulk.ingest([stripped], store=tmp_path / "s")
+    stored = set(bt.bulk.dataset(tmp_path / "s").to_pandas()["product"].astype(str))
+    assert stored == {r["product"] for r in rows}
+    assert_slice_equal(
+        bt.bulk.panel(reporter="BE", partner="CN", store=tmp_path / "s"),
+        pandas_slice(dat, "BE", "CN"),
+    )
+
+
 def test_pipe_delimited_csv_ingests_like_the_comma_file(tmp_path):
     rows = _rows(12, 800, [202312])
     comma = write_v2(tmp_path / "comma.dat", rows)

@@ -16,7 +16,9 @@ Both are comma-delimited; older pipe-delimited variants are accepted too (the de
 read from the header line). Names are compared case-insensitively, surrounding blanks, a
 UTF-8 byte-order mark and a trailing carriage return are ignored.
 
-Both layouts map onto one stored schema (:data:`STORED_COLUMNS`). The product
+Both layouts map onto one stored schema (:data:`STORED_COLUMNS`). Product codes are stored
+as text with their leading zeros; a CN8 code that arrives as 7 digits (a leading zero lost
+by a spreadsheet) is padded back to 8. The product
 classifications other than CN8 (SITC, CPA, BEC, section) are not stored: they follow from
 the CN8 code through Eurostat's correspondence tables. ``STAT_REGIME`` (legacy) and
 ``STAT_PROCEDURE`` (v2) are kept, unfiltered, as ``stat_procedure``: their code lists are

@@ -159,9 +159,26 @@ def _to_stored(batch: pa.RecordBatch, layout: Layout) -> pa.RecordBatch:
         source = layout.source_of[field.name]
         if source is None:
             arrays.append(pa.nulls(batch.num_rows, field.type))
+        elif field.name == "product":
+            arrays.append(_pad_cn8(batch.column(source)))
         else:
             arrays.append(batch.column(source))
     return pa.RecordBatch.from_arrays(arrays, schema=STORED_SCHEMA)
+
+
+def _pad_cn8(product: pa.DictionaryArray) -> pa.DictionaryArray:
+    """Restore the leading zero of CN8 codes read as 7 digits (chapters 01-09).
+
+    Works on the block's dictionary (a few thousand values), not on every row.
+    """
+    values = product.dictionary
+    short = pc.and_(pc.equal(pc.utf8_length(values), 7), pc.utf8_is_digit(values))
+    if not pc.any(short).as_py():
+        return product
+    padded = pc.if_else(short, pc.utf8_lpad(values, width=8, padding="0"), values)
+    # padding can make two dictionary entries equal; re-encode to keep the dictionary unique
+    dense = pc.take(padded, product.indices)
+    return pc.dictionary_encode(dense)
 
 
 def _check(batch: pa.RecordBatch, name: str) -> None:
