@@ -18,6 +18,7 @@ from typing import Any
 from belru_trade.errors import (
     BelruTradeError,
     BelruTradeWarning,
+    CollinearityWarning,
     ConvergenceError,
     DataValidationError,
     InvalidArgumentError,
@@ -66,6 +67,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = [
     "BelruTradeError",
     "BelruTradeWarning",
+    "CollinearityWarning",
     "ConvergenceError",
     "DataValidationError",
     "InvalidArgumentError",
