@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from numbers import Integral
 from typing import Any, Literal
 
 import pandas as pd
@@ -79,8 +80,8 @@ def _coerce(value: Any, name: str) -> tuple[pd.Period, bool]:
         raise _bad(name, value, f"expected {_SHAPES}")
     if isinstance(value, pd.Period):
         return value, False
-    if isinstance(value, int):
-        return _from_text(str(value), name, value)
+    if isinstance(value, Integral):
+        return _from_text(str(int(value)), name, value)
     if isinstance(value, dt.date | pd.Timestamp):
         if pd.isna(value):
             raise _bad(name, value, "missing (NaT)")

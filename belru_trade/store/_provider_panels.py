@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from belru_trade.geo import codes
+from belru_trade.geo.harmonise import harmonise
 from belru_trade.trade import panel
 
 __all__ = ["FLAG_WORDS", "comext_panel", "comtrade_panel", "flag_words", "segments"]
@@ -157,8 +158,8 @@ def comtrade_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
     vintage = frame["classification"].map(_HS_VINTAGES).fillna("HS")
     result = pd.DataFrame(
         {
-            "reporter": codes.harmonise(frame["reporter_code"], scheme="comtrade").astype(object),
-            "partner": codes.harmonise(frame["partner_code"], scheme="comtrade").astype(object),
+            "reporter": harmonise(frame["reporter_code"], scheme="comtrade").astype(object),
+            "partner": harmonise(frame["partner_code"], scheme="comtrade").astype(object),
             "product": product.astype(object),
             "nomenclature": np.where(product == "TOTAL", "TOTAL", vintage),
             "flow": frame["flow"].astype(object),
