@@ -195,7 +195,7 @@ def _store(provider: str, key: dict[str, Any], frame: pd.DataFrame, result: Fetc
 def _eurostat_geo(name: str, value: Any) -> list[str]:
     out = []
     for item in _as_list(name, value):
-        iso = codes.to_iso2(item)
+        iso = codes.country(item, name)
         out.append(_COMEXT_AGGREGATES.get(iso) or codes.eurostat_code(iso))
     return out
 
@@ -366,8 +366,8 @@ def comtrade(
     freq = _freq(freq)
     check_choice("flow", flow, ("import", "export", "both"))
     first, last = _bounds(freq, start, end)
-    reporters = [codes.to_iso2(r) for r in _as_list("reporter", reporter)]
-    partners = [codes.to_iso2(p) for p in _as_list("partner", partner)]
+    reporters = [codes.country(r, "reporter") for r in _as_list("reporter", reporter)]
+    partners = [codes.country(p, "partner") for p in _as_list("partner", partner)]
     fmt = "%Y%m" if freq == "M" else "%Y"
     _warn_russia(reporters, last)
     with _bridge("comtrade"):
