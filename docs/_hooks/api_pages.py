@@ -14,7 +14,7 @@ import belru_trade as bt
 GROUPS = {
     "Data": (
         "panel", "codes", "geo", "products", "events", "load_snapshot", "snapshot_info",
-        "snapshot", "sources", "cache", "datasets",
+        "snapshot", "sources", "cache", "bulk", "datasets",
     ),
     "Estimators": (
         "ppml", "ols", "gravity", "compare", "its", "did", "synth", "diversion", "scan",
