@@ -41,6 +41,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "snapshot_info": ("belru_trade.snapshot", "snapshot_info"),
     "sources": ("belru_trade.sources", None),
     "cache": ("belru_trade.cache", None),
+    "prices": ("belru_trade.prices", None),
+    "deflate": ("belru_trade.prices", "deflate"),
+    "convert_currency": ("belru_trade.prices", "convert_currency"),
     # estimators
     "ppml": ("belru_trade.models.ppml", "ppml"),
     "ols": ("belru_trade.models.ols", "ols"),
