@@ -54,6 +54,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "synth": ("belru_trade.models.synth", "synth"),
     "diversion": ("belru_trade.models.diversion", "diversion"),
     "scan": ("belru_trade.models.scan", "scan"),
+    "comparative_counterfactual": (
+        "belru_trade.models.counterfactual",
+        "comparative_counterfactual",
+    ),
+    "synth_counterfactual": ("belru_trade.models.counterfactual", "synth_counterfactual"),
     # policy tools
     "lost_trade": ("belru_trade.policy.lost_trade", "lost_trade"),
     "Measure": ("belru_trade.policy.simulate", "Measure"),
