@@ -10,7 +10,7 @@ import belru_trade as bt
 from belru_trade.models.its_counterfactual import _outcome_draws
 
 IDX = pd.period_range("2018-01", "2022-11", freq="M")
-POST = np.asarray(IDX >= pd.Period("2022-03", "M"))
+POST = np.asarray(pd.Period("2022-03", "M") <= IDX)
 
 
 def _series(noise_sd: float, seed: int = 0) -> pd.Series:
