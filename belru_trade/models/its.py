@@ -277,6 +277,12 @@ def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | Non
 def _fit(y: pd.Series, interventions: Any, offset: Any, options: dict[str, Any]) -> ITSResults:
     design = build_design(y.index, interventions, **_design_options(options))
     log_offset = coerce_offset(offset, y)
+    if options["family"] in ("poisson", "quasipoisson"):
+        from belru_trade.models.its_stopped import check_count_series, fit_stopped
+
+        stop = check_count_series(y.to_numpy(), design)
+        if stop is not None:
+            return fit_stopped(y, design, stop, log_offset, options)
     out = fit_series(
         y.to_numpy(),
         design,
@@ -362,7 +368,17 @@ def its(
     ShortSeriesError
         Pre- or post-intervention segments too short for their terms.
     SpecificationError
-        A count series is zero over a whole segment (no finite Poisson estimate).
+        A count series is zero over a whole pre-intervention segment, or has fewer positive
+        periods than parameters + 2 (no finite Poisson estimate).
+
+    Warns
+    -----
+    SeparationWarning
+        Count families: the flow stopped (below 1 % of its pre-intervention mean from an
+        intervention on). The result is then a
+        :class:`~belru_trade.models.its_stopped.StoppedITSResults`: level change -100 %,
+        counterfactual fitted on the periods before the stop; :func:`scan` labels the same
+        series ``stopped``.
 
     Notes
     -----
