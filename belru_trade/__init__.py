@@ -59,6 +59,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
         "comparative_counterfactual",
     ),
     "synth_counterfactual": ("belru_trade.models.counterfactual", "synth_counterfactual"),
+    "fixed_b_tidy": ("belru_trade.models.fixed_b", "fixed_b_tidy"),
     # policy tools
     "lost_trade": ("belru_trade.policy.lost_trade", "lost_trade"),
     "Measure": ("belru_trade.policy.simulate", "Measure"),
