@@ -63,10 +63,12 @@ def test_point_path_matches_statsmodels_pre_period_glms():
     np.testing.assert_allclose(res.path.to_numpy(), expected, rtol=1e-7)
 
 
-def test_intervals_scale_exactly_with_the_unit_of_measurement():
+@pytest.mark.parametrize("noise", ["ar1", "block"])
+def test_intervals_scale_exactly_with_the_unit_of_measurement(noise):
     treated, control = _noisy(2)
-    a = comparative_counterfactual(treated, "2014-08", control, n_boot=199, seed=3)
-    b = comparative_counterfactual(treated * 1e6, "2014-08", control * 1e-3, n_boot=199, seed=3)
+    kw = {"n_boot": 199, "seed": 3, "noise": noise}
+    a = comparative_counterfactual(treated, "2014-08", control, **kw)
+    b = comparative_counterfactual(treated * 1e6, "2014-08", control * 1e-3, **kw)
     np.testing.assert_allclose(b.lost().to_numpy(), 1e6 * a.lost().to_numpy(), rtol=1e-7)
     np.testing.assert_allclose(
         b.counterfactual().to_numpy(), 1e6 * a.counterfactual().to_numpy(), rtol=1e-7
@@ -75,8 +77,9 @@ def test_intervals_scale_exactly_with_the_unit_of_measurement():
 
 def test_block_bootstrap_widens_cumulative_interval_under_autocorrelation():
     treated, control = _noisy(4, rho=0.9, sd=0.05)
-    iid = comparative_counterfactual(treated, "2014-08", control, n_boot=499, block=1)
-    blocks = comparative_counterfactual(treated, "2014-08", control, n_boot=499, block=6)
+    kw = {"n_boot": 499, "noise": "block"}
+    iid = comparative_counterfactual(treated, "2014-08", control, block=1, **kw)
+    blocks = comparative_counterfactual(treated, "2014-08", control, block=6, **kw)
     width = lambda r: np.diff(r.lost().iloc[-1][["cumulative_low", "cumulative_high"]])[0]  # noqa: E731
     assert width(blocks) > 1.3 * width(iid)
     low, high = blocks.lost().iloc[-1][["cumulative_low", "cumulative_high"]]

@@ -8,10 +8,12 @@ the t statistic is then pivotal but non-normal, and depends on the regressors (a
 and intervention steps change it). Rather than a tabulated polynomial for the location
 model, the critical values here are simulated for the **actual design**: ``R`` Gaussian
 white-noise outcomes are regressed on ``X`` (weighted by ``sqrt(mu)`` for Poisson fits,
-the IRLS weights), the same Bartlett HAC with the same lags is applied, and the quantiles
-of ``|t|`` per coefficient are the critical values. The fixed-b limit does not depend on
-the error autocorrelation, so white noise suffices. One batched least-squares solve: a few
-tens of milliseconds for ``R = 2000``, whatever the number of series of a scan.
+the IRLS weights), the same Bartlett HAC with the same lags (no small-sample factor, as
+statsmodels) is applied, and the quantiles of ``|t|`` per coefficient are the critical
+values. The fixed-b limit does not depend on the error autocorrelation, so white noise
+suffices. One least-squares solve for all replications and ``k (lags + 1)`` products:
+about 15 ms per table for ``R = 2000`` (BENCHMARKS.md), and :func:`its` itself is
+unchanged.
 
 References
 ----------
@@ -28,7 +30,6 @@ import pandas as pd
 
 from belru_trade._validation import check_fraction, check_positive_int
 from belru_trade.errors import InvalidArgumentError
-from belru_trade.models.scan_core import fit_batch_ols
 
 __all__ = ["fixed_b_distribution", "fixed_b_tidy"]
 
@@ -54,9 +55,18 @@ def fixed_b_distribution(
     Xw = X if weights is None else X * np.sqrt(np.asarray(weights, float))[:, None]
     rng = np.random.default_rng(seed)
     U = rng.standard_normal((X.shape[0], n_rep))
-    fit = fit_batch_ols(Xw, U, errors="hac", lags=lags)
-    se = np.sqrt(np.diagonal(fit.cov, axis1=1, axis2=2))
-    return np.abs(fit.params / se)
+    Q = Xw @ np.linalg.inv(Xw.T @ Xw)  # influence of each observation on each coefficient
+    params = Q.T @ U  # (k, R)
+    E = U - Xw @ params
+    out = np.empty((n_rep, Xw.shape[1]))
+    for j in range(Xw.shape[1]):
+        Z = Q[:, j, None] * E  # (n, R) score contributions to coefficient j
+        var = np.einsum("tr,tr->r", Z, Z)
+        for lag in range(1, lags + 1):
+            w = 1.0 - lag / (lags + 1.0)
+            var += 2.0 * w * np.einsum("tr,tr->r", Z[lag:], Z[:-lag])
+        out[:, j] = np.abs(params[j]) / np.sqrt(var)
+    return out
 
 
 def fixed_b_tidy(

@@ -26,8 +26,11 @@ __all__ = ["SynthResults", "synth", "synth_weights"]
 def synth_weights(x1: np.ndarray, X0: np.ndarray, v: np.ndarray | None = None) -> np.ndarray:
     """Convex weights minimising ``(x1 - X0 w)' V (x1 - X0 w)``, ``w >= 0``, ``sum w = 1``.
 
-    Solved as a quadratic programme by SLSQP with analytic gradient, on a problem scaled
-    to unit size; raises ConvergenceError if the solver fails.
+    Solved on a problem scaled to unit size: Lawson-Hanson NNLS with the adding-up
+    constraint as a heavily weighted extra row gives the support, the KKT system on that
+    support gives the exact weights, and the KKT conditions are checked on every donor;
+    if they fail, SLSQP (analytic gradient) polishes from there. Raises
+    ConvergenceError if that fails too.
 
     >>> X0 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     >>> synth_weights(X0 @ np.array([0.25, 0.75]), X0).round(6).tolist()
@@ -41,13 +44,17 @@ def synth_weights(x1: np.ndarray, X0: np.ndarray, v: np.ndarray | None = None) -
     H = A.T @ A
     f = A.T @ b
 
+    start = _polish(H, f, _nnls_start(A, b))
+    if _kkt_holds(H, f, start):
+        return start
+
     def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
         Hw = H @ w
         return float(w @ Hw - 2 * f @ w), 2 * (Hw - f)
 
     res = optimize.minimize(
         objective,
-        np.full(J, 1.0 / J),
+        start,
         jac=True,
         method="SLSQP",
         bounds=[(0.0, 1.0)] * J,
@@ -58,6 +65,29 @@ def synth_weights(x1: np.ndarray, X0: np.ndarray, v: np.ndarray | None = None) -
         raise ConvergenceError(f"synthetic-control weights: SLSQP failed ({res.message})")
     w = np.clip(res.x, 0.0, None)
     return _polish(H, f, w / w.sum())
+
+
+def _nnls_start(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Simplex-constrained least squares, the equality as a heavily weighted row (NNLS)."""
+    J = A.shape[1]
+    big = 1e3 * max(1.0, float(np.abs(A).max()))
+    try:
+        w, _ = optimize.nnls(np.vstack([A, np.full((1, J), big)]), np.r_[b, big], maxiter=50 * J)
+    except RuntimeError:  # iteration limit: start SLSQP from equal weights
+        return np.full(J, 1.0 / J)
+    total = w.sum()
+    return w / total if total > 0 else np.full(J, 1.0 / J)
+
+
+def _kkt_holds(H: np.ndarray, f: np.ndarray, w: np.ndarray) -> bool:
+    """KKT conditions of the simplex QP: equal gradients on the support, no smaller off it."""
+    g = 2 * (H @ w - f)
+    support = w > 0
+    if not support.any() or abs(w.sum() - 1.0) > 1e-12:
+        return False
+    lam = -float(np.mean(g[support]))
+    tol = 1e-9 * (1.0 + float(np.abs(g).max()) + abs(lam))
+    return bool(np.all(np.abs(g[support] + lam) <= tol) and np.all(g[~support] + lam >= -tol))
 
 
 def _polish(H: np.ndarray, f: np.ndarray, w: np.ndarray) -> np.ndarray:
