@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from belru_trade.errors import (
 )
 from belru_trade.models.its_design import coerce_series
 
-__all__ = ["SynthResults", "synth", "synth_weights"]
+__all__ = ["POOR_FIT", "SynthResults", "synth", "synth_weights"]
+
+POOR_FIT = 0.10  # pre-RMSPE / mean |treated pre-period outcome| above which a warning is given
 
 
 def synth_weights(x1: np.ndarray, X0: np.ndarray, v: np.ndarray | None = None) -> np.ndarray:
@@ -121,6 +124,12 @@ class SynthResults:
         By period: ``treated``, ``synthetic``, ``gap`` (treated minus synthetic).
     pre_rmspe, post_rmspe, rmspe_ratio : float
         Root mean squared gap before / after ``start`` and post/pre ratio.
+    pre_rmspe_relative : float
+        ``pre_rmspe`` divided by the treated unit's mean absolute pre-period outcome; above
+        ``POOR_FIT`` (10 %) a warning says the synthetic control does not track the
+        treated unit.
+    predictor_weights : pandas.Series or None
+        ``V`` on the standardised predictors when chosen by ``predictor_weights='nested'``.
     placebos : pandas.DataFrame or None
         In-space placebos, one row per unit (the treated unit included): ``pre_rmspe``,
         ``post_rmspe``, ``rmspe_ratio``, ``treated`` (bool).
@@ -142,12 +151,15 @@ class SynthResults:
     p_value: float
     start: pd.Period
     predictor_balance: pd.DataFrame
+    pre_rmspe_relative: float = float("nan")
+    predictor_weights: pd.Series | None = None
 
     def __repr__(self) -> str:
         donors = ", ".join(f"{k} {v:.3f}" for k, v in self.weights[self.weights > 1e-4].items())
         return (
             f"Synthetic control from {self.start}: weights {donors}; pre-RMSPE "
-            f"{self.pre_rmspe:.4g}, post/pre ratio {self.rmspe_ratio:.3g}, p = {self.p_value:.3f}"
+            f"{self.pre_rmspe:.4g} ({self.pre_rmspe_relative:.1%} of the treated pre-period "
+            f"mean), post/pre ratio {self.rmspe_ratio:.3g}, p = {self.p_value:.3f}"
         )
 
     def tidy(self) -> pd.DataFrame:
@@ -161,6 +173,7 @@ class SynthResults:
                 "relative": [post["gap"].sum() / post["synthetic"].sum()],
                 "cumulative_gap": [post["gap"].sum()],
                 "pre_rmspe": [self.pre_rmspe],
+                "pre_rmspe_relative": [self.pre_rmspe_relative],
                 "post_rmspe": [self.post_rmspe],
                 "rmspe_ratio": [self.rmspe_ratio],
                 "p_value": [self.p_value],
@@ -191,7 +204,7 @@ class SynthResults:
         return fig
 
 
-def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: str):
+def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: str, treated=None):
     if "period" not in data.columns:
         wide = data.copy()
     else:
@@ -202,6 +215,14 @@ def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: s
             rows = rows[rows[key].isin([value] if np.isscalar(value) else list(value))]
         wide = rows.pivot_table(index="period", columns=unit, values=column, aggfunc="sum")
         wide.index = pd.PeriodIndex(wide.index)
+    zero = [c for c in wide.columns if str(c) != str(treated) and (wide[c].fillna(1.0) == 0).all()]
+    if zero:
+        warnings.warn(
+            f"donors {[str(c) for c in zero]} are zero in every period and were dropped",
+            BelruTradeWarning,
+            stacklevel=3,
+        )
+        wide = wide.drop(columns=zero)
     for col in wide.columns:
         wide[col] = coerce_series(wide[col], name=f"data[{col!r}]").to_numpy()
     wide.index = coerce_series(pd.Series(1.0, index=wide.index), name="data").index
@@ -279,9 +300,11 @@ def synth(
     predictors : pandas.DataFrame, optional
         Predictor values (rows = predictors, columns = units, e.g. pre-period averages,
         GDP). Default: every pre-period outcome is a predictor (unit weights).
-    predictor_weights : sequence or dict, optional
+    predictor_weights : sequence, dict or 'nested', optional
         Diagonal of ``V``; default with ``predictors``: inverse cross-unit variance of each
-        predictor. ``V`` is fixed (not chosen by the nested optimisation of Abadie et al.).
+        predictor (fixed). ``'nested'`` chooses ``V`` by the nested optimisation of Abadie,
+        Diamond & Hainmueller (2010) (:mod:`belru_trade.models.synth_v`); placebos then
+        reuse the treated unit's ``V``.
     placebos : bool, default True
         Run in-space placebos (each donor treated in turn, the rest as its pool).
 
@@ -323,7 +346,7 @@ def synth(
     >>> res.weights.round(3).to_dict()
     {'DE': 0.7, 'FR': 0.0, 'NL': 0.3, 'PL': 0.0}
     """
-    Y = _wide(data, unit, selector, column)
+    Y = _wide(data, unit, selector, column, treated)
     if treated not in Y.columns:
         raise InvalidArgumentError(f"treated={treated!r} is not a unit; units: {list(Y.columns)}")
     pool = [str(d) for d in (donors if donors is not None else Y.columns) if str(d) != treated]
@@ -346,11 +369,29 @@ def synth(
             raise InvalidArgumentError(f"predictors lacks columns for units {missing}")
         P = predictors.copy()
         P.columns = P.columns.astype(str)
-    v = _predictor_weights(P, predictor_weights)
+    v, v_report = _choose_v(Y, treated, pool, pre, P, predictor_weights)
     w, synthetic, gap, pre_r, post_r = _fit_one(Y, treated, pool, pre, P, v)
-    return _results(
-        Y, treated, pool, pre, P, v, first, placebos, (w, synthetic, gap, pre_r, post_r)
+    res = _results(Y, treated, pool, pre, P, v, first, placebos, (w, synthetic, gap, pre_r, post_r))
+    return dataclasses.replace(res, predictor_weights=v_report)
+
+
+def _choose_v(Y, treated, pool, pre, P, predictor_weights):
+    if not isinstance(predictor_weights, str):
+        return _predictor_weights(P, predictor_weights), None
+    if predictor_weights != "nested" or P is None:
+        raise InvalidArgumentError(
+            f"predictor_weights={predictor_weights!r}: the only named choice is 'nested', "
+            "which needs predictors"
+        )
+    from belru_trade.models.synth_v import nested_v
+
+    fit = nested_v(
+        P[treated].to_numpy(float),
+        P[pool].to_numpy(float),
+        Y.loc[pre, treated].to_numpy(),
+        Y.loc[pre, pool].to_numpy(),
     )
+    return fit.v, pd.Series(fit.v_scaled, index=P.index, name="V")
 
 
 def _results(Y, treated, pool, pre, P, v, first, placebos, fit) -> SynthResults:
@@ -368,6 +409,17 @@ def _results(Y, treated, pool, pre, P, v, first, placebos, fit) -> SynthResults:
         p_value = float((table["rmspe_ratio"] >= ratio).mean())
     if pre_r == 0:
         warnings.warn("pre-period fit is exact (RMSPE 0)", BelruTradeWarning, stacklevel=3)
+    scale = float(np.mean(np.abs(Y.loc[pre, treated])))
+    relative = pre_r / scale if scale > 0 else float("inf")
+    if relative > POOR_FIT:
+        warnings.warn(
+            f"poor pre-period fit: RMSPE {pre_r:.4g} is {relative:.0%} of the treated unit's "
+            f"mean pre-period outcome ({scale:.4g}); the synthetic control does not track "
+            f"{treated!r}, so its gap and p-value are not informative (Abadie 2021 advises "
+            "against using it); try predictors, other donors or a comparative ITS",
+            BelruTradeWarning,
+            stacklevel=3,
+        )
     x1 = Y.loc[pre, treated] if P is None else P[treated]
     X0 = Y.loc[pre, pool] if P is None else P[pool]
     balance = pd.DataFrame(
@@ -386,4 +438,5 @@ def _results(Y, treated, pool, pre, P, v, first, placebos, fit) -> SynthResults:
         p_value=p_value,
         start=first,
         predictor_balance=balance.set_index(x1.index),
+        pre_rmspe_relative=relative,
     )
