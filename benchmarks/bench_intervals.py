@@ -10,7 +10,7 @@ errors (rho 0.3 and 0.6): ``gaussian`` (log outcome, OLS) and ``quasipoisson`` (
 multiplicative log-normal AR(1) noise, mean about 400). All replications are fitted with
 ``bt.scan`` (the estimates and Newey-West errors of ``bt.its``, batched); coverage of the
 95% interval of the level change with normal/Student critical values against fixed-b
-critical values simulated on the design (:mod:`belru_trade.models.fixed_b`).
+critical values simulated on the design (:mod:`belru_trade.models.its.fixed_b`).
 
 Part 1 uses two lag rules: Newey-West (1994) ``floor(4 (n/100)^(2/9))`` (the default of
 ``its``/``scan``, 3 lags here) and Lazarus-Lewis-Stock-Watson's ``ceil(1.3 sqrt(n))``
@@ -40,8 +40,8 @@ import pandas as pd
 from scipy import stats
 
 import belru_trade as bt
-from belru_trade.models.fixed_b import fixed_b_distribution, fixed_b_tidy
-from belru_trade.models.its_design import build_design, newey_west_lags
+from belru_trade.models.its.design import build_design, newey_west_lags
+from belru_trade.models.its.fixed_b import fixed_b_distribution, fixed_b_tidy
 
 
 def _ar1(rng: np.random.Generator, n: int, reps: int, rho: float, sd: float) -> np.ndarray:

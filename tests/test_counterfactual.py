@@ -8,8 +8,11 @@ import pytest
 import statsmodels.api as sm
 
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
-from belru_trade.models.block_bootstrap import block_indices
-from belru_trade.models.counterfactual import comparative_counterfactual, synth_counterfactual
+from belru_trade.models.counterfactual.comparative import (
+    comparative_counterfactual,
+    synth_counterfactual,
+)
+from belru_trade.models.counterfactual.resampling import block_indices
 
 IDX = pd.period_range("2011-01", "2016-12", freq="M")
 START = pd.Period("2014-08", "M")

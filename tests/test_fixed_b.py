@@ -8,7 +8,7 @@ import pytest
 
 import belru_trade as bt
 from belru_trade.errors import InvalidArgumentError
-from belru_trade.models.fixed_b import fixed_b_distribution, fixed_b_tidy
+from belru_trade.models.its.fixed_b import fixed_b_distribution, fixed_b_tidy
 
 
 @pytest.mark.parametrize("b", [0.25, 0.5, 1.0])

@@ -15,7 +15,7 @@ from belru_trade.errors import (
     ShortSeriesError,
     SpecificationError,
 )
-from belru_trade.models.its_design import build_design, newey_west_lags
+from belru_trade.models.its.design import build_design, newey_west_lags
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_placebo_and_plot(sicily, tmp_path):
     assert len(pl.placebos) == 8
     assert (pl.placebos["date"] < pd.Period("2005-01", "M")).all()
     assert 1 / 9 <= pl.p_value <= 1
-    from belru_trade.plotting import save_png
+    from belru_trade.plotting.charts import save_png
 
     path = save_png(res.plot(unit="events"), tmp_path / "its.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import belru_trade as bt
-from belru_trade.models.its_counterfactual import _outcome_draws
+from belru_trade.models.its.counterfactual import _outcome_draws
 
 IDX = pd.period_range("2018-01", "2022-11", freq="M")
 POST = np.asarray(pd.Period("2022-03", "M") <= IDX)

@@ -56,6 +56,7 @@ def test_stopped_flow_reports_minus_100_and_pre_period_counterfactual(tail):
     assert cf["cumulative_low"].iloc[-1] < lost < cf["cumulative_high"].iloc[-1]
     with pytest.raises(SpecificationError, match="stopped"):
         res.placebo()
+    assert "trade stopped" in res.plot().axes[0].get_title()
     assert bt.scan(y.to_frame("flow"), "2014-08").status["flow"] == "stopped"
 
 

@@ -14,8 +14,8 @@ import pytest
 
 import belru_trade as bt
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
-from belru_trade.panel import validate
-from belru_trade.prices import exchange_rate, price_index, unit_values
+from belru_trade.trade.panel import validate
+from belru_trade.trade.prices import exchange_rate, price_index, unit_values
 
 
 def _panel(periods, values, *, freq="M", currency="EUR", product="0401", quantity=None):

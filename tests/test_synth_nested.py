@@ -32,7 +32,9 @@ def test_nested_v_matches_or_beats_pysyncon(seed):
     pre = Z0.index <= 20
     ref = pysyncon.Synth()
     ref.fit(X0=X0, X1=X1, Z0=Z0[pre], Z1=Z1[pre])
-    ours = nested_v(X1.to_numpy(), X0.to_numpy(), Z1[pre].to_numpy(), Z0[pre].to_numpy())
+    ours = nested_v(
+        X1.to_numpy(), X0.to_numpy(), Z1[pre].to_numpy(), Z0[pre].to_numpy(), solve=synth_weights
+    )
     assert ours.loss <= ref.loss_V * (1 + 1e-6) + 1e-9
     if ours.loss >= ref.loss_V * (1 - 1e-4):  # same optimum: same weights
         w = synth_weights(X1.to_numpy(), X0.to_numpy(), ours.v)

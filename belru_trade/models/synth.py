@@ -19,7 +19,7 @@ from belru_trade.errors import (
     InvalidArgumentError,
     ShortSeriesError,
 )
-from belru_trade.models.its_design import coerce_series
+from belru_trade.models.its.design import coerce_series
 
 __all__ = ["POOR_FIT", "SynthResults", "synth", "synth_weights"]
 
@@ -182,7 +182,7 @@ class SynthResults:
 
     def plot(self, *, kind: str = "gap", unit: str | None = None, ax: Any = None) -> Any:
         """``kind='gap'``: treated gap with placebo gaps in grey; ``'paths'``: both paths."""
-        from belru_trade.plotting import label_axes, mark_interventions, new_figure, period_x
+        from belru_trade.plotting.charts import label_axes, mark_interventions, new_figure, period_x
 
         if kind not in ("gap", "paths"):
             raise InvalidArgumentError(f"kind={kind!r} is not allowed; expected 'gap' or 'paths'")
@@ -390,6 +390,7 @@ def _choose_v(Y, treated, pool, pre, P, predictor_weights):
         P[pool].to_numpy(float),
         Y.loc[pre, treated].to_numpy(),
         Y.loc[pre, pool].to_numpy(),
+        solve=synth_weights,
     )
     return fit.v, pd.Series(fit.v_scaled, index=P.index, name="V")
 

@@ -15,6 +15,7 @@ R's Synth do, so the result never fits the pre-period outcomes worse than that s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,13 @@ class NestedV:
 
 
 def nested_v(
-    x1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *, maxiter: int = 1000
+    x1: np.ndarray,
+    X0: np.ndarray,
+    z1: np.ndarray,
+    Z0: np.ndarray,
+    *,
+    solve: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    maxiter: int = 1000,
 ) -> NestedV:
     """Choose ``V`` by the nested optimisation (see the module notes).
 
@@ -57,6 +64,9 @@ def nested_v(
         Predictors of the treated unit ``(k,)`` and of the donors ``(k, J)``.
     z1, Z0 : numpy.ndarray
         Pre-period outcomes of the treated unit ``(T0,)`` and of the donors ``(T0, J)``.
+    solve : callable
+        The inner solver ``solve(x1, X0, v) -> w``
+        (:func:`belru_trade.models.synth.synth_weights`).
     maxiter : int, default 1000
         Nelder-Mead iterations.
 
@@ -64,8 +74,6 @@ def nested_v(
     -------
     NestedV
     """
-    from belru_trade.models.synth import synth_weights
-
     sd = np.std(np.c_[X0, x1], axis=1, ddof=1)
     sd = np.where(sd > 0, sd, 1.0)
     k = len(x1)
@@ -76,7 +84,7 @@ def nested_v(
         return np.full(k, 1.0 / k) if total == 0 else a / total
 
     def loss(x: np.ndarray) -> float:
-        w = synth_weights(x1, X0, weights(x) / sd**2)
+        w = solve(x1, X0, weights(x) / sd**2)
         gap = z1 - Z0 @ w
         return float(gap @ gap / len(z1))
 
