@@ -64,6 +64,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
         "belru_trade.models.counterfactual.comparative",
         "synth_counterfactual",
     ),
+    "joint_lost": ("belru_trade.models.counterfactual.joint", "joint_lost"),
     "fixed_b_tidy": ("belru_trade.models.its.fixed_b", "fixed_b_tidy"),
     # policy tools
     "lost_trade": ("belru_trade.policy.lost_trade", "lost_trade"),
