@@ -395,7 +395,12 @@ def its(
     Inference caveat: with autocorrelated errors, Newey-West intervals under-cover at
     typical ITS lengths (measured 0.89 for nominal 0.95 at n = 240, AR(1) rho = 0.3); a
     correctly specified ARMA model (``errors='arima'``) gave 0.92-0.93 at n = 96 (see
-    BENCHMARKS.md, Scan section). Check ``placebo()`` as well.
+    BENCHMARKS.md, Scan section); at 48-60 months coverage is 0.51-0.80, and fixed-b
+    critical values (:func:`~belru_trade.models.its.fixed_b.fixed_b_tidy`) give 0.85-0.94
+    (BENCHMARKS.md, Intervals section). For counterfactuals from comparison flows and
+    cumulative intervals that account for autocorrelation, see
+    :func:`~belru_trade.models.counterfactual.comparative.comparative_counterfactual`.
+    Check ``placebo()`` as well.
 
     References
     ----------
