@@ -36,11 +36,22 @@ def _stopped_series(tail: float = 0.0) -> pd.Series:
     t = np.arange(len(IDX))
     mu = 800 * np.exp(0.01 * t + 0.3 * np.sin(2 * np.pi * IDX.month.to_numpy() / 12))
     y = rng.poisson(mu).astype(float)
-    y[~PRE] = tail
+    y[~PRE] = np.where(np.arange((~PRE).sum()) % 3 == 0, tail, 0.0)
     return pd.Series(y, index=IDX)
 
 
-@pytest.mark.parametrize("tail", [0.0, 3.0])  # zero, or 3 units a month (0.3% of before)
+def test_a_99_percent_drop_recorded_every_month_is_not_a_stop():
+    """Still reported every month at 0.5% of its former level: a finite level change."""
+    y = _stopped_series()
+    y[~PRE] = 4.0  # about 0.4% of the pre-period mean, positive every month
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeparationWarning)
+        res = bt.its(y, "2014-08")
+    assert "status" not in res.extra
+    assert bt.scan(y.to_frame("flow"), "2014-08").status["flow"] == "ok"
+
+
+@pytest.mark.parametrize("tail", [0.0, 3.0])  # zero, or 3 units in a third of the months
 def test_stopped_flow_reports_minus_100_and_pre_period_counterfactual(tail):
     y = _stopped_series(tail)
     with pytest.warns(SeparationWarning, match="trade stopped at 2014-08"):

@@ -193,8 +193,8 @@ def test_real_panel_be_ru_sanctioned_products():
     flagged, not fitted), and the 2022 export bans show up as the literature reports:
     restricted flows from sanctioning countries fell to close to zero (Bank of Italy,
     VoxEU; registry section 3): the flagged 'stopped' series are flows that stopped
-    (below 1% of their pre-war mean after 2022-03) and the median fitted level ratio is far
-    below one.
+    (below 1% of their pre-war mean after 2022-03, mostly zero months) and the median
+    fitted level ratio is far below one.
     """
     panel = bt.load_snapshot("comext_sanctioned", reporter="BE", partner="RU", flow="export")
     panel = panel[panel["product"].str.len() == 8]
@@ -215,8 +215,9 @@ def test_real_panel_be_ru_sanctioned_products():
     post = Y.index >= pd.Period("2022-03", "M")
     names = res.status.index[res.status == "stopped"]
     assert len(names) > 10
-    # the rule, by hand: after 2022-03 below 1% of the pre-war mean
+    # the rule, by hand: after 2022-03 below 1% of the pre-war mean, mostly zero months
     assert (Y.loc[post, names].mean() < 0.01 * Y.loc[~post, names].mean()).all()
+    assert (2 * (Y.loc[post, names] > 0).sum() < post.sum()).all()
     ranked = res.rank()
     assert ranked.loc[ranked["status"] == "ok", "ratio"].median() < 0.5
 

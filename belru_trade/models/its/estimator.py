@@ -374,8 +374,8 @@ def its(
     Warns
     -----
     SeparationWarning
-        Count families: the flow stopped (below 1 % of its pre-intervention mean from an
-        intervention on). The result is then a
+        Count families: the flow stopped (from an intervention on, below 1 % of its
+        pre-intervention mean with fewer than half of the periods positive). The result is then a
         :class:`~belru_trade.models.its.stopped.StoppedITSResults`: level change -100 %,
         counterfactual fitted on the periods before the stop; :func:`scan` labels the same
         series ``stopped``.

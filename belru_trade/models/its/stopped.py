@@ -5,8 +5,14 @@ A Poisson level change has no finite estimate when a flow is zero after an inter
 so the estimate (e.g. -14.8 log points), its standard error and any counterfactual built
 from the same fit are arbitrary. Both estimators apply one rule, :func:`stop_period`:
 
-    the flow **stopped** at intervention ``T_j`` when the mean of every segment from
-    ``T_j`` onward is below ``STOP_SHARE`` (1 %) of the pre-intervention mean.
+    the flow **stopped** at intervention ``T_j`` when every segment from ``T_j`` onward
+    has a mean below ``STOP_SHARE`` (1 %) of the pre-intervention mean **and** fewer than
+    half of its periods positive.
+
+A flow that fell by 99 % but is still recorded every month (embargoed origins' meat
+exports to Russia after 2014) keeps a finite, well-identified level change and is fitted
+as usual; a flow with a handful of stray positive months after a ban (Estonian whey:
+5 kg in two years) is reported as stopped.
 
 Such a series is reported as "trade stopped": the level change is bounded at -100 %
 (ratio 0), the no-intervention path is fitted on the periods before ``T_j`` only (no
@@ -51,13 +57,20 @@ def stop_mask(Y: np.ndarray, design: Any) -> np.ndarray:
     """Index of the first stopped segment per column of ``Y`` (n x S); -1 when none.
 
     Segment ``j >= 1`` is the first stopped one when segments ``j, j+1, ...`` all have a
-    mean below ``STOP_SHARE`` times the mean of segment 0 (which must be positive).
+    mean below ``STOP_SHARE`` times the mean of segment 0 (which must be positive) and
+    fewer than half of their periods positive.
     """
     Y = np.asarray(Y, dtype=float).reshape(len(design.X), -1)
     bounds = _bounds(design)
     pre_mean = Y[: bounds[1]].mean(axis=0)
-    segments = itertools.pairwise(bounds[1:])
-    low = np.stack([Y[lo:hi].mean(axis=0) < STOP_SHARE * pre_mean for lo, hi in segments])
+    segments = list(itertools.pairwise(bounds[1:]))
+    low = np.stack(
+        [
+            (Y[lo:hi].mean(axis=0) < STOP_SHARE * pre_mean)
+            & (2 * (Y[lo:hi] > 0).sum(axis=0) < hi - lo)
+            for lo, hi in segments
+        ]
+    )
     first = np.full(Y.shape[1], -1)
     tail = np.ones(Y.shape[1], dtype=bool)
     for j in range(low.shape[0] - 1, -1, -1):

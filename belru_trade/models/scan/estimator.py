@@ -41,8 +41,9 @@ class ScanResults:
     params, std_errors : pandas.DataFrame
         One row per series, one column per term (NaN where the series was not fitted).
     status : pandas.Series
-        ``ok``, ``all_zero``, ``stopped`` (count families: the flow averages below 1 % of
-        its pre-intervention mean from an intervention on; the rule :func:`its` applies,
+        ``ok``, ``all_zero``, ``stopped`` (count families: from an intervention on, the flow
+        averages below 1 % of its pre-intervention mean with fewer than half of the
+        periods positive; the rule :func:`its` applies,
         see :mod:`belru_trade.models.its.stopped`), ``separated`` (another segment is all
         zero: the Poisson level change is infinite), ``sparse`` (fewer positive
         periods than parameters + 2, count families), ``near_separated`` (IRLS converged
