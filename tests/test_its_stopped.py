@@ -151,3 +151,19 @@ def test_real_dairy_flows_its_and_scan_agree_and_estonian_whey_stopped():
         whey["counterfactual"], _pre_only_path(wide["EE/0404"], BAN), rtol=1e-6
     )
     assert sum(v == "ok" for v in labels.values()) >= 5
+
+
+def test_placebo_counts_a_stop_at_a_fake_date_as_extreme():
+    """A pre-period that itself stops for a while: those fake dates are 'stopped' fits."""
+    y = _stopped_series()
+    gap = (pd.Period("2013-09", "M") <= IDX) & (pd.Period("2014-08", "M") > IDX)
+    y[gap] = 0.0  # trade already stopped 11 months before the real date
+    y[~PRE] = 800.0
+    res = bt.its(y, "2014-08", slope_change=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeparationWarning)
+        test = res.placebo(n=20)
+    stopped = np.isneginf(test.placebos["statistic"])
+    assert stopped.any()
+    extreme = int((test.placebos["statistic"].abs() >= abs(test.statistic)).sum())
+    assert test.p_value == pytest.approx((1 + extreme) / (1 + len(test.placebos)))

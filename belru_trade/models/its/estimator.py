@@ -269,6 +269,8 @@ def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | Non
     except BelruTradeError as exc:
         logger.info("placebo date %s skipped: %s", date, exc)
         return None
+    if fake.extra.get("status") == "trade stopped":  # a stop at a fake date: as extreme
+        return {"date": date, "estimate": -np.inf, "statistic": -np.inf}
     term = fake.design.level_terms[0]
     est, se = float(fake.params[term]), float(fake.std_errors[term])
     return {"date": date, "estimate": est, "statistic": est / se}
