@@ -66,6 +66,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     ),
     "joint_lost": ("belru_trade.models.counterfactual.joint", "joint_lost"),
     "fixed_b_tidy": ("belru_trade.models.its.fixed_b", "fixed_b_tidy"),
+    "fixed_b_scan": ("belru_trade.models.its.fixed_b", "fixed_b_scan"),
     # policy tools
     "lost_trade": ("belru_trade.policy.lost_trade", "lost_trade"),
     "Measure": ("belru_trade.policy.simulate", "Measure"),

@@ -8,7 +8,7 @@ import pytest
 
 import belru_trade as bt
 from belru_trade.errors import InvalidArgumentError
-from belru_trade.models.its.fixed_b import fixed_b_distribution, fixed_b_tidy
+from belru_trade.models.its.fixed_b import fixed_b_distribution, fixed_b_scan, fixed_b_tidy
 
 
 @pytest.mark.parametrize("b", [0.25, 0.5, 1.0])
@@ -42,3 +42,17 @@ def test_its_table_widens_the_interval_and_keeps_the_estimate():
         assert width > normal.loc[term, "conf_high"] - normal.loc[term, "conf_low"]
     with pytest.raises(InvalidArgumentError, match="hac"):
         fixed_b_tidy(bt.its(y, "2014-08", errors="model"))
+
+
+def test_scan_table_equals_per_series_its_tables_for_ols():
+    idx = pd.period_range("2012-01", periods=55, freq="M")
+    rng = np.random.default_rng(1)
+    wide = pd.DataFrame(rng.normal(10, 1, (55, 3)), index=idx, columns=["a", "b", "c"])
+    scan = fixed_b_scan(bt.scan(wide, "2014-08", family="gaussian")).set_index(["series", "term"])
+    for col in wide.columns:
+        one = fixed_b_tidy(bt.its(wide[col], "2014-08", family="gaussian")).set_index("term")
+        for term in ("level_change", "slope_change"):
+            row = scan.loc[(col, term)]
+            assert row["estimate"] == pytest.approx(one.loc[term, "estimate"], rel=1e-8)
+            assert row["critical_value"] == pytest.approx(one.loc[term, "critical_value"])
+            assert row["p_value"] == pytest.approx(one.loc[term, "p_value"])

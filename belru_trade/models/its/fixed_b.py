@@ -31,7 +31,7 @@ import pandas as pd
 from belru_trade._validation import check_fraction, check_positive_int
 from belru_trade.errors import InvalidArgumentError
 
-__all__ = ["fixed_b_distribution", "fixed_b_tidy"]
+__all__ = ["fixed_b_distribution", "fixed_b_scan", "fixed_b_tidy"]
 
 
 def fixed_b_distribution(
@@ -131,4 +131,48 @@ def fixed_b_tidy(
         for col, src in (("ratio", "estimate"), ("ratio_low", "conf_low"),
                          ("ratio_high", "conf_high")):  # fmt: skip
             table[col] = np.exp(table[src])
+    return table
+
+
+def fixed_b_scan(
+    results: Any, *, level: float = 0.95, n_rep: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """:meth:`ScanResults.tidy` of a :func:`~belru_trade.scan` with fixed-b inference.
+
+    One simulation serves every series: the critical values depend only on the shared
+    design and the lags. For the OLS families this is exact; for (quasi-)Poisson scans
+    the unweighted design stands in for each series' IRLS-weighted one (an
+    approximation; :func:`fixed_b_tidy` weights a single fit exactly).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scan's ``tidy()`` columns with ``p_value``, ``conf_low``/``conf_high`` (and the
+        ratio columns) from fixed-b critical values, plus ``critical_value``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        The scan does not use Newey-West errors.
+    """
+    check_fraction("level", level)
+    if not str(results.cov_type).startswith("Newey-West"):
+        raise InvalidArgumentError(
+            f"fixed-b critical values need errors='hac'; this scan uses {results.cov_type!r}"
+        )
+    lags = int(results.cov_type.split("(")[1].split()[0])
+    X = results.design.X.to_numpy()
+    sims = fixed_b_distribution(X, lags, n_rep=n_rep, seed=seed)
+    cols = list(results.design.X.columns)
+    table = results.tidy(level=level)
+    k = np.array([cols.index(t) for t in table["term"]])
+    stat = np.abs(table["statistic"].to_numpy())
+    table["p_value"] = (sims[:, k] >= stat[None, :]).mean(axis=0)
+    crit = np.quantile(sims, level, axis=0)[k]
+    table["critical_value"] = crit
+    table["conf_low"] = table["estimate"] - crit * table["std_error"]
+    table["conf_high"] = table["estimate"] + crit * table["std_error"]
+    if "ratio" in table.columns:
+        table["ratio_low"] = np.exp(table["conf_low"])
+        table["ratio_high"] = np.exp(table["conf_high"])
     return table
