@@ -18,6 +18,7 @@ from typing import Any
 from belru_trade.errors import (
     BelruTradeError,
     BelruTradeWarning,
+    CollinearityWarning,
     ConvergenceError,
     DataValidationError,
     InvalidArgumentError,
@@ -43,6 +44,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "snapshot": ("belru_trade.store.snapshot", None),
     "sources": ("belru_trade.store.sources", None),
     "cache": ("belru_trade.store.cache", None),
+    "bulk": ("belru_trade.store.bulk", None),
     "prices": ("belru_trade.trade.prices", None),
     "deflate": ("belru_trade.trade.prices", "deflate"),
     "convert_currency": ("belru_trade.trade.prices", "convert_currency"),
@@ -79,6 +81,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = [
     "BelruTradeError",
     "BelruTradeWarning",
+    "CollinearityWarning",
     "ConvergenceError",
     "DataValidationError",
     "InvalidArgumentError",

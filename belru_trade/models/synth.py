@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from belru_trade._validation import check_period
+from belru_trade._frames import as_pandas
+from belru_trade._validation import check_period, check_unique_columns
 from belru_trade.errors import (
     BelruTradeWarning,
     ConvergenceError,
@@ -205,6 +206,7 @@ class SynthResults:
 
 
 def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: str, treated=None):
+    data = as_pandas(data)
     if "period" not in data.columns:
         wide = data.copy()
     else:
@@ -214,7 +216,8 @@ def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: s
         for key, value in (selector or {}).items():
             rows = rows[rows[key].isin([value] if np.isscalar(value) else list(value))]
         wide = rows.pivot_table(index="period", columns=unit, values=column, aggfunc="sum")
-        wide.index = pd.PeriodIndex(wide.index)
+        if not pd.api.types.is_integer_dtype(wide.index.dtype):  # integer years stay
+            wide.index = pd.PeriodIndex(wide.index)
     zero = [c for c in wide.columns if str(c) != str(treated) and (wide[c].fillna(1.0) == 0).all()]
     if zero:
         warnings.warn(
@@ -288,13 +291,14 @@ def synth(
     Parameters
     ----------
     data : pandas.DataFrame
-        Wide (index = consecutive periods, one column per unit) or a tidy panel with
+        Wide (index = consecutive periods, dates or integer years such as 2010, 2011, ...;
+        one column per unit) or a tidy panel with
         ``unit`` naming the column that identifies units (e.g. ``'partner'`` for BE exports
         of one product to many destinations) and ``selector`` filtering rows.
     treated : str
         The treated unit (column).
-    start : str or Period
-        First treated period.
+    start : str, int or Period
+        First treated period (``2014`` or ``"2014"`` for annual data).
     donors : sequence of str, optional
         Donor pool (default: every other unit).
     predictors : pandas.DataFrame, optional
@@ -346,6 +350,7 @@ def synth(
     >>> res.weights.round(3).to_dict()
     {'DE': 0.7, 'FR': 0.0, 'NL': 0.3, 'PL': 0.0}
     """
+    check_unique_columns("data", data)
     Y = _wide(data, unit, selector, column, treated)
     if treated not in Y.columns:
         raise InvalidArgumentError(f"treated={treated!r} is not a unit; units: {list(Y.columns)}")
