@@ -93,7 +93,7 @@ def test_statuses_and_panel_input():
         bt.scan(wide, "2014-08", engine="spark")
 
 
-def test_dask_engine_same_results(monkeypatch):
+def test_dask_engine_same_results():
     pytest.importorskip("dask.distributed")
     from dask.distributed import Client
 
@@ -104,9 +104,14 @@ def test_dask_engine_same_results(monkeypatch):
         with Client(processes=False, n_workers=1, threads_per_worker=2) as client:
             res = bt.scan(wide, "2014-08", engine="dask", chunk_size=7, client=client)
     pd.testing.assert_frame_equal(res.params, ref.params, rtol=1e-12)
+
+
+def test_dask_engine_without_dask_raises_named_error(monkeypatch):
+    """Runs whether or not dask is installed: its import is made to fail."""
+    monkeypatch.setitem(sys.modules, "dask", None)
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
-    with pytest.raises(MissingDependencyError, match="dask"):
-        bt.scan(wide, "2014-08", engine="dask")
+    with pytest.raises(MissingDependencyError, match=r"engine='dask'.*belru_trade\[dask\]"):
+        bt.scan(_counts(S=3), "2014-08", engine="dask")
 
 
 def _ar1_series(n, reps, rho, seed):
