@@ -9,7 +9,7 @@
   effects, for hetero, one-way and two-way clustered covariances, PPML and OLS.
 
 Each correction factor moves these SEs by far more than 1e-6 (N/(N-1) on N = 34 is 1.5%;
-G/(G-1) with 10 or 12 clusters is 4-5%), so dropping or changing one fails here.
+G/(G-1) with 5 to 12 clusters is 4-25%), so dropping or changing one fails here.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ PF_SSC = {
 VCOVS = [
     ("hetero", None, "hetero"),
     ("cluster", "e", {"CRV1": "e"}),
-    ("cluster", "e+i", {"CRV1": "e+i"}),
+    ("cluster", "e+t", {"CRV1": "e+t"}),  # 12 and 5 clusters: G/(G-1) of the smaller
 ]
 
 
