@@ -9,10 +9,7 @@ interrupted time series.
 from __future__ import annotations
 
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     annual_sums,
     its_row,
@@ -22,8 +19,13 @@ from belru_trade.report.helpers import (
     period_axis,
     plot_its,
 )
+
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 from belru_trade.report.published import published_figure, published_figures
 
+#: position in the report
+ORDER = 10
 TITLE = "Trade balance: Belgium-Russia goods trade by year and month"
 QUESTION = (
     "How large were Belgium's goods exports to and imports from Russia by year and month, "

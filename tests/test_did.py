@@ -46,7 +46,7 @@ def test_known_effect_zero_pretrend_ppml(tmp_path):
     assert res.pretrend["df"] == 5
     assert res.pretrend["p_value"] > 0.01
     assert "event[<=-6]" in res.params.index and "event[>=6]" in res.params.index
-    from belru_trade.plotting import save_png
+    from belru_trade.plotting.charts import save_png
 
     assert save_png(res.plot(), tmp_path / "es.png").stat().st_size > 1000
 

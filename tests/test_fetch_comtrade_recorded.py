@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from belru_trade.fetchers import comtrade as ct
+from belru_trade.fetchers.comtrade_parse import DATA_COLUMNS
 from http_fault_server import FaultServer, reply
-
-from fetchers import comtrade as ct
-from fetchers.comtrade_parse import DATA_COLUMNS
 
 HERE = Path(__file__).resolve().parent / "data" / "http" / "comtrade"
 KEY = "recorded-body-test-key-7f3a"

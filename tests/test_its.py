@@ -10,7 +10,7 @@ import pytest
 
 import belru_trade as bt
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError, SpecificationError
-from belru_trade.models.its_design import build_design, newey_west_lags
+from belru_trade.models.its.design import build_design, newey_west_lags
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +214,7 @@ def test_placebo_and_plot(sicily, tmp_path):
     at_least = 1 + int((pl.placebos["statistic"].abs() >= real).sum())
     assert pl.p_value == pytest.approx(at_least / 9)
     assert pl.p_value == pytest.approx(1 / 9)  # no pre-ban date looks like the ban
-    from belru_trade.plotting import save_png
+    from belru_trade.plotting.charts import save_png
 
     path = save_png(res.plot(unit="events"), tmp_path / "its.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

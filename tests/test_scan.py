@@ -14,7 +14,7 @@ from scipy import stats
 
 import belru_trade as bt
 from belru_trade.errors import InvalidArgumentError, MissingDependencyError, ZeroFillWarning
-from belru_trade.models.its_design import build_design
+from belru_trade.models.its.design import build_design
 
 IDX = pd.period_range("2010-01", periods=96, freq="M")
 
@@ -245,7 +245,7 @@ def test_real_panel_be_ru_sanctioned_products():
         res = bt.scan(panel, "2022-03", harmonics=1)
         ids = res.params.index
     assert (res.status == "ok").sum() > 200
-    from belru_trade.models.scan import _wide_from_panel
+    from belru_trade.models.scan.estimator import _wide_from_panel
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ZeroFillWarning)

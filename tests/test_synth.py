@@ -75,7 +75,7 @@ def test_predictors_and_panel_input(tmp_path):
     res2 = bt.synth(long, "RU", "2014-08", unit="partner", donors=["DE", "NL", "PL", "FR"])
     np.testing.assert_allclose(res2.weights[["DE", "NL", "PL"]], [0.5, 0.2, 0.3], atol=1e-6)
     assert set(res2.placebos["unit"]) == {"RU", "DE", "NL", "PL", "FR"}
-    from belru_trade.plotting import save_png
+    from belru_trade.plotting.charts import save_png
 
     for kind in ("gap", "paths"):
         path = save_png(res2.plot(kind=kind), tmp_path / f"{kind}.png")

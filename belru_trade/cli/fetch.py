@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from belru_trade import sources
 from belru_trade.errors import InvalidArgumentError
+from belru_trade.store import sources
 
 _FORMATS = {".parquet": "parquet", ".csv": "csv"}
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from belru_trade.report import ANALYSES, AnalysisConfig, run_analyses, select, write_report
+from belru_trade.report import AnalysisConfig, registered, run_analyses, select, write_report
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run",
         help="run bundled analyses and write the report (index.html, report.md, CSV, PNG)",
         description="Run bundled analyses on the embedded snapshot and the local store; "
-        f"analyses: {', '.join(ANALYSES)}.",
+        f"analyses: {', '.join(registered())}.",
     )
     parser.add_argument(
         "names", nargs="*", default=["all"], metavar="NAME", help="analyses to run, or 'all'"

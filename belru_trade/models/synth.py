@@ -18,7 +18,7 @@ from belru_trade.errors import (
     InvalidArgumentError,
     ShortSeriesError,
 )
-from belru_trade.models.its_design import coerce_series
+from belru_trade.models.its.design import coerce_series
 
 __all__ = ["SynthResults", "synth", "synth_weights"]
 
@@ -139,7 +139,7 @@ class SynthResults:
 
     def plot(self, *, kind: str = "gap", unit: str | None = None, ax: Any = None) -> Any:
         """``kind='gap'``: treated gap with placebo gaps in grey; ``'paths'``: both paths."""
-        from belru_trade.plotting import label_axes, mark_interventions, new_figure, period_x
+        from belru_trade.plotting.charts import label_axes, mark_interventions, new_figure, period_x
 
         if kind not in ("gap", "paths"):
             raise InvalidArgumentError(f"kind={kind!r} is not allowed; expected 'gap' or 'paths'")

@@ -388,7 +388,7 @@ def _counterfactual(data: pd.DataFrame, policies: list[str], counterfactual: Any
 
 
 def _stage_one(frame: pd.DataFrame, policies: list[str], trade: str) -> tuple[pd.Series, pd.Series]:
-    from belru_trade.models.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ppml
 
     total = frame.groupby("_pair")[trade].transform("sum")
     est = frame[total > 0]
@@ -399,7 +399,7 @@ def _stage_one(frame: pd.DataFrame, policies: list[str], trade: str) -> tuple[pd
 
 
 def _stage_two(cross: pd.DataFrame, gravity: str, exporter: str, importer: str) -> pd.Series:
-    from belru_trade.models.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ppml
 
     intl = cross[cross[exporter] != cross[importer]]
     known = intl[intl["_tbar"].notna()]

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from belru_trade import events
 from belru_trade._validation import check_choice, check_period
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
 
@@ -166,16 +167,12 @@ def resolve_analogue(analogue: Any) -> Analogue:
     Raises
     ------
     NotCoveredError
-        If the event registry is unavailable or the event has no HS codes.
+        If the event has no HS codes.
     """
     if isinstance(analogue, Analogue):
         return analogue
     if not isinstance(analogue, str):
         raise InvalidArgumentError(f"analogue={analogue!r} must be an event id or an Analogue")
-    try:
-        from belru_trade import events
-    except ImportError as exc:  # pragma: no cover - registry module lands separately
-        raise NotCoveredError(f"analogue={analogue!r}: the event registry is unavailable") from exc
     event = events.get(analogue)
     if not event.hs_codes:
         raise NotCoveredError(f"analogue={analogue!r} has no HS codes in the registry")
