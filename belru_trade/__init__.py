@@ -18,6 +18,7 @@ from typing import Any
 from belru_trade.errors import (
     BelruTradeError,
     BelruTradeWarning,
+    CollinearityWarning,
     ConvergenceError,
     DataValidationError,
     InvalidArgumentError,
@@ -43,6 +44,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "snapshot": ("belru_trade.store.snapshot", None),
     "sources": ("belru_trade.store.sources", None),
     "cache": ("belru_trade.store.cache", None),
+    "bulk": ("belru_trade.store.bulk", None),
     # estimators
     "ppml": ("belru_trade.models.hdfe.ppml", "ppml"),
     "ols": ("belru_trade.models.hdfe.ols", "ols"),
@@ -65,6 +67,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = [
     "BelruTradeError",
     "BelruTradeWarning",
+    "CollinearityWarning",
     "ConvergenceError",
     "DataValidationError",
     "InvalidArgumentError",

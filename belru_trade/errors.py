@@ -11,6 +11,7 @@ __all__ = [
     "BelruTradeError",
     "BelruTradeWarning",
     "CacheIntegrityWarning",
+    "CollinearityWarning",
     "ConvergenceError",
     "DataValidationError",
     "InvalidArgumentError",
@@ -88,6 +89,10 @@ class BelruTradeWarning(UserWarning):
 
 class SeparationWarning(BelruTradeWarning):
     """Observations were dropped because the PPML estimate would not exist with them."""
+
+
+class CollinearityWarning(BelruTradeWarning):
+    """Regressors absorbed by the fixed effects or collinear with others were dropped."""
 
 
 class ZeroFillWarning(BelruTradeWarning):

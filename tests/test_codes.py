@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from belru_trade import geo as codes
 from belru_trade.errors import InvalidArgumentError, UnknownCodeError
-from belru_trade.geo import codes
 
 DATA = Path(__file__).parent / "data" / "registries"
 

@@ -223,8 +223,8 @@ def test_coverage_ar1_newey_west_against_theory():
 def test_scan_with_offset_matches_its():
     wide = _counts(S=3)
     exposure = pd.Series(np.linspace(1.0, 2.0, len(IDX)), index=IDX)
-    res = bt.scan(wide, "2014-08", offset=exposure, errors="model")
-    single = bt.its(wide[1], "2014-08", offset=exposure, errors="model")
+    res = bt.scan(wide, "2014-08", exposure=exposure, errors="model")
+    single = bt.its(wide[1], "2014-08", exposure=exposure, errors="model")
     np.testing.assert_allclose(res.params.loc["1"], single.params, rtol=1e-8)
     np.testing.assert_allclose(res.std_errors.loc["1"], single.std_errors, rtol=1e-8)
 

@@ -121,3 +121,25 @@ def test_placebo_table_and_p_value_match_independent_computation():
     ratios = expected["rmspe_ratio"]
     assert res.p_value == pytest.approx((ratios >= ratios["RU"]).mean())
     assert res.rmspe_ratio == pytest.approx(ratios["RU"], rel=1e-4)
+
+
+def test_integer_years_and_annual_periods_give_the_same_fit():
+    """Annual data: integer-year index (wide and panel) equals an annual PeriodIndex."""
+    rng = np.random.default_rng(5)
+    years = np.arange(1995, 2021)
+    donors = pd.DataFrame(rng.normal(100, 10, (26, 4)).cumsum(0), index=years,
+                          columns=["DE", "FR", "NL", "PL"])  # fmt: skip
+    data = donors.assign(RU=0.6 * donors["DE"] + 0.4 * donors["PL"])
+    by_int = bt.synth(data, treated="RU", start=2014, placebos=False)
+    annual = data.copy()
+    annual.index = pd.period_range("1995", periods=26, freq="Y")
+    by_period = bt.synth(annual, treated="RU", start="2014", placebos=False)
+    assert by_int.weights.round(3).to_dict() == {"DE": 0.6, "FR": 0.0, "NL": 0.0, "PL": 0.4}
+    pd.testing.assert_series_equal(by_int.weights, by_period.weights)
+    panel = (
+        data.rename_axis("period")
+        .reset_index()
+        .melt(id_vars="period", var_name="partner", value_name="value")
+    )
+    by_panel = bt.synth(panel, treated="RU", start=2014, unit="partner", placebos=False)
+    pd.testing.assert_series_equal(by_panel.weights, by_int.weights)

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from belru_trade.geo.codes import country
 from belru_trade.report import AnalysisConfig, registered, run_analyses, select, write_report
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ def _run(args: argparse.Namespace) -> int:
     names = select(args.names)
     products = None if args.products is None else tuple(args.products.split(","))
     config = AnalysisConfig(
-        reporter=args.reporter,
-        partner=args.partner,
+        reporter=country(args.reporter, "--reporter"),
+        partner=country(args.partner, "--partner"),
         start=args.start,
         end=args.end,
         products=products,

@@ -10,7 +10,10 @@ codes
     One code in one scheme to another: :func:`to_iso2`, :func:`iso3`, :func:`m49`,
     :func:`comtrade_code` (dated: Belgium is 58 before 1999 and 56 after), ...
 names
-    Spellings used by sources to codes: :func:`from_name` (many at once: :func:`harmonise`).
+    Spellings used by sources to codes: :func:`from_name`; any code or name of one country:
+    :func:`country`.
+harmonise
+    Many codes or names at once: :func:`harmonise`.
 groups
     Dated groups (EU members on a date, Russia's embargo list) and control pools.
 
@@ -36,8 +39,8 @@ from belru_trade.geo.codes import (
     comtrade_code,
     comtrade_info,
     countries,
+    country,
     eurostat_code,
-    harmonise,
     iso3,
     known_geo_codes,
     m49,
@@ -51,6 +54,7 @@ from belru_trade.geo.groups import (
     groups,
     is_member,
 )
+from belru_trade.geo.harmonise import harmonise
 from belru_trade.geo.names import from_name
 
 __all__ = [
@@ -59,6 +63,7 @@ __all__ = [
     "comtrade_code",
     "comtrade_info",
     "countries",
+    "country",
     "embargo_control_origins",
     "embargo_origins",
     "eurostat_code",

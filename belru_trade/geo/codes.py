@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -35,7 +34,7 @@ from belru_trade.geo.groups import (
     groups,
     is_member,
 )
-from belru_trade.geo.names import _NAME_SCHEMES, NameScheme, _hint, from_name
+from belru_trade.geo.names import _hint, from_name
 
 __all__ = [
     "AGGREGATES",
@@ -43,12 +42,12 @@ __all__ = [
     "comtrade_code",
     "comtrade_info",
     "countries",
+    "country",
     "embargo_control_origins",
     "embargo_origins",
     "eurostat_code",
     "group_members",
     "groups",
-    "harmonise",
     "is_member",
     "iso3",
     "known_geo_codes",
@@ -247,6 +246,51 @@ def to_iso2(value: Any, scheme: Scheme = "iso2") -> str:
     return _lookup_column(value, scheme, "value")
 
 
+def country(value: Any, argument: str = "code") -> str:
+    """Normalise a country given as ISO2 (any case), ISO3, Eurostat code or name.
+
+    Parameters
+    ----------
+    value : str
+        ``"be"``, ``"BE"``, ``"BEL"``, ``"Belgium"``, ``"Belgique"``, Eurostat's ``"EL"``;
+        aggregate codes (``"EU27_2020"``, ``"WORLD"``) pass through in upper case.
+    argument : str
+        Argument name used in the error message (e.g. ``"reporter"``).
+
+    Returns
+    -------
+    str
+        The canonical code (ISO 3166-1 alpha-2 or an aggregate code).
+
+    Raises
+    ------
+    UnknownCodeError
+        Not a known code or name; the message names the argument and lists close matches.
+
+    Examples
+    --------
+    >>> [country(v) for v in ("be", "BEL", "Belgium", "EL", "eu27_2020")]
+    ['BE', 'BE', 'BE', 'GR', 'EU27_2020']
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{argument}={value!r} is not a country code or name")
+    text = value.strip()
+    upper = text.upper()
+    table = _countries()
+    if upper in AGGREGATES or upper in table.index:
+        return upper
+    for column in ("eurostat", "iso3"):
+        hit = table.index[table[column] == upper]
+        if len(hit):
+            return str(hit[0])
+    try:
+        return from_name(text, scheme="any")
+    except UnknownCodeError:
+        raise _unknown(
+            argument, value, "country code or name", [*table.index, *table["iso3"]]
+        ) from None
+
+
 def _row(code: str, argument: str = "code") -> pd.Series:
     table = _countries()
     key = str(code).strip().upper()
@@ -413,75 +457,3 @@ def comtrade_code(code: str, date: Any = None) -> int:
         raise UnknownCodeError(f"code={code!r} has no UN Comtrade code valid on {date!r}")
     preferred = valid[valid["code"] == int(row["comtrade"] or -1)]
     return int((preferred if not preferred.empty else valid).iloc[0]["code"])
-
-
-# --------------------------------------------------------------------------- many at once
-
-
-def harmonise(
-    values: Iterable[Any] | pd.Series,
-    scheme: Scheme | NameScheme = "iso2",
-    *,
-    errors: Literal["raise", "coerce"] = "raise",
-) -> pd.Series:
-    """Translate many codes or names at once (each distinct value is looked up once).
-
-    Parameters
-    ----------
-    values : iterable or pandas.Series
-        Codes or names.
-    scheme : str
-        A code scheme of :func:`to_iso2` or a name scheme of :func:`from_name`.
-    errors : {'raise', 'coerce'}
-        'coerce' returns missing values for unknown entries instead of raising.
-
-    Returns
-    -------
-    pandas.Series
-        Canonical codes (dtype ``str``), same index as ``values`` when it is a Series.
-
-    Raises
-    ------
-    UnknownCodeError
-        Unknown entries (the first few are named) when ``errors='raise'``.
-
-    Examples
-    --------
-    >>> harmonise(["USA", "Czech Rep.", "EU-28"], scheme="comtrade").tolist()
-    ['US', 'CZ', 'EU28']
-    >>> harmonise(pd.Series([251, 56]), scheme="comtrade").tolist()
-    ['FR', 'BE']
-    """
-    check_choice("scheme", scheme, (*_SCHEMES, *_NAME_SCHEMES))
-    check_choice("errors", errors, ("raise", "coerce"))
-    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    mapping: dict[Any, Any] = {}
-    failed: list[Any] = []
-    for item in pd.unique(series.dropna()):
-        mapping[item] = _translate(item, scheme, failed)
-    if failed and errors == "raise":
-        shown = ", ".join(map(repr, failed[:5]))
-        more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
-        raise UnknownCodeError(f"values: unknown for scheme={scheme!r}: {shown}{more}")
-    return series.map(mapping).astype("str")
-
-
-def _is_number(item: Any) -> bool:
-    return re.fullmatch(r"\s*-?\d+(?:\.0*)?\s*", str(item)) is not None
-
-
-def _translate(item: Any, scheme: str, failed: list[Any]) -> Any:
-    text = str(item).strip()
-    try:
-        if text.upper() in AGGREGATES:
-            return text.upper()
-        if scheme in ("comtrade", "eurostat") and not _is_number(item):
-            if scheme == "eurostat" and re.fullmatch(r"[A-Za-z]{2}", text):
-                return to_iso2(text, scheme="eurostat")
-            return from_name(text, scheme=scheme)
-        if scheme in ("english", "french", "any"):
-            return from_name(text, scheme=scheme)
-        return to_iso2(item, scheme=scheme)
-    except InvalidArgumentError:
-        failed.append(item)
-        return None

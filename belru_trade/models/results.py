@@ -3,6 +3,11 @@
 Estimators return a subclass of :class:`EstimationResults` (frozen dataclass). Attribute
 names follow linearmodels: ``params``, ``std_errors``, ``tstats``, ``pvalues``,
 ``conf_int()``, ``summary()``; ``tidy()`` gives the long table used in reports.
+
+p-values and intervals use Student t with ``df_resid`` degrees of freedom, or the normal
+when ``df_resid`` is None; each estimator sets it by the fixest convention (z for Poisson
+and other maximum-likelihood fits, t with G - 1 or N - K degrees of freedom for least
+squares; see :mod:`belru_trade.models.hdfe.vcov`).
 """
 
 from __future__ import annotations
@@ -92,12 +97,14 @@ class EstimationResults:
 
     @property
     def pvalues(self) -> pd.Series:
-        """Two-sided p-values."""
-        return self.tidy().set_index("term")["p_value"].rename("pvalue")
+        """Two-sided p-values (t with ``df_resid`` degrees of freedom, else normal)."""
+        table = tidy_frame(self.params, self.std_errors, df=self.df_resid)
+        return table.set_index("term")["p_value"].rename("pvalue")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals with columns ``lower`` and ``upper``."""
-        tidy = self.tidy(level=level).set_index("term")
+        tidy = tidy_frame(self.params, self.std_errors, df=self.df_resid, level=level)
+        tidy = tidy.set_index("term")
         return tidy[["conf_low", "conf_high"]].rename(
             columns={"conf_low": "lower", "conf_high": "upper"}
         )
@@ -187,6 +194,9 @@ def _column(res: EstimationResults, stars: bool, digits: int) -> pd.Series:
     tidy = res.tidy()
     cells: dict[str, str] = {}
     for row in tidy.itertuples(index=False):
+        if np.isnan(row.estimate):  # a regressor dropped as collinear or absorbed
+            cells[row.term] = "dropped"
+            continue
         mark = ""
         if stars:
             mark = (

@@ -120,7 +120,7 @@ def analogue_effect(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = ppml("value ~ treat | pd + pt", data=agg, cluster="pd")
+        fit = ppml("value ~ treat | pd + pt", data=agg, cluster="pd", drop_collinear=False)
     return Effect(
         float(fit.params["treat"]),
         float(fit.std_errors["treat"]),

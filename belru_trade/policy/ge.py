@@ -392,7 +392,11 @@ def _stage_one(frame: pd.DataFrame, policies: list[str], trade: str) -> tuple[pd
 
     total = frame.groupby("_pair")[trade].transform("sum")
     est = frame[total > 0]
-    fit = ppml(f"{trade} ~ {' + '.join(policies)} | _exp_t + _imp_t + _pair", data=est)
+    fit = ppml(
+        f"{trade} ~ {' + '.join(policies)} | _exp_t + _imp_t + _pair",
+        data=est,
+        drop_collinear=False,
+    )
     gamma = fit.fixef()["_pair"]
     gamma.index = gamma.index.astype(str)
     return fit.params.reindex(policies), gamma

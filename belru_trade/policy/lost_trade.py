@@ -293,6 +293,7 @@ def _fit(rows: pd.DataFrame, terms: list[str]):
             data=rows,
             cluster="ip",
             separation=("fe", "simplex"),
+            drop_collinear=False,
         )
 
 

@@ -26,6 +26,7 @@ import pyarrow.dataset as ds
 
 from belru_trade._validation import check_choice, check_period
 from belru_trade.errors import InvalidArgumentError
+from belru_trade.geo.codes import country
 from belru_trade.store.snapshot_sources import SOURCES
 from belru_trade.trade.panel import COLUMNS, empty_panel, period_freq
 
@@ -56,6 +57,12 @@ def _as_list(name: str, value: Any) -> list[str] | None:
             f"{name}={value!r} must be a non-empty string or a list of non-empty strings"
         )
     return values
+
+
+def _countries(name: str, value: Any) -> list[str] | None:
+    """Reporter/partner codes normalised by :func:`belru_trade.geo.codes.country`."""
+    values = _as_list(name, value)
+    return None if values is None else [country(v, name) for v in values]
 
 
 def _filter_expression(
@@ -130,7 +137,9 @@ def load_snapshot(
         frequencies; when an annual and a monthly source are both selected, the result has
         an ``object`` period column mixing both, so select annual sources on their own.
     reporter, partner : str or list of str, optional
-        ISO2 or aggregate codes (e.g. ``"BE"``, ``"EU27_2020"``).
+        Countries as ISO2 (any case), ISO3 or names (``"be"``, ``"BEL"``, ``"Belgium"``),
+        or aggregate codes (``"EU27_2020"``); normalised by
+        :func:`belru_trade.geo.codes.country`.
     product : str or list of str, optional
         Product code prefixes (``"0406"`` matches ``"0406"`` and ``"040610"``) or ``"TOTAL"``.
     start, end : str or Period, optional
@@ -147,6 +156,8 @@ def load_snapshot(
     ------
     InvalidArgumentError
         For an unknown source or flow, or a malformed period.
+    UnknownCodeError
+        For a reporter or partner that is not a known country code, name or aggregate.
 
     Examples
     --------
@@ -159,8 +170,8 @@ def load_snapshot(
         check_choice("source", name, sources())
     flows = None if flow is None else [check_choice("flow", flow, ("import", "export"))]
     expression = _filter_expression(
-        _as_list("reporter", reporter),
-        _as_list("partner", partner),
+        _countries("reporter", reporter),
+        _countries("partner", partner),
         _as_list("product", product),
         flows,
     )

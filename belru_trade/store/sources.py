@@ -48,6 +48,7 @@ from belru_trade.fetchers import eurostat as _es
 from belru_trade.fetchers.errors import FetchError, InvalidQueryError, NotInStoreError
 from belru_trade.fetchers.result import FetchResult, PlannedRequest
 from belru_trade.geo import codes
+from belru_trade.geo.harmonise import harmonise
 from belru_trade.store import cache
 from belru_trade.trade import panel
 
@@ -474,8 +475,8 @@ def _comtrade_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
     vintage = frame["classification"].map(_HS_VINTAGES).fillna("HS")
     result = pd.DataFrame(
         {
-            "reporter": codes.harmonise(frame["reporter_code"], scheme="comtrade").astype(object),
-            "partner": codes.harmonise(frame["partner_code"], scheme="comtrade").astype(object),
+            "reporter": harmonise(frame["reporter_code"], scheme="comtrade").astype(object),
+            "partner": harmonise(frame["partner_code"], scheme="comtrade").astype(object),
             "product": product.astype(object),
             "nomenclature": np.where(product == "TOTAL", "TOTAL", vintage),
             "flow": frame["flow"].astype(object),

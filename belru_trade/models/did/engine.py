@@ -1,51 +1,35 @@
 """Small adapter between the event-study design and the fixed-effects estimators.
 
-``fit_fe(y, X, fe, data, estimator, cluster)`` returns ``(params, cov, nobs, label)`` so the
-design code does not depend on one engine. PPML uses the project's PPML-HDFE engine
-(:func:`belru_trade.models.hdfe.ppml.ppml`); OLS uses linearmodels' ``AbsorbingLS`` (fixed
-effects absorbed, covariance clustered by ``cluster``).
+``fit_fe(y, X, fe, data, estimator, cluster, ssc)`` fits ``y ~ X | fe`` with the project's
+own estimators, :func:`~belru_trade.models.hdfe.ppml.ppml` or
+:func:`~belru_trade.models.hdfe.ols.ols`,
+so that a model gives the same standard errors and the same p-value convention whatever
+the entry point (``bt.did`` or ``bt.ppml``/``bt.ols`` on the same regression):
+``cluster=None`` is the heteroskedasticity-robust covariance, ``ssc`` the small-sample
+correction, z inference for PPML and t for OLS (``G - 1`` degrees of freedom when
+clustered). The tests cross-check the OLS path against linearmodels' ``AbsorbingLS``.
 """
 
 from __future__ import annotations
 
-import warnings
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from belru_trade.errors import SpecificationError
 
-__all__ = ["fit_fe"]
+__all__ = ["FEFit", "fit_fe"]
 
 
-def _ppml(y: str, X: list[str], fe: list[str], data: pd.DataFrame, cluster: str | None):
-    from belru_trade.models.hdfe.ppml import ppml
+@dataclass(frozen=True)
+class FEFit:
+    """Estimates of the design terms (internal)."""
 
-    formula = f"{y} ~ {' + '.join(X)} | {' + '.join(fe)}"
-    res = ppml(formula, data, cluster=cluster, vcov=None if cluster else "hetero")
-    params = res.params.reindex(X)
-    if params.isna().any():
-        missing = params.index[params.isna()].tolist()
-        raise SpecificationError(f"terms {missing} were dropped (absorbed or separated)")
-    return params, res.cov.loc[X, X], int(res.nobs), f"PPML-HDFE ({res.cov_type})"
-
-
-def _ols(y: str, X: list[str], fe: list[str], data: pd.DataFrame, cluster: str | None):
-    from linearmodels.iv.absorbing import AbsorbingLS
-
-    absorb = pd.DataFrame({f: pd.Categorical(data[f]) for f in fe}, index=data.index)
-    model = AbsorbingLS(data[y], data[X], absorb=absorb, drop_absorbed=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if cluster:
-            clusters = pd.DataFrame({"c": pd.Categorical(data[cluster]).codes}, index=data.index)
-            res = model.fit(cov_type="clustered", clusters=clusters)
-            label = f"OLS-HDFE (clustered by {cluster})"
-        else:
-            res = model.fit(cov_type="robust")
-            label = "OLS-HDFE (heteroskedasticity-robust)"
-    cov = pd.DataFrame(np.asarray(res.cov), index=X, columns=X)
-    return pd.Series(np.asarray(res.params), index=X), cov, int(res.nobs), label
+    params: pd.Series
+    cov: pd.DataFrame
+    nobs: int
+    label: str
+    df_resid: float | None  # None: z inference
 
 
 def fit_fe(
@@ -55,8 +39,18 @@ def fit_fe(
     data: pd.DataFrame,
     estimator: str,
     cluster: str | None,
-) -> tuple[pd.Series, pd.DataFrame, int, str]:
-    """Fit ``y ~ X | fe`` by PPML or OLS; returns params, covariance, nobs, label."""
-    if estimator == "ppml":
-        return _ppml(y, X, fe, data, cluster)
-    return _ols(y, X, fe, data, cluster)
+    ssc: str = "fixest",
+) -> FEFit:
+    """Fit ``y ~ X | fe`` by PPML or OLS with ``cluster`` (None: robust) and ``ssc``."""
+    from belru_trade.models.hdfe.ols import ols
+    from belru_trade.models.hdfe.ppml import ppml
+
+    formula = f"{y} ~ {' + '.join(X)} | {' + '.join(fe)}"
+    fit = ppml if estimator == "ppml" else ols
+    res = fit(formula, data, cluster=cluster, ssc=ssc)
+    params = res.params.reindex(X)
+    if params.isna().any():
+        missing = params.index[params.isna()].tolist()
+        raise SpecificationError(f"terms {missing} were dropped (absorbed, collinear or separated)")
+    name = "PPML-HDFE" if estimator == "ppml" else "OLS-HDFE"
+    return FEFit(params, res.cov.loc[X, X], int(res.nobs), f"{name} ({res.cov_type})", res.df_resid)

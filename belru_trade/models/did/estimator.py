@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from belru_trade._frames import as_pandas
 from belru_trade._validation import check_choice
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.did.engine import fit_fe
+from belru_trade.models.hdfe.vcov import SSC_CHOICES
 from belru_trade.models.results import EstimationResults
 
 __all__ = ["DiDResults", "did"]
@@ -26,10 +28,11 @@ __all__ = ["DiDResults", "did"]
 ESTIMATORS = ("ppml", "ols")
 
 
-def _event_name(k: int, lo: int, hi: int, binned: bool) -> str:
-    if binned and k == lo:
+def _event_name(k: int, lo: int, hi: int, bin_lo: bool, bin_hi: bool) -> str:
+    """``event[k]``; ``event[<=lo]``/``event[>=hi]`` only for end points that are bins."""
+    if bin_lo and k == lo:
         return f"event[<={lo}]"
-    if binned and k == hi:
+    if bin_hi and k == hi:
         return f"event[>={hi}]"
     return f"event[{k}]"
 
@@ -117,6 +120,10 @@ def _event_dummies(df, window, reference, binned) -> tuple[pd.DataFrame, list, l
     lo, hi = window
     k = df["_k"]
     treated_unit = k.notna()
+    # an end point is labelled as a bin (event[<=lo], event[>=hi]) only when it collects
+    # event times beyond the window
+    bin_lo = binned and bool((k < lo).fillna(False).any())
+    bin_hi = binned and bool((k > hi).fillna(False).any())
     if binned:
         k = k.clip(lower=lo, upper=hi)
     cols, times, names = [], [], []
@@ -129,21 +136,25 @@ def _event_dummies(df, window, reference, binned) -> tuple[pd.DataFrame, list, l
             raise SpecificationError(f"no treated observation at event time {e}; narrow window")
         cols.append(col)
         times.append(e)
-        names.append(_event_name(e, lo, hi, binned))
+        names.append(_event_name(e, lo, hi, bin_lo, bin_hi))
     if not binned:  # observations outside the window are dropped
         keep = ~treated_unit | ((df["_k"] >= lo) & (df["_k"] <= hi)).fillna(False)
         df = df.loc[keep.to_numpy()]
     return df, cols, times, names
 
 
-def _pretrend(params: pd.Series, cov: pd.DataFrame, times: list[int], reference: int):
+def _pretrend(params, cov, times: list[int], reference: int, df_resid: float | None):
+    """Joint Wald test of the pre-period coefficients: chi-square (z inference, PPML) or
+    F(q, df_resid) with ``statistic = W / q`` (t inference, OLS), as fixest's ``wald()``."""
     pre = [c for c, t in zip(params.index, times, strict=True) if t < reference]
     if not pre:
         return pd.Series({"statistic": np.nan, "df": 0, "p_value": np.nan})
     b = params[pre].to_numpy()
     V = cov.loc[pre, pre].to_numpy()
-    stat = float(b @ np.linalg.solve(V, b))
-    return pd.Series({"statistic": stat, "df": len(pre), "p_value": stats.chi2.sf(stat, len(pre))})
+    stat, q = float(b @ np.linalg.solve(V, b)), len(pre)
+    if df_resid is None:
+        return pd.Series({"statistic": stat, "df": q, "p_value": stats.chi2.sf(stat, q)})
+    return pd.Series({"statistic": stat / q, "df": q, "p_value": stats.f.sf(stat / q, q, df_resid)})
 
 
 def did(
@@ -161,13 +172,15 @@ def did(
     estimator: str = "ppml",
     fixed_effects: Sequence[str] = ("unit", "destination^time"),
     cluster: str | None = "unit",
+    ssc: str = "fixest",
 ) -> DiDResults:
     """Event study and pooled DiD on a product x destination x period panel.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        Long panel with ``outcome``, the ``unit`` columns and ``time`` (pandas Periods).
+        Long panel with ``outcome``, the ``unit`` columns and ``time`` (pandas Periods);
+        polars and pyarrow tables are converted to pandas.
     outcome : str, default 'value'
     treatment : str, optional
         0/1 column, 1 while a flow is under the measure (``D_pdt``).
@@ -188,7 +201,11 @@ def did(
         From ``'unit'``, ``'destination^time'``, ``'product^time'`` (``unit[0]`` x time),
         ``'time'``.
     cluster : str or None, default 'unit'
-        Cluster standard errors by flow (``'unit'``), another column, or None (robust).
+        Cluster standard errors by flow (``'unit'``), another column, or None
+        (heteroskedasticity-robust), exactly as ``cluster=`` of :func:`belru_trade.ppml`
+        and :func:`belru_trade.ols`.
+    ssc : {'fixest', 'stata', 'cluster', 'none'}, default 'fixest'
+        Small-sample correction (:mod:`belru_trade.models.hdfe.vcov`).
 
     Returns
     -------
@@ -211,7 +228,13 @@ def did(
     with ``G_pd`` the treated-flow indicator, ``T_pd`` its first treated period, ``a_pd``
     flow and ``g_dt`` destination x period fixed effects. The pooled model replaces the sum
     by ``b D_pdt`` (``att``). The pre-trend test is the Wald statistic ``b_pre' V^-1 b_pre``
-    against chi-square with as many degrees of freedom as pre-period coefficients.
+    against chi-square with as many degrees of freedom as pre-period coefficients (PPML),
+    or ``W / q`` against F(q, G - 1) for OLS (fixest's ``wald()``).
+
+    One model, one standard error: the regressions are fitted by :func:`belru_trade.ppml`
+    and :func:`belru_trade.ols`, so the same model, ``cluster`` and ``ssc`` give the same
+    standard errors and p-values as those functions: z inference for PPML, Student t with
+    ``G - 1`` degrees of freedom (clustered) or ``N - K`` for OLS.
 
     References
     ----------
@@ -234,40 +257,50 @@ def did(
     True
     """
     check_choice("estimator", estimator, ESTIMATORS)
+    check_choice("ssc", ssc, SSC_CHOICES)
     lo, hi = window
     if not lo < reference < hi or lo >= 0 or hi < 0:
         raise InvalidArgumentError(
             f"window={window!r}, reference={reference!r}: need window[0] < reference < "
             "window[1] with window[0] < 0 <= window[1]"
         )
-    df = _prepare(data, outcome, treatment, events, tuple(unit), time)
+    df = _prepare(as_pandas(data), outcome, treatment, events, tuple(unit), time)
     fe_cols = _fixed_effects(df, fixed_effects, destination, tuple(unit), time)
     df, cols, times, names = _event_dummies(df, window, reference, binned)
     cl = "_unit" if cluster == "unit" else cluster
-    params, cov, nobs, label = fit_fe(outcome, cols, fe_cols, df, estimator, cl)
-    att_p, att_cov, _, _ = fit_fe(outcome, ["_d"], fe_cols, df, estimator, cl)
+    try:
+        fit = fit_fe(outcome, cols, fe_cols, df, estimator, cl, ssc)
+    except SpecificationError as exc:  # name the event times, not the internal columns
+        text = str(exc)
+        for col, name in zip(cols, names, strict=True):
+            text = text.replace(f"'{col}'", f"'{name}'")
+        raise SpecificationError(text) from exc
+    pooled = fit_fe(outcome, ["_d"], fe_cols, df, estimator, cl, ssc)
+    params, cov = fit.params, fit.cov
     params.index = cov.index = cov.columns = names
     return DiDResults(
         params=params,
         std_errors=pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=names),
-        nobs=nobs,
+        nobs=fit.nobs,
         model=f"Event study ({estimator.upper()})",
-        cov_type=label,
+        cov_type=fit.label,
+        df_resid=fit.df_resid,
         extra={"fixed_effects": ", ".join(fixed_effects), "window": f"{lo}..{hi}"},
         event_times=tuple(times),
         reference=reference,
         cov=cov,
-        att=_att(att_p, att_cov, estimator),
-        pretrend=_pretrend(params, cov, times, reference),
+        att=_att(pooled.params, pooled.cov, estimator, pooled.df_resid),
+        pretrend=_pretrend(params, cov, times, reference, fit.df_resid),
         estimator=estimator,
     )
 
 
-def _att(params: pd.Series, cov: pd.DataFrame, estimator: str) -> pd.Series:
+def _att(params: pd.Series, cov: pd.DataFrame, estimator: str, df_resid) -> pd.Series:
     b, se = float(params.iloc[0]), float(np.sqrt(cov.iloc[0, 0]))
-    q = stats.norm.ppf(0.975)
+    dist = stats.norm() if df_resid is None else stats.t(df_resid)
+    q = dist.ppf(0.975)
     out = {"estimate": b, "std_error": se, "conf_low": b - q * se, "conf_high": b + q * se}
-    out["p_value"] = 2 * stats.norm.sf(abs(b / se))
+    out["p_value"] = 2 * dist.sf(abs(b / se))
     if estimator == "ppml":
         out.update(ratio=np.exp(b), effect_pct=100 * (np.exp(b) - 1))
     return pd.Series(out)

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
+from belru_trade._frames import as_pandas
 from belru_trade.errors import (
-    BelruTradeWarning,
+    CollinearityWarning,
     ConvergenceError,
     InvalidArgumentError,
     SpecificationError,
@@ -61,6 +62,8 @@ class Prepared:
     all_index: pd.Index
     missing: pd.Index
     spec: Any
+    collinear: tuple[tuple[str, str], ...] = ()
+    i_levels: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
 
     def subset(self, keep: np.ndarray) -> Prepared:
         """Keep rows ``keep``; fixed-effect and cluster codes are renumbered."""
@@ -84,19 +87,22 @@ class Prepared:
             index=self.index[keep],
         )
 
-    def drop_columns(self, names: list[str]) -> Prepared:
-        """Remove regressors by name."""
+    def drop_columns(self, dropped: list[tuple[str, str]]) -> Prepared:
+        """Remove regressors by name; ``dropped`` holds (name, reason) pairs."""
+        names = {n for n, _ in dropped}
         keep = [i for i, n in enumerate(self.names) if n not in names]
         return dataclasses.replace(
-            self, X=np.ascontiguousarray(self.X[:, keep]), names=[self.names[i] for i in keep]
+            self,
+            X=np.ascontiguousarray(self.X[:, keep]),
+            names=[self.names[i] for i in keep],
+            collinear=self.collinear + tuple(dropped),
         )
 
 
 def prepare(formula: str, data: pd.DataFrame, weights: Any, offset: Any, cluster: Any) -> Prepared:
     """Parse the formula and build the arrays (rows with missing values dropped)."""
     parsed = parse_formula(formula)
-    if not isinstance(data, pd.DataFrame):
-        raise InvalidArgumentError(f"data is a {type(data).__name__}; expected a DataFrame")
+    data = as_pandas(data)
     extra = {
         "weights": column_or_array("weights", weights, data),
         "offset": column_or_array("offset", offset, data),
@@ -120,6 +126,7 @@ def prepare(formula: str, data: pd.DataFrame, weights: Any, offset: Any, cluster
         all_index=frame.index,
         missing=frame.missing,
         spec=frame.spec,
+        i_levels=frame.i_levels,
     )
     if prep.y.size == 0:
         raise SpecificationError(f"no complete observations for formula {formula!r}")
@@ -159,37 +166,63 @@ def _partial(
     return out, alphas
 
 
-def check_collinearity(prep: Prepared, *, drop: bool) -> Prepared:
-    """Raise (or drop with a warning) regressors absorbed by the FE or collinear."""
-    if prep.X.shape[1] == 0:
-        return prep
+ABSORBED = "absorbed by the fixed effects"
+COLLINEAR = "collinear with other regressors"
+
+
+def _collinear_terms(prep: Prepared) -> list[tuple[str, str]]:
+    """(name, reason) of regressors absorbed by the fixed effects or collinear."""
     w = np.ones(prep.y.size) if prep.weights is None else prep.weights
     Xt, _ = _partial(prep.X, prep.fe, w, 1e-10)
     norms = np.sqrt(np.einsum("ij,ij->j", Xt * w[:, None], Xt))
     centred = prep.X - np.average(prep.X, axis=0, weights=w)
     raw = np.sqrt(np.einsum("ij,ij->j", centred * w[:, None], centred))
+    absorbed = []
     if prep.fe is not None:
         absorbed = [
             n for n, a, b in zip(prep.names, norms, raw, strict=True) if a <= 1e-7 * b or b == 0
         ]
-    else:
-        absorbed = []
     keep = [j for j, n in enumerate(prep.names) if n not in absorbed]
     collinear = []
     if keep:
         Z = Xt[:, keep] * np.sqrt(w)[:, None] / np.maximum(norms[keep], 1e-300)
         _, R, piv = linalg.qr(Z, mode="economic", pivoting=True)
         diag = np.abs(np.diag(R))
-        collinear = [prep.names[keep[p]] for p, d in zip(piv, diag, strict=True) if d < 1e-9]
-    bad = absorbed + collinear
+        bad = {keep[p] for p, d in zip(piv, diag, strict=True) if d < 1e-9}
+        collinear = [prep.names[j] for j in sorted(bad)]
+    return [(n, ABSORBED) for n in absorbed] + [(n, COLLINEAR) for n in collinear]
+
+
+def check_collinearity(prep: Prepared, *, drop: bool) -> Prepared:
+    """Drop regressors absorbed by the fixed effects or collinear, with a warning naming
+    each (fixest, pyfixest, reghdfe and ppmlhdfe do the same); ``drop=False`` raises.
+
+    Of a collinear set, the regressors written last in the formula are dropped (QR with
+    column pivoting on the partialled, normalised regressors; the earlier ones are kept).
+
+    Raises
+    ------
+    SpecificationError
+        With ``drop=False``, naming each offending regressor and why.
+
+    Warns
+    -----
+    CollinearityWarning
+        With ``drop=True``, naming each dropped regressor and why.
+    """
+    if prep.X.shape[1] == 0:
+        return prep
+    bad = _collinear_terms(prep)
     if not bad:
         return prep
-    msg = (f"regressors absorbed by the fixed effects: {absorbed}; " if absorbed else "") + (
-        f"regressors collinear with the others: {collinear}" if collinear else ""
-    )
+    msg = "; ".join(f"{name!r} ({reason})" for name, reason in bad)
     if not drop:
-        raise SpecificationError(msg.rstrip("; ") + " (drop them or pass drop_collinear=True)")
-    warnings.warn("dropped " + msg.rstrip("; "), BelruTradeWarning, stacklevel=4)
+        raise SpecificationError(
+            f"regressors {msg}: remove them or pass drop_collinear=True to drop them"
+        )
+    warnings.warn(
+        f"dropped regressors {msg}; see results.collinear", CollinearityWarning, stacklevel=4
+    )
     return prep.drop_columns(bad)
 
 

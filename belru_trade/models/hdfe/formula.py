@@ -1,8 +1,15 @@
-"""Fixest-style formulas: ``y ~ x1 + log(x2) | fe1 + fe2 + a^b``.
+"""Fixest-style formulas: ``y ~ x1 + log(x2) + i(t, treat, ref=-1) | fe1 + fe2 + a^b``.
 
-The part before ``|`` is an ordinary Wilkinson formula handled by formulaic (``log()``,
-``C()``, interactions); the part after lists fixed effects, each a column name or several
-column names joined by ``^`` (their interaction).
+The formula is split into its parts by formulaic's tokenizer (so a ``|`` inside Python
+code such as ``I((x > 0) | (x < 1))`` stays in its term). The part before the top-level
+``|`` is an ordinary Wilkinson formula handled by formulaic (``log()``, ``C()``, ``I()``,
+interactions); the part after lists fixed effects, each a column name or several column
+names joined by ``^`` (their interaction).
+
+``i(var, ref=r)`` and ``i(var, x, ref=r)`` are fixest's factor interactions (event
+studies): one indicator per level of ``var`` except the reference level(s) ``r`` (a value
+or a list), multiplied by ``x`` when given; the terms are named as in fixest and pyfixest,
+``var::level`` and ``var::level:x``.
 
 Examples
 --------
@@ -19,9 +26,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import as_pandas
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 
-__all__ = ["ModelFrame", "ParsedFormula", "build_frame", "factorize_fe", "parse_formula"]
+__all__ = [
+    "ModelFrame",
+    "ParsedFormula",
+    "build_frame",
+    "expand_i_terms",
+    "factorize_fe",
+    "parse_formula",
+]
 
 
 @dataclass(frozen=True)
@@ -48,13 +63,29 @@ class ParsedFormula:
         return ["^".join(parts) for parts in self.fixed_effects]
 
 
+def _top_level_operators(formula: str) -> list[tuple[str, int]]:
+    """(operator, position) of ``~`` and ``|`` outside Python code, via formulaic's tokenizer."""
+    from formulaic.parser.algos.tokenize import tokenize
+
+    try:
+        tokens = list(tokenize(formula))
+    except Exception as exc:  # formulaic raises its own parser errors
+        raise InvalidArgumentError(f"formula={formula!r} cannot be parsed: {exc}") from exc
+    return [
+        (t.token, t.source_start)
+        for t in tokens
+        if t.kind.value == "operator" and t.token in ("~", "|")
+    ]
+
+
 def parse_formula(formula: str) -> ParsedFormula:
     """Split ``"y ~ x | fe1 + a^b"`` into outcome, regressors and fixed effects.
 
     Parameters
     ----------
     formula : str
-        Formula with one ``~`` and at most one ``|``.
+        Formula with one ``~`` and at most one top-level ``|`` (a ``|`` inside ``I()`` or
+        another function call belongs to that term).
 
     Returns
     -------
@@ -69,22 +100,31 @@ def parse_formula(formula: str) -> ParsedFormula:
     --------
     >>> parse_formula("y ~ x").fixed_effects
     ()
+    >>> parse_formula("y ~ I((x > 0) | (x < 1)) | g").rhs
+    'I((x > 0) | (x < 1))'
     """
-    if not isinstance(formula, str) or formula.count("~") != 1:
+    if not isinstance(formula, str):
         raise InvalidArgumentError(
             f"formula={formula!r} is not allowed; expected a string 'y ~ x1 + x2 | fe1 + fe2'"
         )
-    lhs, rest = (part.strip() for part in formula.split("~"))
-    parts = rest.split("|")
-    if len(parts) > 2 or not lhs:
+    ops = _top_level_operators(formula)
+    tildes = [pos for op, pos in ops if op == "~"]
+    bars = [pos for op, pos in ops if op == "|"]
+    if len(tildes) != 1:
+        raise InvalidArgumentError(
+            f"formula={formula!r} is not allowed; expected a string 'y ~ x1 + x2 | fe1 + fe2'"
+        )
+    lhs = formula[: tildes[0]].strip()
+    if len(bars) > 1 or not lhs or (bars and bars[0] < tildes[0]):
         raise InvalidArgumentError(
             f"formula={formula!r} is not allowed; expected 'y ~ regressors | fixed effects' "
-            "with at most one '|'"
+            "with at most one top-level '|'"
         )
-    rhs = parts[0].strip() or "1"
+    end = bars[0] if bars else len(formula)
+    rhs = formula[tildes[0] + 1 : end].strip() or "1"
     fes: list[tuple[str, ...]] = []
-    if len(parts) == 2:
-        for term in parts[1].split("+"):
+    if bars:
+        for term in formula[bars[0] + 1 :].split("+"):
             names = tuple(name.strip() for name in term.split("^"))
             if not all(names) or names in fes:
                 raise InvalidArgumentError(
@@ -93,6 +133,104 @@ def parse_formula(formula: str) -> ParsedFormula:
             if names != ("0",):
                 fes.append(names)
     return ParsedFormula(lhs=lhs, rhs=rhs, fixed_effects=tuple(fes))
+
+
+def _parse_i_call(text: str) -> tuple[str, str | None, list[Any]]:
+    """(var, interacted var or None, reference levels) of ``i(var[, x][, ref=...])``."""
+    import ast
+
+    bad = InvalidArgumentError(
+        f"term {text!r} is not allowed; expected i(var, ref=level) or i(var, x, ref=level) "
+        "with column names and a literal reference (or list of references)"
+    )
+    try:
+        call = ast.parse(text, mode="eval").body
+        names = [a.id for a in call.args]
+        kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    except (SyntaxError, AttributeError, ValueError) as exc:
+        raise bad from exc
+    if not 1 <= len(names) <= 2 or set(kw) - {"ref"}:
+        raise bad
+    ref = kw.get("ref", [])
+    refs = list(ref) if isinstance(ref, list | tuple) else [ref]
+    return names[0], (names[1] if len(names) == 2 else None), refs
+
+
+def _i_columns(text: str, data: pd.DataFrame, levels: list[Any] | None):
+    var, inter, refs = _parse_i_call(text)
+    missing = [c for c in (var, inter) if c is not None and c not in data.columns]
+    if missing:
+        raise InvalidArgumentError(
+            f"term {text!r}: column(s) {missing} not in data; available: {list(data.columns)[:20]}"
+        )
+    if levels is None:
+        found = pd.unique(data[var].dropna())
+        levels = sorted(found) if not isinstance(found, pd.Categorical) else list(found)
+        ref_text = {str(r) for r in refs}
+        unknown = ref_text - {str(v) for v in levels}
+        if unknown:
+            raise InvalidArgumentError(
+                f"term {text!r}: ref={sorted(unknown)} is not a level of {var!r}"
+            )
+        levels = [v for v in levels if str(v) not in ref_text]
+    value = data[var]
+    scale = 1.0 if inter is None else pd.to_numeric(data[inter], errors="coerce")
+    cols = {}
+    for level in levels:
+        name = f"{var}::{level}" + ("" if inter is None else f":{inter}")
+        cols[name] = (value == level).astype(float).where(value.notna()) * scale
+    return cols, levels
+
+
+def expand_i_terms(
+    rhs: str, data: pd.DataFrame, levels: dict[str, list[Any]] | None = None
+) -> tuple[str, pd.DataFrame, dict[str, list[Any]]]:
+    """Replace fixest ``i()`` terms by their indicator columns.
+
+    Parameters
+    ----------
+    rhs : str
+        Regressor part of a formula.
+    data : DataFrame
+        Data holding the ``i()`` variables.
+    levels : dict, optional
+        Levels per ``i()`` term from an earlier call (for predictions on new data).
+
+    Returns
+    -------
+    (str, DataFrame, dict)
+        The rewritten regressor part (backtick-quoted column names), ``data`` with the new
+        columns and the levels used per term.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t": [-2, -1, 0, 1], "d": [1.0, 1.0, 0.0, 1.0]})
+    >>> rhs, out, _ = expand_i_terms("x + i(t, d, ref=-1)", df)
+    >>> rhs
+    'x + `t::-2:d` + `t::0:d` + `t::1:d`'
+    >>> out["t::1:d"].tolist()
+    [0.0, 0.0, 0.0, 1.0]
+    """
+    if "i(" not in rhs:
+        return rhs, data, {}
+    from formulaic.parser.algos.tokenize import tokenize
+
+    pieces, used, new_cols, pos = [], {}, {}, 0
+    for token in tokenize(rhs):
+        text = token.token
+        if token.kind.value != "python" or not text.startswith("i("):
+            continue
+        given = None if levels is None else levels.get(text)
+        cols, used[text] = _i_columns(text, data, given)
+        if not cols:
+            raise SpecificationError(f"term {text!r} has no level besides the reference")
+        new_cols.update(cols)
+        pieces += [rhs[pos : token.source_start], " + ".join(f"`{c}`" for c in cols)]
+        pos = token.source_end + 1
+    if not used:
+        return rhs, data, {}
+    pieces.append(rhs[pos:])
+    return "".join(pieces), data.assign(**new_cols), used
 
 
 def factorize_fe(data: pd.DataFrame, names: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -138,6 +276,8 @@ class ModelFrame:
         Input row labels dropped for missing or non-finite values.
     spec : Any
         formulaic model spec of the regressors (used by ``predict``).
+    i_levels : dict
+        Levels of each ``i()`` term (used by ``predict``).
     """
 
     y: np.ndarray
@@ -148,19 +288,21 @@ class ModelFrame:
     index: pd.Index
     missing: pd.Index
     spec: Any
+    i_levels: dict[str, list[Any]]
 
 
-def _model_matrices(parsed: ParsedFormula, data: pd.DataFrame) -> tuple[Any, Any]:
+def _model_matrices(parsed: ParsedFormula, data: pd.DataFrame) -> tuple[Any, Any, dict]:
     from formulaic import model_matrix
 
+    rhs, data, i_levels = expand_i_terms(parsed.rhs, data)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # log(0) -> -inf, dropped later
-            mm = model_matrix(f"{parsed.lhs} ~ {parsed.rhs}", data, na_action="ignore")
+            mm = model_matrix(f"{parsed.lhs} ~ {rhs}", data, na_action="ignore")
     except Exception as exc:  # formulaic raises many types for bad terms
         raise SpecificationError(
             f"cannot build the model matrix of '{parsed.lhs} ~ {parsed.rhs}': {exc}"
         ) from exc
-    return mm.lhs, mm.rhs
+    return mm.lhs, mm.rhs, i_levels
 
 
 def build_frame(
@@ -179,9 +321,8 @@ def build_frame(
     (ModelFrame, dict)
         The frame and the ``extra`` arrays restricted to the kept rows.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise InvalidArgumentError(f"data is a {type(data).__name__}; expected a DataFrame")
-    lhs, rhs = _model_matrices(parsed, data)
+    data = as_pandas(data)
+    lhs, rhs, i_levels = _model_matrices(parsed, data)
     if lhs.shape[1] != 1:
         raise SpecificationError(f"outcome {parsed.lhs!r} must be one column, got {lhs.shape[1]}")
     y = np.asarray(lhs, dtype=float)[:, 0]
@@ -210,6 +351,7 @@ def build_frame(
         index=data.index[ok],
         missing=data.index[~ok],
         spec=rhs.model_spec,
+        i_levels=i_levels,
     )
     return frame, {k: (None if v is None else v[ok]) for k, v in extra.items()}
 
@@ -234,16 +376,23 @@ def column_or_array(name: str, value: Any, data: pd.DataFrame) -> np.ndarray | N
 
 
 def cluster_columns(cluster: Any, data: pd.DataFrame) -> list[str]:
-    """Cluster variables from ``"a"``, ``"a+b"`` or a list of column names."""
+    """Cluster variables from ``"a"``, ``"a+b"``, ``"~a + b"`` (fixest) or a list of names.
+
+    >>> cluster_columns("~a + b", pd.DataFrame({"a": [1], "b": [2]}))
+    ['a', 'b']
+    """
     if cluster is None:
         return []
-    names = cluster.split("+") if isinstance(cluster, str) else list(cluster)
+    if isinstance(cluster, str):
+        names = cluster.strip().removeprefix("~").split("+")
+    else:
+        names = list(cluster)
     names = [str(n).strip() for n in names]
     missing = [n for n in names if n not in data.columns]
     if not names or missing or len(names) > 4:
         raise InvalidArgumentError(
             f"cluster={cluster!r} is not allowed; expected one to four column names of data "
-            f"joined by '+' (missing: {missing})"
+            f"joined by '+', optionally after '~' (missing: {missing})"
         )
     return names
 

@@ -36,7 +36,13 @@ from belru_trade.models.hdfe.engine import (
     dropped_frame,
     prepare,
 )
-from belru_trade.models.hdfe.results import FitState, HDFEResults, covariance, resolve_vcov
+from belru_trade.models.hdfe.results import (
+    FitState,
+    HDFEResults,
+    collinear_frame,
+    covariance,
+    resolve_vcov,
+)
 from belru_trade.models.hdfe.separation import drop_fe_and_singletons
 from belru_trade.models.hdfe.vcov import SSC_CHOICES
 
@@ -93,10 +99,10 @@ def ols(
     data: pd.DataFrame,
     *,
     cluster: Any = None,
-    vcov: str | None = None,
+    vcov: str | dict | None = None,
     weights: Any = None,
     drop_singletons: bool = False,
-    drop_collinear: bool = False,
+    drop_collinear: bool = True,
     ssc: str = "fixest",
 ) -> OLSResults:
     """Least squares with high-dimensional fixed effects.
@@ -109,15 +115,20 @@ def ols(
     data : DataFrame
         Estimation data.
     cluster : str or list of str, optional
-        Cluster column(s); ``"a+b"`` for two-way clustering.
-    vcov : {"iid", "hetero", "cluster"}, optional
-        Default ``"hetero"`` (``"cluster"`` with ``cluster``).
+        Cluster column(s): ``"a"``, ``"a + b"`` or fixest's ``"~a + b"`` for two-way
+        clustering, or a list of names.
+    vcov : {"iid", "hetero", "HC1", "cluster"} or dict, optional
+        Default ``"hetero"`` (``"cluster"`` with ``cluster``); pyfixest's
+        ``{"CRV1": "a + b"}`` clusters by ``a`` and ``b``.
     weights : str or array-like, optional
         Analytic weights (column name or values).
     drop_singletons : bool, default False
         Drop observations alone in a fixed-effect level (fixest keeps them; reghdfe drops).
-    drop_collinear : bool, default False
-        Drop absorbed or collinear regressors with a warning instead of raising.
+    drop_collinear : bool, default True
+        Drop regressors absorbed by the fixed effects or collinear with others, with a
+        :class:`~belru_trade.errors.CollinearityWarning` naming each (as fixest, pyfixest,
+        reghdfe and ppmlhdfe do); they are listed in ``results.collinear`` and shown as
+        dropped in ``summary()`` and ``tidy()``. ``False`` raises instead.
     ssc : {"fixest", "stata", "cluster", "none"}, default "fixest"
         Small-sample correction (:mod:`belru_trade.models.hdfe.vcov`).
 
@@ -132,10 +143,14 @@ def ols(
     InvalidArgumentError
         Bad arguments.
     SpecificationError
-        Regressors absorbed by the fixed effects or collinear (named).
+        With ``drop_collinear=False``: regressors absorbed by the fixed effects or
+        collinear (named).
 
     Notes
     -----
+    Inference as fixest and pyfixest: Student t with ``G - 1`` degrees of freedom when
+    clustered (G the smallest number of clusters), ``N - K`` otherwise (``df_resid``).
+
     ``b = (X~' W X~)^{-1} X~' W y~`` with ``~`` the within transformation. The iid
     variance is ``RSS / (N - K) (X~' W X~)^{-1}`` with K counting the fixed effects.
 
@@ -151,7 +166,7 @@ def ols(
     >>> ols("y ~ x", df).params.round(3).to_dict()
     {'Intercept': 1.5, 'x': 2.5}
     """
-    kind = resolve_vcov(vcov, cluster)
+    kind, cluster = resolve_vcov(vcov, cluster)
     check_choice("ssc", ssc, SSC_CHOICES)
     check_choice("drop_singletons", drop_singletons, (True, False))
     prep = prepare(formula, data, weights, None, cluster)
@@ -173,6 +188,8 @@ def ols(
         spec=prep.spec,
         kind="ols",
         link="identity",
+        rhs=prep.parsed.rhs,
+        i_levels=prep.i_levels,
     )
     cov, df_t, label = covariance(state, kind, prep.clusters, ssc)
     res = OLSResults(
@@ -185,6 +202,7 @@ def ols(
         extra={"Fixed effects": ", ".join(prep.parsed.fe_names) or "none"},
         cov=pd.DataFrame(cov, index=prep.names, columns=prep.names),
         dropped=dropped_frame(prep.all_index, reason, prep.missing),
+        collinear=collinear_frame(prep.collinear),
         formula=formula,
         fixed_effects=tuple(prep.parsed.fe_names),
         state=state,

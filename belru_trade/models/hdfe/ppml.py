@@ -42,7 +42,13 @@ from belru_trade.models.hdfe.engine import (
     irls,
     prepare,
 )
-from belru_trade.models.hdfe.results import FitState, HDFEResults, covariance, resolve_vcov
+from belru_trade.models.hdfe.results import (
+    FitState,
+    HDFEResults,
+    collinear_frame,
+    covariance,
+    resolve_vcov,
+)
 from belru_trade.models.hdfe.separation import detect, relu_runs
 from belru_trade.models.hdfe.vcov import SSC_CHOICES
 
@@ -93,7 +99,7 @@ class PPML:
         Drop observations alone in a fixed-effect level.
     drop_collinear : bool
         Drop regressors absorbed by the fixed effects or collinear with other regressors
-        (with a warning) instead of raising :class:`SpecificationError`.
+        (with a warning; the default) or raise :class:`SpecificationError` (``False``).
     """
 
     def __init__(
@@ -107,7 +113,7 @@ class PPML:
         maxiter: int = 100,
         separation: tuple[str, ...] = SEPARATION_METHODS,
         drop_singletons: bool = True,
-        drop_collinear: bool = False,
+        drop_collinear: bool = True,
     ) -> None:
         if not (isinstance(tol, float | int) and 0 < tol < 1):
             raise InvalidArgumentError(f"tol={tol!r} is not allowed; expected a float in (0, 1)")
@@ -122,17 +128,18 @@ class PPML:
         self.separation, self.drop_singletons = separation, drop_singletons
         self.drop_collinear = drop_collinear
 
-    def fit(self, *, cluster: Any = None, vcov: str | None = None, ssc: str = "fixest"):
+    def fit(self, *, cluster: Any = None, vcov: str | dict | None = None, ssc: str = "fixest"):
         """Estimate; returns :class:`PPMLResults`.
 
         Raises
         ------
         SpecificationError
-            Regressors absorbed by the fixed effects or collinear (named in the message).
+            With ``drop_collinear=False``, regressors absorbed by the fixed effects or
+            collinear (named in the message).
         ConvergenceError
             The IRLS loop did not converge in ``maxiter`` iterations.
         """
-        kind = resolve_vcov(vcov, cluster)
+        kind, cluster = resolve_vcov(vcov, cluster)
         check_choice("ssc", ssc, SSC_CHOICES)
         prep = prepare(self.formula, self.data, self.weights, self.offset, cluster)
         if np.any(prep.y < 0):
@@ -166,8 +173,10 @@ class PPML:
             spec=prep.spec,
             kind="ml",
             link="log",
+            rhs=prep.parsed.rhs,
+            i_levels=prep.i_levels,
         )
-        cov, df_t, label = covariance(state, kind, prep.clusters, ssc)
+        cov, _, label = covariance(state, kind, prep.clusters, ssc)
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         extra: dict[str, Any] = {"Fixed effects": ", ".join(prep.parsed.fe_names) or "none"}
         if isinstance(self.offset, str):
@@ -178,10 +187,11 @@ class PPML:
             nobs=int(prep.y.size),
             model="PPML",
             cov_type=label,
-            df_resid=float(df_t),
+            df_resid=None,  # z inference, as fixest and pyfixest for Poisson
             extra=extra,
             cov=pd.DataFrame(cov, index=prep.names, columns=prep.names),
             dropped=dropped_frame(prep.all_index, reason, prep.missing),
+            collinear=collinear_frame(prep.collinear),
             formula=self.formula,
             fixed_effects=tuple(prep.parsed.fe_names),
             iterations=fit.iterations,
@@ -230,14 +240,14 @@ def ppml(
     data: pd.DataFrame,
     *,
     cluster: Any = None,
-    vcov: str | None = None,
+    vcov: str | dict | None = None,
     weights: Any = None,
     offset: Any = None,
     tol: float = 1e-8,
     maxiter: int = 100,
     separation: tuple[str, ...] = SEPARATION_METHODS,
     drop_singletons: bool = True,
-    drop_collinear: bool = False,
+    drop_collinear: bool = True,
     ssc: str = "fixest",
 ) -> PPMLResults:
     """Poisson pseudo-maximum likelihood with high-dimensional fixed effects.
@@ -251,11 +261,16 @@ def ppml(
     data : DataFrame
         Estimation data; rows with missing values in used columns are dropped.
     cluster : str or list of str, optional
-        Cluster column(s); ``"a+b"`` for two-way clustering.
-    vcov : {"iid", "hetero", "cluster"}, optional
-        Covariance; default ``"hetero"`` (``"cluster"`` when ``cluster`` is given).
-    weights, offset : str or array-like, optional
-        Observation weights / offset in the linear index (column name or values).
+        Cluster column(s): ``"a"``, ``"a + b"`` or fixest's ``"~a + b"`` for two-way
+        clustering, or a list of names.
+    vcov : {"iid", "hetero", "HC1", "cluster"} or dict, optional
+        Covariance; default ``"hetero"`` (``"cluster"`` when ``cluster`` is given);
+        pyfixest's ``{"CRV1": "a + b"}`` clusters by ``a`` and ``b``.
+    weights : str or array-like, optional
+        Observation weights (column name or values).
+    offset : str or array-like, optional
+        Offset on the **log scale**, added to the linear index with coefficient 1
+        (``E[y] = exp(x'b + offset)``; e.g. ``np.log(gdp)``), as in fixest and statsmodels.
     tol : float, default 1e-8
         Stop when ``|D - D_old| / max(min(D, D_old), 0.1) < tol`` (deviance D).
     maxiter : int, default 100
@@ -264,8 +279,11 @@ def ppml(
         Separation checks (:mod:`belru_trade.models.hdfe.separation`).
     drop_singletons : bool, default True
         Drop observations alone in a fixed-effect level.
-    drop_collinear : bool, default False
-        Drop absorbed or collinear regressors with a warning instead of raising.
+    drop_collinear : bool, default True
+        Drop regressors absorbed by the fixed effects or collinear with others, with a
+        :class:`~belru_trade.errors.CollinearityWarning` naming each (as fixest, pyfixest,
+        reghdfe and ppmlhdfe do); they are listed in ``results.collinear`` and shown as
+        dropped in ``summary()`` and ``tidy()``. ``False`` raises instead.
     ssc : {"fixest", "stata", "cluster", "none"}, default "fixest"
         Small-sample correction (:mod:`belru_trade.models.hdfe.vcov`).
 
@@ -281,7 +299,8 @@ def ppml(
     InvalidArgumentError
         Bad argument values or negative outcomes.
     SpecificationError
-        Regressors absorbed by the fixed effects or collinear (named).
+        With ``drop_collinear=False``: regressors absorbed by the fixed effects or
+        collinear (named).
     ConvergenceError
         No convergence within ``maxiter`` iterations (never a silent diverged estimate).
 
@@ -292,6 +311,10 @@ def ppml(
 
     Notes
     -----
+    Inference: p-values and confidence intervals use the normal distribution (z), as
+    fixest and pyfixest do for Poisson models; the covariance has the ``ssc``
+    small-sample factors.
+
     IRLS step r: ``w = mu``, ``z = eta - offset + (y - mu) / mu``; partial the fixed effects
     out of ``z`` and ``X`` under weights ``w``; ``b`` from weighted least squares of
     ``z~`` on ``X~``; ``eta = z - (z~ - X~ b) + offset``. Deviance

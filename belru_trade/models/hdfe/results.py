@@ -16,11 +16,24 @@ import pandas as pd
 
 from belru_trade._validation import check_choice
 from belru_trade.errors import InvalidArgumentError
-from belru_trade.models.hdfe.formula import cluster_code_arrays, cluster_columns, factorize_fe
+from belru_trade.models.hdfe.formula import (
+    cluster_code_arrays,
+    cluster_columns,
+    expand_i_terms,
+    factorize_fe,
+)
 from belru_trade.models.hdfe.vcov import SSC_CHOICES, Dof, fe_nested_in, sandwich
 from belru_trade.models.results import EstimationResults
 
-__all__ = ["FitState", "HDFEResults", "covariance", "resolve_vcov"]
+__all__ = ["FitState", "HDFEResults", "collinear_frame", "covariance", "resolve_vcov"]
+
+
+def collinear_frame(dropped: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """Dropped regressors as a DataFrame indexed by term with a ``reason`` column."""
+    return pd.DataFrame(
+        {"reason": np.array([r for _, r in dropped], dtype=object)},
+        index=pd.Index([n for n, _ in dropped], name="term", dtype=object),
+    )
 
 
 @dataclass(frozen=True)
@@ -40,19 +53,54 @@ class FitState:
     spec: Any
     kind: str  # "ml" or "ols"
     link: str  # "log" or "identity"
+    rhs: str = ""  # regressor part of the formula (for i() terms in predict)
+    i_levels: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def resolve_vcov(vcov: str | None, cluster: Any) -> str:
-    """Covariance kind from ``vcov=`` and ``cluster=``."""
+VCOV_ALIASES = {"iid": "iid", "hetero": "hetero", "HC1": "hetero", "cluster": "cluster"}
+
+
+def _vcov_dict(vcov: dict, cluster: Any) -> Any:
+    """The cluster variables of pyfixest's ``vcov={"CRV1": "a + b"}`` form."""
+    if list(vcov) != ["CRV1"]:
+        raise InvalidArgumentError(
+            f"vcov={vcov!r} is not allowed; the dict form supports {{'CRV1': 'a'}} or "
+            "{'CRV1': 'a + b'} (cluster-robust, fixest's small-sample correction via ssc=)"
+        )
+    if cluster is not None and cluster != vcov["CRV1"]:
+        raise InvalidArgumentError(
+            f"vcov={vcov!r} conflicts with cluster={cluster!r}; pass one of them"
+        )
+    return vcov["CRV1"]
+
+
+def resolve_vcov(vcov: Any, cluster: Any) -> tuple[str, Any]:
+    """Covariance kind and cluster variables from ``vcov=`` and ``cluster=``.
+
+    Accepts the fixest/pyfixest spellings: ``cluster="a"``, ``"a + b"``, ``"~a + b"``,
+    ``["a", "b"]``; ``vcov={"CRV1": "a"}``; ``vcov="HC1"`` (= ``"hetero"``).
+
+    >>> resolve_vcov({"CRV1": "~a + b"}, None)
+    ('cluster', '~a + b')
+    >>> resolve_vcov("HC1", None)
+    ('hetero', None)
+    """
+    if isinstance(vcov, dict):
+        cluster, vcov = _vcov_dict(vcov, cluster), "cluster"
     if cluster is not None:
         if vcov not in (None, "cluster"):
             raise InvalidArgumentError(
                 f"vcov={vcov!r} conflicts with cluster={cluster!r}; pass one of them"
             )
-        return "cluster"
+        return "cluster", cluster
     if vcov is None:
-        return "hetero"
-    return check_choice("vcov", vcov, ("iid", "hetero", "cluster"))
+        return "hetero", None
+    if not isinstance(vcov, str) or vcov not in VCOV_ALIASES:
+        raise InvalidArgumentError(
+            f"vcov={vcov!r} is not allowed; expected one of 'iid', 'hetero' (or 'HC1'), "
+            "'cluster' with cluster=, or {'CRV1': 'a + b'}"
+        )
+    return VCOV_ALIASES[vcov], None
 
 
 def covariance(
@@ -83,8 +131,15 @@ class HDFEResults(EstimationResults):
     """Results of a fixed-effects estimator (frozen).
 
     Extra attributes: ``cov`` (covariance DataFrame), ``dropped`` (DataFrame indexed by
-    input row labels with a ``reason`` column), ``formula``, ``fixed_effects`` (names),
-    ``iterations``, ``converged``, ``ssc``.
+    input row labels with a ``reason`` column), ``collinear`` (DataFrame of the regressors
+    dropped as absorbed by the fixed effects or collinear, with a ``reason``; they are not
+    in ``params`` and appear in ``tidy()`` with missing values and in ``summary()`` as
+    dropped), ``formula``, ``fixed_effects`` (names), ``iterations``, ``converged``,
+    ``ssc``.
+
+    Inference follows fixest and pyfixest: p-values and intervals use the normal (z) for
+    PPML and Student t for OLS, with G - 1 degrees of freedom when clustered (G = the
+    smallest number of clusters) and N - K otherwise (``df_resid``; None means normal).
     """
 
     cov: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -94,7 +149,25 @@ class HDFEResults(EstimationResults):
     iterations: int = 0
     converged: bool = True
     ssc: str = "fixest"
+    collinear: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"reason": pd.Series(dtype=str)})
+    )
     state: FitState | None = field(default=None, repr=False, compare=False)
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table (see :meth:`EstimationResults.tidy`); regressors dropped as
+        collinear or absorbed follow as rows with missing values."""
+        table = super().tidy(level=level)
+        if self.collinear.empty:
+            return table
+        extra = pd.DataFrame({"term": self.collinear.index.astype(str)})
+        return pd.concat([table, extra], ignore_index=True)
+
+    def summary(self) -> str:
+        """Plain-text summary; dropped regressors are listed with the reason."""
+        text = super().summary()
+        lines = [f"  {term}: dropped ({why})" for term, why in self.collinear["reason"].items()]
+        return "\n".join([text, "Dropped regressors:", *lines]) if lines else text
 
     def with_vcov(
         self,
@@ -108,16 +181,18 @@ class HDFEResults(EstimationResults):
 
         Parameters
         ----------
-        vcov : {"iid", "hetero", "cluster"}, optional
-            Covariance kind (default ``"hetero"``, or ``"cluster"`` with ``cluster``).
+        vcov : {"iid", "hetero", "HC1", "cluster"} or dict, optional
+            Covariance kind (default ``"hetero"``, or ``"cluster"`` with ``cluster``);
+            ``{"CRV1": "a + b"}`` as in pyfixest.
         cluster : str or list of str, optional
-            Cluster column names, looked up in ``data`` (the estimation data).
+            Cluster column names (``"a"``, ``"a + b"``, ``"~a + b"``), looked up in
+            ``data`` (the estimation data).
         data : DataFrame, optional
             Needed with ``cluster``; rows are matched by index label.
         ssc : {"fixest", "stata", "cluster", "none"}, optional
             Small-sample convention (default: the one of this object).
         """
-        kind = resolve_vcov(vcov, cluster)
+        kind, cluster = resolve_vcov(vcov, cluster)
         clusters: dict[str, np.ndarray] = {}
         if cluster is not None:
             if data is None:
@@ -129,7 +204,10 @@ class HDFEResults(EstimationResults):
                 raise InvalidArgumentError(f"cluster={cluster!r} has missing values")
         ssc = self.ssc if ssc is None else ssc
         cov, df_t, label = covariance(self.state, kind, clusters, ssc)
-        return dataclasses.replace(self, **_cov_fields(self.state.names, cov, df_t, label, ssc))
+        fields = _cov_fields(self.state.names, cov, df_t, label, ssc)
+        if self.state.kind == "ml":  # z inference for PPML (fixest, pyfixest)
+            fields["df_resid"] = None
+        return dataclasses.replace(self, **fields)
 
     def fixef(self) -> dict[str, pd.Series]:
         """Estimated fixed effects, one Series per fixed effect indexed by its levels.
@@ -168,6 +246,8 @@ class HDFEResults(EstimationResults):
         check_choice("type", type, ("response", "link"))
         from formulaic import model_matrix
 
+        if self.state.i_levels:
+            _, newdata, _ = expand_i_terms(self.state.rhs, newdata, self.state.i_levels)
         X = model_matrix(self.state.spec, newdata, na_action="ignore")
         cols = [str(c) for c in X.columns]
         X = np.asarray(X, dtype=float)[:, [cols.index(n) for n in self.state.names]]

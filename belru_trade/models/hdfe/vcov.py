@@ -19,6 +19,13 @@ Small-sample conventions (``ssc``)
 ``"none"``
     No correction.
 
+Inference (p-values and confidence intervals)
+---------------------------------------------
+As fixest and pyfixest: the normal distribution (z) for Poisson models (PPML, whose
+results carry ``df_resid=None``); Student t for least squares, with ``G - 1`` degrees of
+freedom when clustered (G the smallest number of clusters among the cluster variables) and
+``N - K`` otherwise (the second value returned by :func:`sandwich`).
+
 Examples
 --------
 >>> rng = np.random.default_rng(0)
@@ -167,6 +174,8 @@ def sandwich(
         return kf * bread @ meat @ bread, df_t
     sizes = [int(c.max()) + 1 for c in clusters]
     kf, gf, df_t = _factors(kind, ssc, dof, sizes)
+    if scores.shape[1] == 0:  # every regressor dropped
+        return np.zeros((0, 0)), df_t
     meat = np.zeros((scores.shape[1], scores.shape[1]))
     for r, codes in cluster_codes(clusters):
         summed = np.column_stack(

@@ -15,7 +15,12 @@ Conventions
   ``level_change + slope_change``.
 * Seasonality: Fourier pairs ``sin{k}``, ``cos{k}`` of the position within the year
   (month 1..12, quarter 1..4) for k = 1..harmonics, or dummies ``season[2]`` ...
-  (first season is the reference).
+  (first season is the reference). ``"auto"`` (the default of the estimators) means
+  Fourier terms for monthly and quarterly data and none for annual data.
+* Time index: a PeriodIndex or DatetimeIndex (monthly, quarterly, annual), or integer
+  years (``2010, 2011, ...``), read as annual periods.
+* Offsets are on the log scale (``log E[y] = offset + X b``), as in statsmodels and
+  fixest; ``exposure`` is the raw-scale alternative (``offset = log(exposure)``).
 
 >>> import pandas as pd
 >>> idx = pd.period_range("2013-01", periods=24, freq="M")
@@ -35,19 +40,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import as_pandas, type_name
 from belru_trade._validation import check_choice, check_period, check_positive_int
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
 
 __all__ = [
     "Design",
     "build_design",
-    "coerce_offset",
     "coerce_series",
+    "log_offset",
     "newey_west_lags",
     "periods_per_year",
 ]
 
-SEASONALITY = ("fourier", "dummies", None)
+SEASONALITY = ("auto", "fourier", "dummies", None)
 _FREQ_LETTERS = {"M": "M", "Q": "Q", "Y": "Y", "A": "Y"}
 _PER_YEAR = {"M": 12, "Q": 4, "Y": 1}
 
@@ -75,7 +81,20 @@ def _freq_letter(freqstr: str | None) -> str:
     return letter
 
 
+def _years_to_periods(index: pd.Index, name: str) -> pd.PeriodIndex:
+    """Integer years (2010, 2011, ...) as annual periods."""
+    years = index.to_numpy()
+    if len(years) and not ((years >= 1000) & (years <= 9999)).all():
+        raise InvalidArgumentError(
+            f"{name} has an integer index with values outside 1000..9999 "
+            f"(e.g. {years[0]!r}); integer indices must be calendar years"
+        )
+    return pd.PeriodIndex([pd.Period(year=int(v), freq="Y") for v in years])
+
+
 def _to_period_index(index: pd.Index, name: str) -> pd.PeriodIndex:
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return _years_to_periods(index, name)
     if isinstance(index, pd.PeriodIndex):
         _freq_letter(index.freqstr)
         return index
@@ -93,7 +112,8 @@ def _to_period_index(index: pd.Index, name: str) -> pd.PeriodIndex:
             "unsorted dates); expected consecutive monthly, quarterly or annual dates"
         )
     raise InvalidArgumentError(
-        f"{name} has a {type(index).__name__}; expected a PeriodIndex or DatetimeIndex"
+        f"{name} has a {type(index).__name__} of {index.dtype}; expected a PeriodIndex, "
+        "a DatetimeIndex or integer years"
     )
 
 
@@ -130,8 +150,23 @@ def _select_panel(panel: pd.DataFrame, selector: dict[str, Any] | None, column: 
     if rows.empty:
         raise InvalidArgumentError(f"selector={selector!r} matches no rows of the panel")
     series = rows.groupby("period", sort=True)[column].sum(min_count=1)
-    series.index = pd.PeriodIndex(series.index)
+    series.index = _panel_periods(series.index)
     return series.rename(column)
+
+
+def _panel_periods(index: pd.Index) -> pd.Index:
+    """Period labels of a panel: Periods, integer years, dates or text ('2014-08')."""
+    if isinstance(index, pd.PeriodIndex) or pd.api.types.is_integer_dtype(index.dtype):
+        return index
+    if pd.api.types.is_datetime64_any_dtype(index.dtype):
+        return pd.DatetimeIndex(index)
+    try:
+        return pd.PeriodIndex([pd.Period(str(v)) for v in index])
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(
+            f"the panel's period column holds {index[0]!r} ...; expected Periods, dates, "
+            "integer years or text such as '2014-08', '2014Q3', '2014'"
+        ) from exc
 
 
 def coerce_series(
@@ -151,10 +186,16 @@ def coerce_series(
         missing or non-finite values, negative values (when ``nonnegative``) or an all-zero
         series.
     """
-    if isinstance(y, pd.DataFrame):
-        y = _select_panel(y, selector, column)
-    if not isinstance(y, pd.Series):
-        raise InvalidArgumentError(f"{name} is a {type(y).__name__}; expected a pandas Series")
+    if not isinstance(y, pd.Series):  # a panel: pandas, or polars/pyarrow converted
+        try:
+            frame = as_pandas(y, name)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(
+                f"{name} is a {type_name(y)}; expected a pandas.Series with a time index "
+                "(PeriodIndex, DatetimeIndex or integer years), or a panel (pandas, polars "
+                "or pyarrow table) with selector="
+            ) from exc
+        y = _select_panel(frame, selector, column)
     index = _to_period_index(y.index, name)
     _check_index(index, name)
     values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -211,6 +252,8 @@ def _seasonal_terms(
     index: pd.PeriodIndex, seasonality: str | None, harmonics: int
 ) -> dict[str, np.ndarray]:
     per_year = periods_per_year(index)
+    if seasonality == "auto":
+        seasonality = None if per_year == 1 else "fourier"
     if seasonality is None:
         return {}
     if per_year == 1:
@@ -235,7 +278,7 @@ def _seasonal_terms(
 
 def parse_interventions(interventions: Any, index: pd.PeriodIndex) -> tuple[pd.Period, ...]:
     """Parse, sort and range-check intervention dates against ``index``."""
-    if isinstance(interventions, str | pd.Period | pd.Timestamp):
+    if isinstance(interventions, str | int | pd.Period | pd.Timestamp):
         interventions = [interventions]
     items = list(interventions)
     if not items:
@@ -260,7 +303,7 @@ def build_design(
     index: pd.PeriodIndex,
     interventions: Sequence[Any] | str,
     *,
-    seasonality: str | None = "fourier",
+    seasonality: str | None = "auto",
     harmonics: int = 2,
     slope_change: bool = True,
 ) -> Design:
@@ -326,20 +369,68 @@ def _check_lengths(
         )
 
 
-def coerce_offset(offset: Any, y: pd.Series) -> np.ndarray | None:
-    """``log(offset)`` aligned with ``y`` (None when no offset); offsets must be positive."""
-    if offset is None:
-        return None
-    if isinstance(offset, pd.Series):
-        if not isinstance(offset.index, pd.PeriodIndex):
-            offset = offset.copy()
-            offset.index = pd.DatetimeIndex(offset.index).to_period(y.index.freqstr[0])
-        values = offset.reindex(y.index).to_numpy(dtype=float, na_value=np.nan)
+def _aligned(name: str, values: Any, y: pd.Series) -> np.ndarray:
+    """Values of a Series (matched on periods) or an array (one per period of ``y``)."""
+    if isinstance(values, pd.Series):
+        index = (
+            values.index
+            if isinstance(values.index, pd.PeriodIndex)
+            else _years_to_periods(values.index, name)
+            if pd.api.types.is_integer_dtype(values.index.dtype)
+            else pd.DatetimeIndex(values.index).to_period(y.index.freqstr[0])
+        )
+        values = pd.Series(values.to_numpy(), index=index)
+        out = values.reindex(y.index).to_numpy(dtype=float, na_value=np.nan)
     else:
-        values = np.asarray(offset, dtype=float)
-    if values.shape != (len(y),) or not np.all(np.isfinite(values)) or (values <= 0).any():
+        out = np.asarray(values, dtype=float)
+    if out.shape != (len(y),) or not np.all(np.isfinite(out)):
         raise InvalidArgumentError(
-            "offset must be positive, finite and aligned with y (same periods); got "
-            f"{values.shape[0] if values.ndim else 0} values for {len(y)} periods"
+            f"{name} must be finite and aligned with y (same periods); got "
+            f"{out.shape[0] if out.ndim else 0} values for {len(y)} periods"
+        )
+    return out
+
+
+def log_offset(offset: Any, exposure: Any, y: pd.Series) -> np.ndarray | None:
+    """The log-scale offset from ``offset=`` (log scale) or ``exposure=`` (raw, logged here).
+
+    Parameters
+    ----------
+    offset : pandas.Series or array-like, optional
+        Log-scale offset (``log E[y] = offset + X b``), as in statsmodels and fixest.
+    exposure : pandas.Series or array-like, optional
+        Positive raw-scale exposure (population, a price index); ``offset = log(exposure)``.
+    y : pandas.Series
+        The outcome series (a Series argument is aligned on its periods).
+
+    Returns
+    -------
+    ndarray or None
+        One log offset per period, or None when neither is given.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Both given, misaligned, non-finite values, or non-positive exposure.
+
+    Examples
+    --------
+    >>> y = pd.Series([1.0, 2.0], index=pd.period_range("2020", periods=2, freq="Y"))
+    >>> log_offset(None, [1.0, np.e], y).round(6).tolist()
+    [0.0, 1.0]
+    """
+    if offset is not None and exposure is not None:
+        raise InvalidArgumentError(
+            "offset= and exposure= were both given; pass one (offset = log(exposure))"
+        )
+    if offset is not None:
+        return _aligned("offset", offset, y)
+    if exposure is None:
+        return None
+    values = _aligned("exposure", exposure, y)
+    if (values <= 0).any():
+        raise InvalidArgumentError(
+            f"exposure has {(values <= 0).sum()} zero or negative values; exposure must be "
+            "positive (it enters as log(exposure); pass a log-scale offset= otherwise)"
         )
     return np.log(values)

@@ -20,7 +20,7 @@ from belru_trade.errors import (
     ShortSeriesError,
 )
 from belru_trade.models.its.counterfactual import inverse_link, simulate_counterfactual
-from belru_trade.models.its.design import Design, build_design, coerce_offset, coerce_series
+from belru_trade.models.its.design import Design, build_design, coerce_series, log_offset
 from belru_trade.models.its.fit import ERRORS, FAMILIES, LOG_LINK, fit_series
 from belru_trade.models.results import EstimationResults
 
@@ -263,7 +263,7 @@ def _placebo_dates(pre: pd.Series, options: dict[str, Any]) -> list[pd.Period]:
 
 def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | None:
     n = len(pre)
-    offset = None if res.log_offset is None else np.exp(res.log_offset[:n])
+    offset = None if res.log_offset is None else res.log_offset[:n]
     try:
         fake = _fit(pre, [date], offset, res.options)
     except BelruTradeError as exc:
@@ -274,14 +274,15 @@ def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | Non
     return {"date": date, "estimate": est, "statistic": est / se}
 
 
-def _fit(y: pd.Series, interventions: Any, offset: Any, options: dict[str, Any]) -> ITSResults:
+def _fit(
+    y: pd.Series, interventions: Any, offset: np.ndarray | None, options: dict[str, Any]
+) -> ITSResults:
     design = build_design(y.index, interventions, **_design_options(options))
-    log_offset = coerce_offset(offset, y)
     out = fit_series(
         y.to_numpy(),
         design,
         family=options["family"],
-        log_offset=log_offset,
+        log_offset=offset,
         errors=options["errors"],
         hac_lags=options["hac_lags"],
         arima_order=options["arima_order"],
@@ -298,7 +299,7 @@ def _fit(y: pd.Series, interventions: Any, offset: Any, options: dict[str, Any])
         y=y,
         design=design,
         cov=out.cov,
-        log_offset=log_offset,
+        log_offset=offset,
         dispersion=out.dispersion,
         noise_var=out.noise_var,
         options=dict(options),
@@ -311,7 +312,8 @@ def its(
     *,
     family: str = "quasipoisson",
     offset: pd.Series | np.ndarray | None = None,
-    seasonality: str | None = "fourier",
+    exposure: pd.Series | np.ndarray | None = None,
+    seasonality: str | None = "auto",
     harmonics: int = 2,
     slope_change: bool = True,
     errors: str = "hac",
@@ -325,18 +327,24 @@ def its(
     Parameters
     ----------
     y : pandas.Series or pandas.DataFrame
-        A monthly, quarterly or annual series (PeriodIndex or DatetimeIndex, consecutive,
-        no missing values), or a tidy panel (:mod:`belru_trade.trade.panel`) with ``selector``.
+        A monthly, quarterly or annual series (PeriodIndex, DatetimeIndex or integer
+        years such as ``2010, 2011, ...``; consecutive, no missing values), or a tidy panel
+        (:mod:`belru_trade.trade.panel`) with ``selector``.
     interventions : str or sequence of str/Period
         Intervention dates (e.g. ``["2014-08", "2015-08"]``); each adds a level change and,
         with ``slope_change``, a slope change.
     family : {'quasipoisson', 'poisson', 'loglinear', 'gaussian'}
         Outcome model (log link except gaussian).
     offset : pandas.Series or array, optional
-        Positive exposure aligned with ``y`` (e.g. population, a price index); enters as
-        ``log(offset)``. Not allowed for gaussian.
-    seasonality : {'fourier', 'dummies', None}
-        Fourier pairs with ``harmonics`` harmonics, or season dummies.
+        Offset on the **log scale** aligned with ``y`` (``log E[y] = offset + X b``), as
+        ``offset=`` in statsmodels' GLM and fixest; e.g. ``np.log(population)``. Not
+        allowed for gaussian.
+    exposure : pandas.Series or array, optional
+        Positive raw-scale exposure (population, a price index), logged here: the same as
+        ``offset=np.log(exposure)`` (statsmodels' ``exposure=``). Pass one of the two.
+    seasonality : {'auto', 'fourier', 'dummies', None}, default 'auto'
+        Fourier pairs with ``harmonics`` harmonics, or season dummies; ``'auto'`` is
+        Fourier for monthly and quarterly series and none for annual series.
     harmonics : int, default 2
     slope_change : bool, default True
     errors : {'hac', 'arima', 'model'}
@@ -368,13 +376,17 @@ def its(
     -----
     Segmented regression (Wagner et al. 2002) with link ``g``::
 
-        g(E[y_t]) = log(offset_t) + b0 + b1 t + S_t + sum_j [d_j 1(t >= T_j)
+        g(E[y_t]) = offset_t + b0 + b1 t + S_t + sum_j [d_j 1(t >= T_j)
                     + s_j (t - T_j + 1) 1(t >= T_j)]
 
     ``t`` counts periods from 1; the slope-change regressor counts **1 in the first
     post-intervention period** ``T_j``. ``exp(d_j)`` is the level ratio for log-link
     families. Quasi-Poisson uses the Poisson pseudo-likelihood (Santos Silva & Tenreyro
     2006) so zero and non-integer trade values are fine.
+
+    p-values and intervals follow fixest: normal (z) for the Poisson families and for ARMA
+    errors (maximum likelihood), Student t with ``n - k`` degrees of freedom for the
+    least-squares families (gaussian, loglinear) whatever the covariance.
 
     Inference caveat: with autocorrelated errors, Newey-West intervals under-cover at
     typical ITS lengths (measured 0.89 for nominal 0.95 at n = 240, AR(1) rho = 0.3); a
@@ -413,4 +425,4 @@ def its(
         "harmonics": harmonics,
         "slope_change": slope_change,
     }
-    return _fit(series, interventions, offset, options)
+    return _fit(series, interventions, log_offset(offset, exposure, series), options)

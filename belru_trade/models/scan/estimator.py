@@ -18,8 +18,8 @@ from belru_trade.errors import InvalidArgumentError, MissingDependencyError, Zer
 from belru_trade.models.its.design import (
     Design,
     build_design,
-    coerce_offset,
     coerce_series,
+    log_offset,
     newey_west_lags,
 )
 from belru_trade.models.its.fit import FAMILIES, LOG_LINK
@@ -228,7 +228,8 @@ def scan(
     column: str = "value",
     family: str = "quasipoisson",
     offset: pd.Series | None = None,
-    seasonality: str | None = "fourier",
+    exposure: pd.Series | None = None,
+    seasonality: str | None = "auto",
     harmonics: int = 2,
     slope_change: bool = True,
     errors: str = "hac",
@@ -252,8 +253,9 @@ def scan(
     selector : dict, optional
         Panel filter, e.g. ``{"reporter": "BE", "partner": "RU", "flow": "export"}``.
     column : str, default 'value'
-    offset : pandas.Series, optional
-        Positive exposure shared by all series (aligned with the periods).
+    offset, exposure : pandas.Series, optional
+        Log-scale offset, or positive raw-scale exposure (logged), shared by all series
+        and aligned with the periods; as in :func:`belru_trade.models.its.its`.
     errors : {'hac', 'model'}
         Newey-West or model-based (Pearson-scaled for quasi-Poisson) covariance.
     engine : {'numpy', 'dask'}
@@ -310,16 +312,16 @@ def scan(
     )
     lags = newey_west_lags(len(wide)) if hac_lags is None else hac_lags
     check_positive_int("hac_lags", lags, minimum=0)
-    log_offset = None
-    if offset is not None:
-        log_offset = coerce_offset(offset, wide.iloc[:, 0])[:, None]
+    log_off = log_offset(offset, exposure, wide.iloc[:, 0])
+    if log_off is not None:
+        log_off = log_off[:, None]
         if family == "gaussian":
             raise InvalidArgumentError("offset is not allowed with family='gaussian'")
     Y = wide.to_numpy(dtype=float)
     status = _statuses(Y, design, family)
     ok = np.flatnonzero(status == "ok")
     X = design.X.to_numpy()
-    fit = _fit_ok(X, Y[:, ok], family, errors, lags, log_offset, engine, chunk_size, client)
+    fit = _fit_ok(X, Y[:, ok], family, errors, lags, log_off, engine, chunk_size, client)
     return _results(wide, design, status, ok, fit, family, errors, lags)
 
 
