@@ -14,12 +14,17 @@ import belru_trade as bt
 GROUPS = {
     "Data": (
         "panel", "codes", "geo", "products", "events", "load_snapshot", "snapshot_info",
-        "snapshot", "sources", "cache", "bulk", "datasets",
+        "snapshot", "sources", "cache", "bulk", "datasets", "prices", "deflate",
+        "convert_currency",
     ),
     "Estimators": (
         "ppml", "ols", "gravity", "compare", "its", "did", "synth", "diversion", "scan",
+        "fixed_b_tidy", "fixed_b_scan",
     ),
-    "Policy tools": ("lost_trade", "Measure", "simulate", "ge"),
+    "Counterfactuals and policy tools": (
+        "comparative_counterfactual", "synth_counterfactual", "joint_lost", "lost_trade",
+        "Measure", "simulate", "ge",
+    ),
     "Reporting": ("report",),
 }  # fmt: skip
 ERRORS_PAGE = "reference/errors.md"
