@@ -13,6 +13,7 @@ __all__ = [
     "CacheIntegrityWarning",
     "ConvergenceError",
     "DataValidationError",
+    "FewClustersWarning",
     "InvalidArgumentError",
     "MissingDependencyError",
     "NotCoveredError",
@@ -88,6 +89,10 @@ class BelruTradeWarning(UserWarning):
 
 class SeparationWarning(BelruTradeWarning):
     """Observations were dropped because the PPML estimate would not exist with them."""
+
+
+class FewClustersWarning(BelruTradeWarning):
+    """Too few clusters for a cluster-robust joint test of the requested number of terms."""
 
 
 class ZeroFillWarning(BelruTradeWarning):

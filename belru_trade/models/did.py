@@ -19,11 +19,14 @@ from scipy import stats
 from belru_trade._validation import check_choice
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.did_engine import fit_fe
+from belru_trade.models.did_pretrend import pretrend_test, pretrend_verdict
+from belru_trade.models.did_sensitivity import SensitivityResult, relative_magnitude_bounds
 from belru_trade.results import EstimationResults
 
 __all__ = ["DiDResults", "did"]
 
 ESTIMATORS = ("ppml", "ols")
+METHODS = ("twfe", "imputation", "sunab")
 
 
 def _event_name(k: int, lo: int, hi: int, binned: bool) -> str:
@@ -44,8 +47,12 @@ class DiDResults(EstimationResults):
 
     ``params``/``std_errors`` hold the event-time coefficients (relative to ``reference``);
     ``att`` the pooled treated-x-post coefficient (estimate, std_error, conf_low, conf_high,
-    p_value, and ``ratio = exp(estimate)`` for PPML); ``pretrend`` the joint Wald test that
-    every pre-period coefficient is zero (statistic, df, p_value).
+    p_value, and ``ratio = exp(estimate)`` for PPML); ``pretrend`` the joint test that every
+    pre-period coefficient is zero (statistic, df, df_denom, test, p_value, rejected; see
+    :func:`~belru_trade.models.did_pretrend.pretrend_test`). ``summary()`` and ``tidy()``
+    state the pre-trend verdict next to the pooled effect; ``sensitivity()`` gives
+    relative-magnitude bounds. ``method`` is 'twfe', 'imputation' or 'sunab'; ``cells`` the
+    cohort x event-time cell estimates of 'sunab' and PPML 'imputation'.
     """
 
     event_times: tuple[int, ...] = ()
@@ -54,6 +61,38 @@ class DiDResults(EstimationResults):
     att: pd.Series = field(default_factory=pd.Series)
     pretrend: pd.Series = field(default_factory=pd.Series)
     estimator: str = "ppml"
+    method: str = "twfe"
+    window: tuple[int, int] = (-12, 12)
+    binned: bool = True
+    cells: pd.DataFrame | None = None
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table plus ``pretrend_p_value`` and ``pretrend_rejected`` columns."""
+        table = super().tidy(level=level)
+        table["pretrend_p_value"] = float(self.pretrend.get("p_value", np.nan))
+        table["pretrend_rejected"] = bool(self.pretrend.get("rejected", False))
+        table.attrs["pretrend"] = pretrend_verdict(self.pretrend)
+        return table
+
+    def summary(self) -> str:
+        """Pooled effect with the pre-trend verdict, then the event-time coefficients."""
+        att = self.att
+        head = (
+            f"Pooled effect ({self.method}): {att['estimate']:.6g} (se {att['std_error']:.6g}, "
+            f"95% CI {att['conf_low']:.6g} .. {att['conf_high']:.6g})"
+        )
+        return "\n".join([head, pretrend_verdict(self.pretrend), super().summary()])
+
+    def sensitivity(self, mbar: Sequence[float] = (0.0, 0.5, 1.0, 2.0)) -> SensitivityResult:
+        """Relative-magnitude identified-set bounds (Rambachan & Roth 2023) for each ``mbar``.
+
+        See :func:`~belru_trade.models.did_sensitivity.relative_magnitude_bounds`; the
+        binned end bins are left out, and ``reference`` must be -1.
+        """
+        return relative_magnitude_bounds(
+            self.event_table(), mbar, reference=self.reference, window=self.window,
+            binned=self.binned, estimator=self.estimator,
+        )  # fmt: skip
 
     def event_table(self, level: float = 0.95) -> pd.DataFrame:
         """Event-time coefficients with the reference period (0 by construction) included."""
@@ -99,7 +138,10 @@ def _prepare(data, outcome, treatment, events, unit, time) -> pd.DataFrame:
         if not values.isin([0, 1]).all():
             raise InvalidArgumentError(f"treatment column {treatment!r} must hold only 0 and 1")
         df["_d"] = values.to_numpy()
-    df["_unit"] = df[list(unit)].astype(str).agg("|".join, axis=1)
+    key = df[unit[0]].astype(str)
+    for col in unit[1:]:  # vectorised "|".join (row-wise agg is slow on long panels)
+        key = key + "|" + df[col].astype(str)
+    df["_unit"] = key
     if not isinstance(df[time].dtype, pd.PeriodDtype):
         raise InvalidArgumentError(f"column {time!r} must hold pandas Periods")
     if df[[*unit, time]].duplicated().any():
@@ -136,16 +178,6 @@ def _event_dummies(df, window, reference, binned) -> tuple[pd.DataFrame, list, l
     return df, cols, times, names
 
 
-def _pretrend(params: pd.Series, cov: pd.DataFrame, times: list[int], reference: int):
-    pre = [c for c, t in zip(params.index, times, strict=True) if t < reference]
-    if not pre:
-        return pd.Series({"statistic": np.nan, "df": 0, "p_value": np.nan})
-    b = params[pre].to_numpy()
-    V = cov.loc[pre, pre].to_numpy()
-    stat = float(b @ np.linalg.solve(V, b))
-    return pd.Series({"statistic": stat, "df": len(pre), "p_value": stats.chi2.sf(stat, len(pre))})
-
-
 def did(
     data: pd.DataFrame,
     *,
@@ -161,6 +193,7 @@ def did(
     estimator: str = "ppml",
     fixed_effects: Sequence[str] = ("unit", "destination^time"),
     cluster: str | None = "unit",
+    method: str = "twfe",
 ) -> DiDResults:
     """Event study and pooled DiD on a product x destination x period panel.
 
@@ -189,6 +222,12 @@ def did(
         ``'time'``.
     cluster : str or None, default 'unit'
         Cluster standard errors by flow (``'unit'``), another column, or None (robust).
+    method : {'twfe', 'imputation', 'sunab'}, default 'twfe'
+        Two-way fixed effects (the equation below), imputation (Borusyak, Jaravel & Spiess
+        2024 / Gardner 2022 for OLS; Wooldridge's 2023 extended TWFE for PPML) or Sun &
+        Abraham (2021) interaction weighting; see :mod:`belru_trade.models.did_methods`.
+        The robust methods avoid TWFE's negative weights when treatment starts at different
+        dates. Treatment is taken as absorbing from a unit's first treated period.
 
     Returns
     -------
@@ -234,6 +273,7 @@ def did(
     True
     """
     check_choice("estimator", estimator, ESTIMATORS)
+    check_choice("method", method, METHODS)
     lo, hi = window
     if not lo < reference < hi or lo >= 0 or hi < 0:
         raise InvalidArgumentError(
@@ -244,6 +284,14 @@ def did(
     fe_cols = _fixed_effects(df, fixed_effects, destination, tuple(unit), time)
     df, cols, times, names = _event_dummies(df, window, reference, binned)
     cl = "_unit" if cluster == "unit" else cluster
+    if method != "twfe":
+        from belru_trade.models.did_methods import fit_method
+
+        extra = {"fixed_effects": ", ".join(fixed_effects), "window": f"{lo}..{hi}"}
+        design = {"outcome": outcome, "time": time, "fe": fe_cols, "cols": cols, "times": times,
+                  "names": names, "window": (lo, hi), "reference": reference, "binned": binned,
+                  "extra": extra}  # fmt: skip
+        return fit_method(method, df, design, estimator=estimator, cluster=cl)
     params, cov, nobs, label = fit_fe(outcome, cols, fe_cols, df, estimator, cl)
     att_p, att_cov, _, _ = fit_fe(outcome, ["_d"], fe_cols, df, estimator, cl)
     params.index = cov.index = cov.columns = names
@@ -258,8 +306,12 @@ def did(
         reference=reference,
         cov=cov,
         att=_att(att_p, att_cov, estimator),
-        pretrend=_pretrend(params, cov, times, reference),
+        pretrend=pretrend_test(
+            params, cov, times, reference, None if cl is None else int(df[cl].nunique())
+        ),
         estimator=estimator,
+        window=(lo, hi),
+        binned=binned,
     )
 
 
