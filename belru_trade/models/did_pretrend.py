@@ -3,9 +3,13 @@
 The cluster-robust covariance of ``K`` pre-period coefficients estimated from ``G`` clusters
 has rank at most ``G - 1``; with ``K >= G - 1`` the usual Wald statistic ``b' V^-1 b``
 inverts a (numerically) singular matrix and returns nonsense (``1e16``, p of 0 or 1). The
-test here uses the Moore-Penrose inverse of ``V`` restricted to its numerical rank ``r`` and
-refers ``W / r`` to an F distribution with ``(r, G - 1)`` degrees of freedom when the
-covariance is clustered (the usual few-cluster correction), to chi-square(r) otherwise.
+test here uses the Moore-Penrose inverse of ``V`` restricted to its numerical rank ``r``
+(at most ``G - 1``) and, when the covariance is clustered, treats ``W = b' V^+ b`` as a
+Hotelling T-squared built from ``G`` cluster scores: ``W (G - r) / (r (G - 1))`` is referred
+to F(r, G - r) (Hotelling's exact small-sample law for normal scores, much less oversized
+than chi-square(r) or ``W / r`` against F(r, G - 1) when ``r`` is close to ``G``; it is
+conservative then, and has little power: hence the warning). Without clusters the
+reference is chi-square(r).
 """
 
 from __future__ import annotations
@@ -59,8 +63,9 @@ def pretrend_test(
     Returns
     -------
     pandas.Series
-        ``statistic`` (Wald ``b' V^+ b``), ``df`` (rank of ``V``), ``df_denom`` (``G - 1``
-        or NaN), ``test`` ('F' or 'chi2'), ``p_value``, ``n_terms``, ``n_clusters`` and
+        ``statistic`` (Wald ``b' V^+ b``), ``df`` (rank ``r`` of ``V``, at most ``G - 1``),
+        ``df_denom`` (``G - r`` or NaN), ``f_statistic`` (``W (G - r) / (r (G - 1))`` or
+        NaN), ``test`` ('F' or 'chi2'), ``p_value``, ``n_terms``, ``n_clusters`` and
         ``rejected`` (p below 0.05).
 
     Warns
@@ -79,7 +84,8 @@ def pretrend_test(
     (5.0, 2, 'chi2')
     """
     pre = [name for name, t in zip(params.index, times, strict=True) if t < reference]
-    empty = {"statistic": np.nan, "df": 0, "df_denom": np.nan, "test": "none"}
+    empty = {"statistic": np.nan, "df": 0, "df_denom": np.nan, "f_statistic": np.nan,
+             "test": "none"}  # fmt: skip
     if not pre:
         return pd.Series({**empty, "p_value": np.nan, "n_terms": 0, "n_clusters": n_clusters,
                           "rejected": False})  # fmt: skip
@@ -89,23 +95,25 @@ def pretrend_test(
         warnings.warn(
             f"{n_clusters} clusters for {len(pre)} pre-period coefficients: the clustered "
             f"covariance has rank {rank} <= G - 1 = {n_clusters - 1}; the joint pre-trend test "
-            f"uses its generalized inverse and an F(rank, {n_clusters - 1}) reference",
+            "uses its generalized inverse and a Hotelling F reference (low power)",
             FewClustersWarning,
             stacklevel=3,
         )
     stat = float(b @ inv @ b) if rank else np.nan
     if n_clusters is not None and n_clusters > 1 and rank:
-        r = min(rank, n_clusters - 1)
-        test, denom, p = "F", n_clusters - 1, float(stats.f.sf(stat / r, r, n_clusters - 1))
-        rank = r
+        rank = min(rank, n_clusters - 1)
+        denom = n_clusters - rank
+        scaled = stat * denom / (rank * (n_clusters - 1))  # Hotelling T2 -> F(r, G - r)
+        test, p = "F", float(stats.f.sf(scaled, rank, denom))
     else:
-        test, denom = "chi2", np.nan
+        test, denom, scaled = "chi2", np.nan, np.nan
         p = float(stats.chi2.sf(stat, rank)) if rank else np.nan
     return pd.Series(
         {
             "statistic": stat,
             "df": rank,
             "df_denom": denom,
+            "f_statistic": scaled,
             "test": test,
             "p_value": p,
             "n_terms": len(pre),
@@ -118,16 +126,16 @@ def pretrend_test(
 def pretrend_verdict(pretrend: pd.Series) -> str:
     """One sentence stating the joint pre-trend test and whether it rejects.
 
-    >>> s = pd.Series({"statistic": 30.0, "df": 5, "df_denom": 11.0, "test": "F",
-    ...                "p_value": 0.0002, "n_terms": 5, "rejected": True})
+    >>> s = pd.Series({"statistic": 30.0, "df": 5, "df_denom": 11.0, "f_statistic": 4.1,
+    ...                "test": "F", "p_value": 0.0002, "n_terms": 5, "rejected": True})
     >>> pretrend_verdict(s).split(":")[0]
-    'Pre-trend test REJECTS parallel pre-trends (F(5, 11) = 6, p = 0.0002)'
+    'Pre-trend test REJECTS parallel pre-trends (F(5, 11) = 4.1, p = 0.0002)'
     """
     if pretrend.get("test", "none") == "none" or not np.isfinite(pretrend.get("p_value", np.nan)):
         return "Pre-trend test: not available (no pre-period coefficients)."
     df = int(pretrend["df"])
     if pretrend["test"] == "F":
-        label = f"F({df}, {int(pretrend['df_denom'])}) = {pretrend['statistic'] / df:.4g}"
+        label = f"F({df}, {int(pretrend['df_denom'])}) = {pretrend['f_statistic']:.4g}"
     else:
         label = f"chi2({df}) = {pretrend['statistic']:.4g}"
     stat = f"({label}, p = {pretrend['p_value']:.2g})"
