@@ -185,6 +185,27 @@ def test_ppml_extended_twfe_equals_pyfixest_fepois():
     assert res.att["estimate"] < 0 and res.model.endswith("imputation)")
 
 
+def test_ppml_sun_abraham_equals_pyfixest_fepois():
+    df, _ = _poisson_panel(seed=4)
+    res = bt.did(df, outcome="y", treatment="treated", unit=("unit",), time="period",
+                 window=(-6, 5), binned=False, estimator="ppml", method="sunab",
+                 fixed_effects=("unit", "time"))  # fmt: skip
+    ref = df.copy()
+    k = ref["year"] - ref["g"]
+    cell = (ref["g"] > 0) & (k != -1)
+    key = ("g" + ref["g"].astype(str) + "k" + (k + 10).astype(str)).where(cell)
+    D = pd.get_dummies(key, dtype=float).reindex(ref.index, fill_value=0.0)
+    fit = pf.fepois(f"y ~ {' + '.join(D.columns)} | unit + year", pd.concat([ref, D], axis=1))
+    b = fit.coef()[list(D.columns)]
+    meta = pd.DataFrame({"g": [int(c[1:5]) for c in D.columns],
+                         "k": [int(c[6:]) - 10 for c in D.columns],
+                         "n": D.sum().to_numpy()})  # fmt: skip
+    share = meta["n"] / meta.groupby("k")["n"].transform("sum")
+    expected = (b.to_numpy() * share).groupby(meta["k"]).sum()
+    ours = res.event_table().set_index("event_time")["estimate"]
+    np.testing.assert_allclose(ours.loc[expected.index], expected, rtol=1e-6, atol=1e-7)
+
+
 def test_staggered_heterogeneous_effects_twfe_biased_robust_methods_not():
     """Effects growing with time since treatment and earlier cohorts as controls: TWFE's
     pooled estimate is pulled away from the true ATT; imputation and Sun-Abraham recover it."""

@@ -249,13 +249,20 @@ def did(
 
     with ``G_pd`` the treated-flow indicator, ``T_pd`` its first treated period, ``a_pd``
     flow and ``g_dt`` destination x period fixed effects. The pooled model replaces the sum
-    by ``b D_pdt`` (``att``). The pre-trend test is the Wald statistic ``b_pre' V^-1 b_pre``
-    against chi-square with as many degrees of freedom as pre-period coefficients.
+    by ``b D_pdt`` (``att``). The pre-trend test is the Wald statistic ``b_pre' V^+ b_pre``
+    on the generalized inverse, referred with clustered errors to Hotelling's F(r, G - r)
+    (``r`` the rank, ``G`` the clusters), else to chi-square(r); ``pretrend['rejected']``
+    flags p < 0.05 (:func:`~belru_trade.models.did_pretrend.pretrend_test`).
 
     References
     ----------
+    Borusyak, Jaravel & Spiess (2024), Rev. Econ. Stud. 91(6):3253-3285.
     Crozet & Hinz (2020), Economic Policy 35(101):97-146.
+    Gardner (2022), "Two-stage differences in differences", arXiv:2207.05943.
+    Rambachan & Roth (2023), Rev. Econ. Stud. 90(5):2555-2591.
     Santos Silva & Tenreyro (2006), Rev. Econ. Stat. 88(4):641-658.
+    Sun & Abraham (2021), J. Econometrics 225(2):175-199.
+    Wooldridge (2023), Econometrics J. 26(3):C31-C66.
 
     Examples
     --------
