@@ -142,6 +142,24 @@ def test_sunab_on_castle_equals_direct_least_squares(castle):
     assert res.att["estimate"] == pytest.approx(att, rel=1e-7)
 
 
+def test_sunab_last_treated_cohort_as_control(castle):
+    """No never-treated units: the 2010 cohort is the control and 2010 is dropped."""
+    treated_only = castle[castle["cohort"].notna()].reset_index(drop=True)
+    res = bt.did(treated_only, method="sunab", **CASTLE)
+    sample = treated_only[treated_only["year"] < 2010].reset_index(drop=True)
+    cell = (sample["cohort"] < 2010) & (sample["k"] != -1)
+    key = sample["cohort"].astype(int).astype(str) + "_" + sample["k"].astype(int).astype(str)
+    D = pd.get_dummies(key.where(cell), dtype=float).reindex(sample.index, fill_value=0.0)
+    X = np.column_stack([D.to_numpy(), _dummies(sample)])
+    b = np.linalg.lstsq(X, sample["l_homicide"].to_numpy(), rcond=None)[0][: D.shape[1]]
+    meta = pd.Series(D.columns).str.split("_", expand=True).astype(int)
+    counts = pd.Series(D.sum().to_numpy())
+    ref = (b * counts / counts.groupby(meta[1]).transform("sum")).groupby(meta[1]).sum()
+    ours = res.event_table().set_index("event_time")["estimate"]
+    assert sorted(ours.index) == sorted([*ref.index, -1])
+    np.testing.assert_allclose(ours.loc[ref.index], ref, rtol=1e-7, atol=1e-9)
+
+
 def _poisson_panel(seed=3):
     rng = np.random.default_rng(seed)
     units, years = 90, range(2010, 2020)
@@ -169,8 +187,7 @@ def test_ppml_extended_twfe_equals_pyfixest_fepois():
     ref = pd.concat([ref, D], axis=1)
     fit = pf.fepois(f"y ~ {' + '.join(D.columns)} | unit + year", ref, vcov={"CRV1": "unit"})
     b = fit.coef()[list(D.columns)].to_numpy()
-    cells = res.cells.assign(cal=res.cells["cohort"] + res.cells["event_time"])
-    mine = cells.set_index(["cohort", "cal"])["estimate"]
+    mine = res.cells.set_index(["cohort", "period_ordinal"])["estimate"]
     g = [int(c[1:5]) for c in D.columns]
     t = [int(c[6:]) for c in D.columns]
     cohort_ord = [pd.Period(str(v), "Y").ordinal for v in g]

@@ -52,7 +52,10 @@ class DiDResults(EstimationResults):
     :func:`~belru_trade.models.did_pretrend.pretrend_test`). ``summary()`` and ``tidy()``
     state the pre-trend verdict next to the pooled effect; ``sensitivity()`` gives
     relative-magnitude bounds. ``method`` is 'twfe', 'imputation' or 'sunab'; ``cells`` the
-    cohort x event-time cell estimates of 'sunab' and PPML 'imputation'.
+    cohort x event-time cell estimates of 'sunab' and PPML 'imputation' (cohort as the
+    ``Period.ordinal`` of the first treated period). With 'imputation' the pre-period
+    coefficients come from the separate pre-trend regression on untreated observations, so
+    ``cov`` is NaN between pre- and post-period terms.
     """
 
     event_times: tuple[int, ...] = ()

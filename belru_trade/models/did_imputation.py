@@ -163,7 +163,8 @@ def etwfe_ppml(
     -------
     tuple
         Event-time estimates, their covariance, the overall effect (estimate, std_error),
-        nobs, covariance label and the cell table (with cell estimates).
+        nobs, covariance label and the cell table (column, cohort and period_ordinal as
+        ``Period.ordinal``, binned event_time, n, estimate).
     """
     post = (df["_k"] >= 0).fillna(False)
     frame = df.copy()
@@ -177,6 +178,7 @@ def etwfe_ppml(
     cohort = (frame.loc[rows, "_ord"] - k).astype(int)
     binned = event[rows].astype(int).groupby([cohort, k]).first()
     cells["estimate"] = params[cols].to_numpy()
+    cells.insert(2, "period_ordinal", cells["cohort"] + cells["event_time"])
     cells["event_time"] = [int(binned.loc[(g, k)]) for g, k in zip(
         cells["cohort"], cells["event_time"], strict=True)]  # fmt: skip
     est, cov_t, att = aggregate_cells(params, cov, cells, times)
