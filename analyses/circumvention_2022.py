@@ -10,10 +10,7 @@ import math
 
 import numpy as np
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     fit_its_row,
@@ -21,6 +18,11 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+import belru_trade as bt
+from belru_trade.report import AnalysisResult, DataRequirement
+
+#: position in the report
+ORDER = 70
 TITLE = "Circumvention 2022: sanctioned-product exports to Russia and its neighbours"
 QUESTION = (
     "After the export bans of March 2022, how much did the EU's and the reporter's exports of "

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     describe_its,
@@ -19,6 +17,10 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+
+#: position in the report
+ORDER = 40
 TITLE = "Diamonds: Antwerp's rough-diamond imports from Russia and the 2024 ban"
 QUESTION = (
     "What did the EU's diamond ban steps (2024-01 direct ban, 2024-03 indirect >= 1 ct, "

@@ -8,10 +8,7 @@ lost volume.
 from __future__ import annotations
 
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     comtrade_exports_to,
@@ -25,6 +22,11 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+
+#: position in the report
+ORDER = 60
 TITLE = "The 2014 food embargo: dairy, meat and fish exports to Russia"
 QUESTION = (
     "By how much did Russia's August 2014 embargo cut exports to Russia of dairy, meat and "

@@ -7,10 +7,7 @@ package banned transshipment of Russian LNG, applied at Zeebrugge from 2025-03-2
 from __future__ import annotations
 
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     its_row,
@@ -21,6 +18,11 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+
+#: position in the report
+ORDER = 50
 TITLE = "LNG: Belgian imports of liquefied natural gas from Russia"
 QUESTION = (
     "How much LNG (HS 271111) did Belgium import from Russia since 2008, in energy, tonnes "

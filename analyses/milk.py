@@ -7,10 +7,7 @@ NO from 2014-08-07); controls: origins never embargoed; leakage channel: Belarus
 from __future__ import annotations
 
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     comtrade_exports_to,
@@ -25,6 +22,11 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+
+#: position in the report
+ORDER = 30
 TITLE = "Milk and dairy: exports to Russia and the 2014 embargo"
 QUESTION = (
     "What did Russia's August 2014 embargo do to the reporter's dairy exports to Russia "

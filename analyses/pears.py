@@ -7,10 +7,7 @@ the Comext extract named in ``REQUIRES`` (``belru-trade fetch comext ...``).
 from __future__ import annotations
 
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     describe_its,
@@ -19,6 +16,11 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+
+#: position in the report
+ORDER = 20
 TITLE = "Pears: Belgian exports to Russia and the 2014 embargo"
 QUESTION = (
     "What did Russia's August 2014 embargo do to Belgian pear exports to Russia (HS 080830; "

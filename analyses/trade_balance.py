@@ -9,10 +9,7 @@ interrupted time series.
 from __future__ import annotations
 
 import pandas as pd
-
-import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.helpers import (
+from belru_trade.analyses._common import (
     analysis_result,
     annual_sums,
     its_row,
@@ -23,6 +20,11 @@ from belru_trade.report.helpers import (
     plot_its,
 )
 
+import belru_trade as bt
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+
+#: position in the report
+ORDER = 10
 TITLE = "Trade balance: Belgium-Russia goods trade by year and month"
 QUESTION = (
     "How large were Belgium's goods exports to and imports from Russia by year and month, "

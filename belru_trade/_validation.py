@@ -7,6 +7,7 @@ received and what is allowed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from numbers import Integral
 from typing import Any
 
 import pandas as pd
@@ -38,9 +39,10 @@ def check_period(name: str, value: Any, freq: str | None = None) -> pd.Period:
         period = value
     else:
         try:
-            text = str(value)
+            integral = isinstance(value, Integral) and not isinstance(value, bool)
+            text = str(int(value)) if integral else str(value)
             guess = "Y" if len(text) == 4 and text.isdigit() else "M"
-            period = pd.Period(text if isinstance(value, int) else value, freq=freq or guess)
+            period = pd.Period(text if integral else value, freq=freq or guess)
         except (ValueError, TypeError) as exc:
             raise InvalidArgumentError(
                 f"{name}={value!r} is not a period; expected 'YYYY' or 'YYYY-MM'"

@@ -11,6 +11,7 @@ __all__ = [
     "BelruTradeError",
     "BelruTradeWarning",
     "CacheIntegrityWarning",
+    "CollinearityWarning",
     "ConvergenceError",
     "DataValidationError",
     "FewClustersWarning",
@@ -93,6 +94,10 @@ class SeparationWarning(BelruTradeWarning):
 
 class FewClustersWarning(BelruTradeWarning):
     """Too few clusters for a cluster-robust joint test of the requested number of terms."""
+
+
+class CollinearityWarning(BelruTradeWarning):
+    """Regressors absorbed by the fixed effects or collinear with others were dropped."""
 
 
 class ZeroFillWarning(BelruTradeWarning):

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from belru_trade import sources  # noqa: E402
+from belru_trade.store import sources  # noqa: E402
 from tests.http_fault_server import (  # noqa: E402
     FaultServer,
     comext_from_query,

@@ -95,7 +95,7 @@ def memory_child(tool: str, rows: int, separation: str) -> None:
 
     df = make_panel(rows)
     if tool == "ours":
-        import belru_trade.models.ppml  # noqa: F401
+        import belru_trade.models.hdfe.ppml  # noqa: F401
     else:
         import pyfixest  # noqa: F401
     gc.collect()

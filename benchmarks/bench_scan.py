@@ -24,7 +24,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 import belru_trade as bt
-from belru_trade.models.its_design import build_design, newey_west_lags
+from belru_trade.models.its.design import build_design, newey_west_lags
 
 
 def simulate(series: int, months: int, seed: int = 0) -> pd.DataFrame:

@@ -19,13 +19,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from belru_trade.analyses import embargo_2014_food as food
+from belru_trade.analyses import milk
+from belru_trade.analyses._common.designs import origin_event_study
 from scipy import stats
 
 import belru_trade as bt
-from analyses import embargo_2014_food as food
-from analyses import milk
 from belru_trade.report import AnalysisConfig
-from belru_trade.report.helpers import origin_event_study
 from belru_trade.report.requirements import resolve
 
 METHODS = ("twfe", "imputation", "sunab")

@@ -4,7 +4,7 @@ Four stages: :func:`comtrade_query` validates (numeric Comtrade/M49 codes, HS co
 in the format of the frequency: the wrong one returns an empty result, not an error);
 :func:`build_request` (pure) chunks the query to the fewest requests that respect the
 12-period limit, the record cap and the URL length; :func:`fetch` performs them (the only
-network step); :func:`fetchers.comtrade_parse.parse_data` is pure.
+network step); :func:`belru_trade.fetchers.comtrade_parse.parse_data` is pure.
 
 The subscription key comes from the ``api_key`` argument or, read once in :func:`fetch`, the
 ``COMTRADE_API_KEY`` environment variable; it is sent only as the
@@ -43,15 +43,15 @@ from typing import Any
 import pandas as pd
 import requests
 
-from fetchers.comtrade_parse import parse_data
-from fetchers.errors import (
+from .comtrade_parse import parse_data
+from .errors import (
     FetchError,
     InvalidQueryError,
     PreviewCapWarning,
     TruncatedResponseError,
 )
-from fetchers.http import RetryPolicy, Runner, Transport, resolve_base_url
-from fetchers.result import FetchResult, PlannedRequest, Provenance, ResponseStore
+from .http import RetryPolicy, Runner, Transport, resolve_base_url
+from .result import FetchResult, PlannedRequest, Provenance, ResponseStore
 
 __all__ = [
     "KEY_RECORD_CAP",
@@ -64,7 +64,7 @@ __all__ = [
     "fetch",
 ]
 
-logger = logging.getLogger("fetchers.comtrade")
+logger = logging.getLogger("belru_trade.fetchers.comtrade")
 
 COMTRADE_URL = "https://comtradeapi.un.org"
 PREVIEW_RECORD_CAP = 500
@@ -419,17 +419,17 @@ def fetch(
     max_periods: int = MAX_PERIODS,
     sleep: Any = None,
 ) -> FetchResult | list[PlannedRequest]:
-    """Perform ``query`` and return a :class:`~fetchers.result.FetchResult`.
+    """Perform ``query`` and return a :class:`~belru_trade.fetchers.result.FetchResult`.
 
     Parameters
     ----------
     query : ComtradeQuery
     api_key : str, optional
         Subscription key; else ``COMTRADE_API_KEY``; else the keyless preview endpoint
-        (a :class:`~fetchers.errors.PreviewCapWarning` is issued when a result may be
+        (a :class:`~belru_trade.fetchers.errors.PreviewCapWarning` is issued when a result may be
         truncated).
     session, base_url, policy, store, offline, progress, dry_run, sleep
-        As in :func:`fetchers.eurostat.fetch`.
+        As in :func:`belru_trade.fetchers.eurostat.fetch`.
     record_cap : int, optional
         Records per call (500 in preview, 100,000 with a key; 250,000 on premium plans).
     max_periods : int
@@ -438,7 +438,7 @@ def fetch(
     Returns
     -------
     FetchResult or list of PlannedRequest
-        Frame columns: :data:`fetchers.comtrade_parse.DATA_COLUMNS`.
+        Frame columns: :data:`belru_trade.fetchers.comtrade_parse.DATA_COLUMNS`.
 
     Raises
     ------

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fetchers.errors import (
+from .errors import (
     AuthenticationError,
     HTTPError,
     RateLimitError,

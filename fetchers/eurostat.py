@@ -2,11 +2,11 @@
 
 Four stages: :func:`comext_query` / :func:`dataset_query` validate friendly arguments into
 an :class:`EurostatQuery`; :func:`build_request` (pure) turns it into
-:class:`~fetchers.result.PlannedRequest` objects, splitting queries that exceed the
+:class:`~belru_trade.fetchers.result.PlannedRequest` objects, splitting queries that exceed the
 5,000,000-cell extraction limit or the URL length limit; :func:`fetch` performs them (the
 only network step: 413 ``EXTRACTION_TOO_BIG`` replies are split further -- products, then
 partners, then periods -- and asynchronous replies are polled with a bounded wait); the
-parsers of :mod:`fetchers.eurostat_parse` are pure.
+parsers of :mod:`belru_trade.fetchers.eurostat_parse` are pure.
 
 ``DS-*`` datasets live on the Comext host, every other code on the main host. Base URLs:
 argument ``base_url``, else ``BELRU_TRADE_COMEXT_URL`` / ``BELRU_TRADE_EUROSTAT_URL``, else the
@@ -38,13 +38,13 @@ from typing import Any, Literal
 import pandas as pd
 import requests
 
-from fetchers.errors import (
+from .errors import (
     AsyncTimeoutError,
     ExtractionTooBigError,
     FetchError,
     InvalidQueryError,
 )
-from fetchers.eurostat_parse import (
+from .eurostat_parse import (
     async_status,
     async_ticket,
     parse_jsonstat,
@@ -52,8 +52,8 @@ from fetchers.eurostat_parse import (
     parse_tsv,
     raise_for_fault,
 )
-from fetchers.http import Response, RetryPolicy, Runner, Transport, resolve_base_url
-from fetchers.result import FetchResult, PlannedRequest, Provenance, ResponseStore
+from .http import Response, RetryPolicy, Runner, Transport, resolve_base_url
+from .result import FetchResult, PlannedRequest, Provenance, ResponseStore
 
 __all__ = [
     "COMEXT_DATASET",
@@ -68,7 +68,7 @@ __all__ = [
     "split_query",
 ]
 
-logger = logging.getLogger("fetchers.eurostat")
+logger = logging.getLogger("belru_trade.fetchers.eurostat")
 
 EUROSTAT_URL = "https://ec.europa.eu/eurostat/api/dissemination"
 COMEXT_URL = "https://ec.europa.eu/eurostat/api/comext/dissemination"
@@ -264,7 +264,7 @@ def dataset_query(
     fmt : {'json', 'tsv', 'csv'}
     dimensions : list of str
         Key order, required for the SDMX formats (see
-        :func:`fetchers.eurostat_parse.parse_datastructure`).
+        :func:`belru_trade.fetchers.eurostat_parse.parse_datastructure`).
     """
     if not isinstance(dataset, str) or not _DATASET.match(dataset):
         raise InvalidQueryError(f"dataset={dataset!r} is not a Eurostat dataset code")
@@ -477,7 +477,7 @@ def fetch(
     poll_interval: float = 10.0,
     sleep: Any = None,
 ) -> FetchResult | list[PlannedRequest]:
-    """Perform ``query`` and return a :class:`~fetchers.result.FetchResult`.
+    """Perform ``query`` and return a :class:`~belru_trade.fetchers.result.FetchResult`.
 
     Parameters
     ----------

@@ -16,7 +16,7 @@ Examples
 >>> parse_jsonstat(body)
 Traceback (most recent call last):
 ...
-fetchers.errors.NotFoundError: ERR_NOT_FOUND_4: DS-999999 (HTTP 404)
+belru_trade.fetchers.errors.NotFoundError: ERR_NOT_FOUND_4: DS-999999 (HTTP 404)
 >>> normalise_flag("|C"), normalise_flag("p"), normalise_flag("e|C"), normalise_flag("")
 ('c', 'p', 'ec', None)
 """
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fetchers.errors import (
+from .errors import (
     BadRequestError,
     ExtractionTooBigError,
     FetchError,

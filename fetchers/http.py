@@ -3,7 +3,7 @@
 :class:`Transport` sends one GET through an injected :class:`requests.Session` with explicit
 timeouts and retries (exponential backoff with jitter on 429, 5xx, timeouts, dropped
 connections, truncated bodies and HTML maintenance pages, honouring ``Retry-After`` up to a
-cap), and maps failures to the named errors of :mod:`fetchers.errors`. :class:`Runner`
+cap), and maps failures to the named errors of :mod:`belru_trade.fetchers.errors`. :class:`Runner`
 adds the response store (raw bodies keyed by the request, never by a credential), offline
 mode, request counting and the progress bar.
 
@@ -41,7 +41,7 @@ from typing import Any
 
 import requests
 
-from fetchers.errors import (
+from .errors import (
     AuthenticationError,
     BadRequestError,
     ConnectionFailedError,
@@ -56,7 +56,7 @@ from fetchers.errors import (
     ServerError,
     TruncatedResponseError,
 )
-from fetchers.result import PlannedRequest, ResponseStore, redact_url
+from .result import PlannedRequest, ResponseStore, redact_url
 
 __all__ = [
     "Response",
@@ -69,7 +69,7 @@ __all__ = [
     "resolve_base_url",
 ]
 
-logger = logging.getLogger("fetchers.http")
+logger = logging.getLogger("belru_trade.fetchers.http")
 
 USER_AGENT = "belru_trade-fetchers/0.1 (+https://github.com/belru-trade/belru_trade)"
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -94,7 +94,7 @@ class RetryPolicy:
         Random extra fraction of the backoff (0 disables jitter).
     max_retry_after : float
         Longest ``Retry-After`` honoured by sleeping; a longer wait raises
-        :class:`~fetchers.errors.RateLimitError` at once, carrying the wait.
+        :class:`~belru_trade.fetchers.errors.RateLimitError` at once, carrying the wait.
     timeout : tuple of float
         ``(connect, read)`` timeouts in seconds for every request.
     min_interval : float
@@ -243,7 +243,7 @@ class Transport:
 
         ``validate`` may raise :class:`TruncatedResponseError` or :class:`MaintenanceError`
         for a body that must be fetched again. Raises the named errors of
-        :mod:`fetchers.errors` when retries are exhausted or the failure is permanent.
+        :mod:`belru_trade.fetchers.errors` when retries are exhausted or the failure is permanent.
         """
         shown = redact_url(request.full_url)
         last: FetchError | None = None
@@ -350,7 +350,7 @@ class Runner:
         Raw bodies are read from and written to it (complete, validated bodies only).
     offline : bool
         Serve only from ``store``; a missing body raises
-        :class:`~fetchers.errors.NotInStoreError`.
+        :class:`~belru_trade.fetchers.errors.NotInStoreError`.
     headers : mapping
         Extra headers for every request (the Comtrade key); never logged or stored.
     progress : bool

@@ -9,11 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from http_fault_server import RESET, FaultServer, comext_from_query, delay, reply, short
-
-from belru_trade import cache, sources
-from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError
-from fetchers.errors import (
+from belru_trade.fetchers.errors import (
     ConnectionFailedError,
     MaintenanceError,
     RateLimitError,
@@ -21,7 +17,11 @@ from fetchers.errors import (
     ServerError,
     TruncatedResponseError,
 )
-from fetchers.http import RetryPolicy
+from belru_trade.fetchers.http import RetryPolicy
+from http_fault_server import RESET, FaultServer, comext_from_query, delay, reply, short
+
+from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError
+from belru_trade.store import cache, sources
 
 KEY_A = "a" * 64
 FAST = RetryPolicy(max_retries=1, backoff_base=0.0, jitter=0.0, timeout=(2.0, 0.3))

@@ -1,4 +1,4 @@
-"""Tests of the country registry (belru_trade.codes)."""
+"""Tests of the country registry (belru_trade.geo.codes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from belru_trade import codes
+from belru_trade import geo as codes
 from belru_trade.errors import InvalidArgumentError, UnknownCodeError
 
 DATA = Path(__file__).parent / "data" / "registries"
@@ -293,7 +293,7 @@ def test_embargo_origins_by_date():
 
 def test_embargo_origin_dates_agree_with_event_registry():
     events = pd.read_csv(
-        Path(codes.__file__).parent / "data" / "sanction_events.csv", dtype=str
+        Path(codes.__file__).parents[1] / "data" / "sanction_events.csv", dtype=str
     ).set_index("event_id")
     assert events.loc["RU-2014-RES778", "in_force"] == "2014-08-07"
     assert events.loc["RU-2015-ADD-COUNTRIES", "announced"] == "2015-08-13"

@@ -14,7 +14,7 @@ from scipy import optimize, stats
 
 import belru_trade as bt
 from belru_trade.errors import FewClustersWarning, InvalidArgumentError, SpecificationError
-from belru_trade.models.did_sensitivity import relative_magnitude_bounds
+from belru_trade.models.did.sensitivity import relative_magnitude_bounds
 
 DATA = Path(__file__).parent / "data" / "did"
 PERIODS = pd.period_range("2013-01", "2015-12", freq="M")

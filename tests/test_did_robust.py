@@ -51,7 +51,8 @@ def test_imputation_equals_pyfixest_did2s(df_het):
     np.testing.assert_allclose(ours["estimate"], es["Estimate"], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(ours["std_error"], es["Std. Error"], rtol=1e-6)
     assert res.method == "imputation" and res.pretrend["test"] == "F"
-    assert res.pretrend["df_denom"] == raw["state"].nunique() - 1
+    pt = res.pretrend  # Hotelling F(r, G - r) with G = 40 states, r = 19 pre-period terms
+    assert pt["n_clusters"] == 40 and pt["df"] == 19 and pt["df_denom"] == 40 - 19
 
 
 def _cell_weights(frame: pd.DataFrame, cohort: str, event: str) -> pd.Series:

@@ -86,7 +86,7 @@ def test_panel_input_with_mirror_flows(tmp_path):
     a = bt.diversion(panel, ban="2014-08", origin="BE", target="RU", transit=["LT", "BY"])
     b = bt.diversion(direct, ins, outs, ban="2014-08")
     pd.testing.assert_frame_equal(a.table, b.table)
-    from belru_trade.plotting import save_png
+    from belru_trade.plotting.charts import save_png
 
     assert save_png(a.plot(unit="t"), tmp_path / "div.png").stat().st_size > 1000
 

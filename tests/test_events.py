@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from belru_trade import codes, events
+from belru_trade import events
 from belru_trade.errors import InvalidArgumentError, UnknownCodeError
+from belru_trade.events import scope
+from belru_trade.geo import codes
 
 RU_FOOD = [
     e
@@ -150,8 +152,8 @@ def test_pre_2012_pear_code_is_covered():
     frame["nomenclature"] = ["HS2007", "HS2007", "CN2011"]
     assert events.treatment(frame, "RU-2014-RES778").tolist() == [0, 1, 1]
     # concordance of a six-digit HS2012 pear prefix back to 080820 (pears and quinces)
-    assert events._product_covered("080820", ("080830",), 2010, coarse=False)
-    assert not events._product_covered("080820", ("080830",), 2014, coarse=False)
+    assert scope._product_covered("080820", ("080830",), 2010, coarse=False)
+    assert not scope._product_covered("080820", ("080830",), 2014, coarse=False)
 
 
 def test_diamonds_russia_to_belgium_both_sides():
@@ -283,7 +285,7 @@ def test_random_panels_never_crash(rows, ids):
 
 
 def test_empty_and_missing_values():
-    from belru_trade import panel as panel_module
+    from belru_trade.trade import panel as panel_module
 
     empty = events.treatment(panel_module.empty_panel(), "RU-2014-RES778")
     assert empty.empty and empty.dtype == "int8"

@@ -71,3 +71,19 @@ def test_errors_exit_codes(env, capsys) -> None:
         main(["fetch", "comext", *ARGS[:4], "--product", "080810", *ARGS[6:], "--offline"])
     assert offline.value.code == 1
     assert "OfflineError" in capsys.readouterr().err
+
+
+def test_country_codes_normalised_or_rejected(env, capsys) -> None:
+    """--reporter/--partner go through bt.codes.country: 'be', 'Russia', 'BLR' are BE/RU/BY."""
+    assert main(["fetch", "comext", *ARGS, "--dry-run"]) == 0
+    canonical = capsys.readouterr().out
+    friendly = [*ARGS]
+    friendly[1], friendly[3] = "be", "Russia,BLR"
+    assert main(["fetch", "comext", *friendly, "--dry-run"]) == 0
+    assert capsys.readouterr().out == canonical and "BE" in canonical
+    unknown = [*ARGS]
+    unknown[1] = "XX"
+    with pytest.raises(SystemExit) as bad:
+        main(["fetch", "comext", *unknown, "--dry-run"])
+    assert bad.value.code == 2
+    assert "--reporter='XX' is not a known country code or name" in capsys.readouterr().err

@@ -10,18 +10,17 @@ from pathlib import Path
 
 import pytest
 import requests
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from fetchers import comtrade as ct
-from fetchers import comtrade_parse as cp
-from fetchers.errors import (
+from belru_trade.fetchers import comtrade as ct
+from belru_trade.fetchers import comtrade_parse as cp
+from belru_trade.fetchers.errors import (
     AuthenticationError,
     InvalidQueryError,
     RateLimitError,
     ResponseFormatError,
     TruncatedResponseError,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 HERE = Path(__file__).resolve().parent / "data" / "http" / "comtrade"
 

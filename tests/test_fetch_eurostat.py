@@ -10,12 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from fetchers import eurostat as es
-from fetchers import eurostat_parse as ep
-from fetchers.errors import (
+from belru_trade.fetchers import eurostat as es
+from belru_trade.fetchers import eurostat_parse as ep
+from belru_trade.fetchers.errors import (
     BadRequestError,
     ExtractionTooBigError,
     InvalidQueryError,
@@ -23,6 +20,8 @@ from fetchers.errors import (
     ResponseFormatError,
     TruncatedResponseError,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 HERE = Path(__file__).resolve().parent / "data" / "http" / "eurostat"
 

@@ -37,19 +37,9 @@ from typing import Any
 
 import pytest
 import requests
-from http_fault_server import (
-    RESET,
-    FaultServer,
-    comext_from_query,
-    comtrade_from_query,
-    delay,
-    reply,
-    short,
-)
-
-from fetchers import comtrade as ct
-from fetchers import eurostat as es
-from fetchers.errors import (
+from belru_trade.fetchers import comtrade as ct
+from belru_trade.fetchers import eurostat as es
+from belru_trade.fetchers.errors import (
     AsyncTimeoutError,
     AuthenticationError,
     ConnectionFailedError,
@@ -62,7 +52,16 @@ from fetchers.errors import (
     ServerError,
     TruncatedResponseError,
 )
-from fetchers.http import RetryPolicy
+from belru_trade.fetchers.http import RetryPolicy
+from http_fault_server import (
+    RESET,
+    FaultServer,
+    comext_from_query,
+    comtrade_from_query,
+    delay,
+    reply,
+    short,
+)
 
 HERE = Path(__file__).resolve().parent / "data" / "http" / "eurostat"
 PATH = "/statistics/1.0/data/DS-045409"

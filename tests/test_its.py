@@ -10,7 +10,7 @@ import pytest
 
 import belru_trade as bt
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError, SpecificationError
-from belru_trade.models.its_design import build_design, newey_west_lags
+from belru_trade.models.its.design import build_design, newey_west_lags
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_sicily_poisson_model_based(sicily, refs):
     y, pop = sicily
     ref = refs.loc["sicily_m1_poisson"]
     res = bt.its(
-        y, "2005-01", family="poisson", offset=pop, seasonality=None, slope_change=False,
+        y, "2005-01", family="poisson", exposure=pop, seasonality=None, slope_change=False,
         errors="model",
     )  # fmt: skip
     row = _row(res)
@@ -58,7 +58,7 @@ def test_sicily_quasipoisson_seasonal(sicily, refs):
     y, pop = sicily
     ref = refs.loc["sicily_m3_seasonal"]
     res = bt.its(
-        y, ["2005-01"], family="quasipoisson", offset=pop, seasonality="fourier", harmonics=2,
+        y, ["2005-01"], family="quasipoisson", exposure=pop, seasonality="fourier", harmonics=2,
         slope_change=False, errors="model",
     )  # fmt: skip
     row = _row(res)
@@ -76,7 +76,7 @@ def test_sicily_newey_west(sicily, refs):
     y, pop = sicily
     ref = refs.loc["sicily_m3_seasonal"]
     assert newey_west_lags(len(y)) == 3  # the default rule gives the reference's 3 lags
-    res = bt.its(y, "2005-01", family="poisson", offset=pop, slope_change=False, errors="hac")
+    res = bt.its(y, "2005-01", family="poisson", exposure=pop, slope_change=False, errors="hac")
     low, high = _ci(ref["notes"], "Newey-West(3) Poisson CI")
     row = _row(res)
     assert (row["ratio_low"], row["ratio_high"]) == pytest.approx((low, high), abs=5e-4)
@@ -121,7 +121,7 @@ def test_recovers_known_effects_and_effect_algebra():
 
 def test_counterfactual_table(sicily):
     y, pop = sicily
-    res = bt.its(y, "2005-01", family="quasipoisson", offset=pop, slope_change=False)
+    res = bt.its(y, "2005-01", family="quasipoisson", exposure=pop, slope_change=False)
     cf = res.counterfactual(n_sim=2000)
     pre = cf.index < pd.Period("2005-01", "M")
     # before the ban the counterfactual is the fitted path; after it, above by 1/RR
@@ -137,12 +137,12 @@ def test_counterfactual_table(sicily):
 
 def test_placebo_and_plot(sicily, tmp_path):
     y, pop = sicily
-    res = bt.its(y, "2005-01", family="quasipoisson", offset=pop, slope_change=False)
+    res = bt.its(y, "2005-01", family="quasipoisson", exposure=pop, slope_change=False)
     pl = res.placebo(n=8)
     assert len(pl.placebos) == 8
     assert (pl.placebos["date"] < pd.Period("2005-01", "M")).all()
     assert 1 / 9 <= pl.p_value <= 1
-    from belru_trade.plotting import save_png
+    from belru_trade.plotting.charts import save_png
 
     path = save_png(res.plot(unit="events"), tmp_path / "its.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -213,8 +213,8 @@ def test_zero_segment_and_bad_options():
         bt.its(stopped, "2014-08", family="loglinear")
     annual = pd.Series(np.arange(1.0, 13.0), index=pd.period_range("2005", periods=12, freq="Y"))
     with pytest.raises(InvalidArgumentError, match="annual"):
-        bt.its(annual, "2014")
-    res = bt.its(annual, "2014", family="gaussian", seasonality=None, slope_change=False)
+        bt.its(annual, "2014", seasonality="dummies")
+    res = bt.its(annual, "2014", family="gaussian", slope_change=False)
     assert res.params["level_change"] == pytest.approx(0.0, abs=1e-9)
 
 
@@ -268,3 +268,52 @@ def test_arima_order_chosen_by_aic():
     assert res.extra["arima_order"].startswith("(") and np.isfinite(res.extra["aic"])
     cf = res.counterfactual(n_sim=500)
     assert (cf["cf_low"] < cf["counterfactual"]).all()
+
+
+def test_offset_is_log_scale_like_statsmodels(sicily):
+    """offset= is log scale (statsmodels/fixest); exposure= is raw and logged inside."""
+    import statsmodels.api as sm
+
+    y, pop = sicily
+    kw = {"family": "poisson", "seasonality": None, "slope_change": False, "errors": "model"}
+    by_offset = bt.its(y, "2005-01", offset=np.log(pop), **kw)
+    by_exposure = bt.its(y, "2005-01", exposure=pop, **kw)
+    X = by_offset.design.X.to_numpy()
+    glm = sm.GLM(y.to_numpy(), X, family=sm.families.Poisson(), offset=np.log(pop.to_numpy()))
+    ref = glm.fit()
+    glm_exp = sm.GLM(y.to_numpy(), X, family=sm.families.Poisson(), exposure=pop.to_numpy())
+    np.testing.assert_allclose(by_offset.params.to_numpy(), ref.params, rtol=1e-7)
+    np.testing.assert_allclose(by_exposure.params.to_numpy(), glm_exp.fit().params, rtol=1e-7)
+    np.testing.assert_allclose(by_offset.std_errors.to_numpy(), ref.bse, rtol=1e-6)
+    # the Lopez Bernal et al. (2017) rate ratio, 0.894 (not 0.897 from a doubly logged offset)
+    assert np.exp(by_offset.params["level_change"]) == pytest.approx(0.8944, abs=1e-4)
+    with pytest.raises(InvalidArgumentError, match="both given"):
+        bt.its(y, "2005-01", offset=np.log(pop), exposure=pop, **kw)
+    with pytest.raises(InvalidArgumentError, match="exposure must be positive"):
+        bt.its(y, "2005-01", exposure=-pop, **kw)
+
+
+def test_integer_years_and_annual_periods():
+    """Integer years and annual Periods give the same fit; no seasonality by default."""
+    import statsmodels.api as sm
+
+    years = np.arange(2000, 2020)
+    mu = np.exp(5 + 0.03 * (years - 2000) - 0.4 * (years >= 2014))
+    y_int = pd.Series(np.random.default_rng(3).poisson(mu).astype(float), index=years)
+    y_per = y_int.copy()
+    y_per.index = pd.period_range("2000", periods=20, freq="Y")
+    a = bt.its(y_int, 2014, family="poisson", errors="model")
+    b = bt.its(y_per, "2014", family="poisson", errors="model")
+    assert list(a.params.index) == ["const", "trend", "level_change", "slope_change"]
+    pd.testing.assert_series_equal(a.params, b.params)
+    X = b.design.X.to_numpy()
+    ref = sm.GLM(y_int.to_numpy(), X, family=sm.families.Poisson()).fit()
+    np.testing.assert_allclose(a.params.to_numpy(), ref.params, rtol=1e-7)
+    exposure = pd.Series(np.linspace(1, 2, 20), index=years)
+    c = bt.its(y_int, 2014, family="poisson", errors="model", exposure=exposure)
+    d = bt.its(y_per, "2014", family="poisson", errors="model", offset=np.log(exposure.to_numpy()))
+    np.testing.assert_allclose(c.params.to_numpy(), d.params.to_numpy(), rtol=1e-10)
+    with pytest.raises(InvalidArgumentError, match="not possible with annual data"):
+        bt.its(y_int, 2014, seasonality="fourier")
+    with pytest.raises(InvalidArgumentError, match="calendar years"):
+        bt.its(pd.Series(y_int.to_numpy(), index=np.arange(20)), 14)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from belru_trade import panel as tp
 from belru_trade.errors import BelruTradeError, DataValidationError, ZeroFillWarning
+from belru_trade.trade import panel as tp
 
 
 def make_panel(n_months: int = 3, **overrides) -> pd.DataFrame:

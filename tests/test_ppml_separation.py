@@ -15,9 +15,9 @@ import pytest
 import statsmodels.api as sm
 
 import belru_trade as bt
-import belru_trade.models.separation as separation
+import belru_trade.models.hdfe.separation as separation
 from belru_trade.errors import SeparationWarning
-from belru_trade.models.hdfe import FixedEffects
+from belru_trade.models.hdfe.absorb import FixedEffects
 
 FILES = [f"{i:02d}.csv" for i in range(1, 19)]
 

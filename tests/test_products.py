@@ -1,4 +1,4 @@
-"""Tests of the product registry (belru_trade.products)."""
+"""Tests of the product registry (belru_trade.trade.products)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from belru_trade import products
 from belru_trade.errors import InvalidArgumentError, UnknownCodeError
+from belru_trade.trade import products
 
 
 @pytest.mark.parametrize(

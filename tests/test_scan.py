@@ -14,7 +14,7 @@ from scipy import stats
 
 import belru_trade as bt
 from belru_trade.errors import InvalidArgumentError, MissingDependencyError, ZeroFillWarning
-from belru_trade.models.its_design import build_design
+from belru_trade.models.its.design import build_design
 
 IDX = pd.period_range("2010-01", periods=96, freq="M")
 
@@ -180,8 +180,8 @@ def test_coverage_ar1_newey_west_documented_undercoverage():
 def test_scan_with_offset_matches_its():
     wide = _counts(S=3)
     exposure = pd.Series(np.linspace(1.0, 2.0, len(IDX)), index=IDX)
-    res = bt.scan(wide, "2014-08", offset=exposure, errors="model")
-    single = bt.its(wide[1], "2014-08", offset=exposure, errors="model")
+    res = bt.scan(wide, "2014-08", exposure=exposure, errors="model")
+    single = bt.its(wide[1], "2014-08", exposure=exposure, errors="model")
     np.testing.assert_allclose(res.params.loc["1"], single.params, rtol=1e-8)
     np.testing.assert_allclose(res.std_errors.loc["1"], single.std_errors, rtol=1e-8)
 
@@ -202,7 +202,7 @@ def test_real_panel_be_ru_sanctioned_products():
         res = bt.scan(panel, "2022-03", harmonics=1)
         ids = res.params.index
     assert (res.status == "ok").sum() > 200
-    from belru_trade.models.scan import _wide_from_panel
+    from belru_trade.models.scan.estimator import _wide_from_panel
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ZeroFillWarning)

@@ -13,7 +13,7 @@ import pytest
 
 import belru_trade as bt
 from belru_trade.errors import InvalidArgumentError
-from belru_trade.panel import COLUMNS, validate
+from belru_trade.trade.panel import COLUMNS, validate
 
 EXTRACTS = Path(__file__).parent / "data" / "extracts"
 

@@ -1,4 +1,4 @@
-"""belru_trade.sources against the local HTTP server: harmonisation, store, offline mode."""
+"""belru_trade.store.sources against the local HTTP server: harmonisation, store, offline mode."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from belru_trade.fetchers.http import RetryPolicy
 from http_fault_server import (
     FaultServer,
     comext_from_query,
@@ -15,9 +16,9 @@ from http_fault_server import (
     reply,
 )
 
-from belru_trade import cache, panel, sources
 from belru_trade.errors import BelruTradeWarning, InvalidArgumentError, OfflineError
-from fetchers.http import RetryPolicy
+from belru_trade.store import cache, sources
+from belru_trade.trade import panel
 
 PATH = "/statistics/1.0/data/DS-045409"
 FAST = RetryPolicy(max_retries=1, backoff_base=0.0, jitter=0.0, timeout=(2.0, 2.0))

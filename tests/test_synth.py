@@ -75,7 +75,7 @@ def test_predictors_and_panel_input(tmp_path):
     res2 = bt.synth(long, "RU", "2014-08", unit="partner", donors=["DE", "NL", "PL", "FR"])
     np.testing.assert_allclose(res2.weights[["DE", "NL", "PL"]], [0.5, 0.2, 0.3], atol=1e-6)
     assert set(res2.placebos["unit"]) == {"RU", "DE", "NL", "PL", "FR"}
-    from belru_trade.plotting import save_png
+    from belru_trade.plotting.charts import save_png
 
     for kind in ("gap", "paths"):
         path = save_png(res2.plot(kind=kind), tmp_path / f"{kind}.png")
@@ -92,3 +92,25 @@ def test_synth_errors():
         bt.synth(data, "RU", "2010-02")
     with pytest.raises(InvalidArgumentError, match="gaps"):
         bt.synth(data.drop(index=IDX[5]), "RU", "2014-08")
+
+
+def test_integer_years_and_annual_periods_give_the_same_fit():
+    """Annual data: integer-year index (wide and panel) equals an annual PeriodIndex."""
+    rng = np.random.default_rng(5)
+    years = np.arange(1995, 2021)
+    donors = pd.DataFrame(rng.normal(100, 10, (26, 4)).cumsum(0), index=years,
+                          columns=["DE", "FR", "NL", "PL"])  # fmt: skip
+    data = donors.assign(RU=0.6 * donors["DE"] + 0.4 * donors["PL"])
+    by_int = bt.synth(data, treated="RU", start=2014, placebos=False)
+    annual = data.copy()
+    annual.index = pd.period_range("1995", periods=26, freq="Y")
+    by_period = bt.synth(annual, treated="RU", start="2014", placebos=False)
+    assert by_int.weights.round(3).to_dict() == {"DE": 0.6, "FR": 0.0, "NL": 0.0, "PL": 0.4}
+    pd.testing.assert_series_equal(by_int.weights, by_period.weights)
+    panel = (
+        data.rename_axis("period")
+        .reset_index()
+        .melt(id_vars="period", var_name="partner", value_name="value")
+    )
+    by_panel = bt.synth(panel, treated="RU", start=2014, unit="partner", placebos=False)
+    pd.testing.assert_series_equal(by_panel.weights, by_int.weights)

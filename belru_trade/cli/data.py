@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
 import pandas as pd
 
-from belru_trade.snapshot import snapshot_info
+from belru_trade.store import cache
+from belru_trade.store.snapshot import snapshot_info
 
 _SHOWN = ["source", "first", "last", "rows", "reporters", "partners", "products", "flows"]
 
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def coverage_tables() -> dict[str, pd.DataFrame]:
-    """Coverage of the snapshot (and of the local store when the store module is present)."""
+    """Coverage of the embedded snapshot and of the local store."""
     snapshot = snapshot_info()
     snapshot["value_total"] = snapshot["value_total"].map(
         lambda v: "quantities only" if pd.isna(v) else f"{v / 1e9:,.2f} bn"
@@ -35,10 +35,7 @@ def coverage_tables() -> dict[str, pd.DataFrame]:
     snapshot = snapshot.rename(columns={"value_total": "value (no double counting)"})
     shown = [*_SHOWN, "value (no double counting)", "currency", "unit"]
     tables = {"Embedded snapshot": snapshot[shown]}
-    if importlib.util.find_spec("belru_trade.cache") is not None:
-        from belru_trade import cache
-
-        tables["Local store"] = cache.info()
+    tables["Local store"] = cache.info()
     return tables
 
 

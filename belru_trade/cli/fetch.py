@@ -24,6 +24,7 @@ import pandas as pd
 
 from belru_trade import sources
 from belru_trade.errors import InvalidArgumentError
+from belru_trade.geo.codes import country
 
 _FORMATS = {".parquet": "parquet", ".csv": "csv"}
 
@@ -91,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     if args.out and Path(args.out).suffix.lower() not in _FORMATS:
         raise InvalidArgumentError(f"--out={args.out!r} must end in .parquet or .csv")
-    codes = (_codes(args.reporter), _codes(args.partner), _codes(args.product))
+    codes = (
+        [country(c, "--reporter") for c in _codes(args.reporter)],
+        [country(c, "--partner") for c in _codes(args.partner)],
+        _codes(args.product),
+    )
     try:
         if args.dry_run:
             planned = fetch(*codes, dry_run=True, **options)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from belru_trade.geo.codes import country
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``lost-trade`` command."""
@@ -32,10 +34,14 @@ def _run(args: argparse.Namespace) -> int:
     from belru_trade.policy.brief import write_atomic
     from belru_trade.policy.lost_trade import lost_trade
 
-    reporters = args.reporter.split(",") if args.reporter else None
+    reporters = (
+        [country(r.strip(), "--reporter") for r in args.reporter.split(",") if r.strip()]
+        if args.reporter
+        else None
+    )
     result = lost_trade(
         events=[e.strip() for e in args.events.split(",") if e.strip()],
-        target=args.target,
+        target=country(args.target, "--target"),
         reporter=reporters,
         window=args.window,
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from belru_trade import products
 from belru_trade.errors import UnknownCodeError
+from belru_trade.trade import products
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,7 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from belru_trade.report import ANALYSES, AnalysisConfig, run_analyses, select, write_report
+from belru_trade.geo.codes import country
+from belru_trade.report import AnalysisConfig, registered, run_analyses, select, write_report
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run",
         help="run bundled analyses and write the report (index.html, report.md, CSV, PNG)",
         description="Run bundled analyses on the embedded snapshot and the local store; "
-        f"analyses: {', '.join(ANALYSES)}.",
+        f"analyses: {', '.join(registered())}.",
     )
     parser.add_argument(
         "names", nargs="*", default=["all"], metavar="NAME", help="analyses to run, or 'all'"
@@ -44,8 +45,8 @@ def _run(args: argparse.Namespace) -> int:
     names = select(args.names)
     products = None if args.products is None else tuple(args.products.split(","))
     config = AnalysisConfig(
-        reporter=args.reporter,
-        partner=args.partner,
+        reporter=country(args.reporter, "--reporter"),
+        partner=country(args.partner, "--partner"),
         start=args.start,
         end=args.end,
         products=products,

@@ -24,7 +24,7 @@ import pandas as pd
 
 from belru_trade._validation import check_choice, check_fraction, check_positive_int
 from belru_trade.errors import InvalidArgumentError
-from belru_trade.models.its_design import build_design, coerce_series
+from belru_trade.models.its.design import build_design, coerce_series
 
 __all__ = ["DiversionResults", "diversion"]
 
@@ -125,7 +125,7 @@ class DiversionResults:
 
     def plot(self, *, unit: str | None = None) -> Any:
         """One panel per series: observed, pre-ban trend projection and its band."""
-        from belru_trade import plotting as bp
+        from belru_trade.plotting import charts as bp
 
         n = len(self.paths)
         fig, axes = bp.new_figure(n, 1, figsize=(8.0, 2.4 * n))
@@ -213,7 +213,7 @@ def diversion(
     Parameters
     ----------
     direct : pandas.Series or tidy panel
-        Exports A -> target. With a tidy panel (:mod:`belru_trade.panel`), pass ``origin``,
+        Exports A -> target. With a tidy panel (:mod:`belru_trade.trade.panel`), pass ``origin``,
         ``target``, ``transit`` and ``product``: the three flows are read from it (reported
         exports, or the partner's mirror imports when the exporter did not report).
     to_transit, transit_to_target : pandas.DataFrame or Series

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from belru_trade._frames import as_pandas
 from belru_trade._validation import check_period
 from belru_trade.errors import (
     BelruTradeWarning,
@@ -18,7 +19,7 @@ from belru_trade.errors import (
     InvalidArgumentError,
     ShortSeriesError,
 )
-from belru_trade.models.its_design import coerce_series
+from belru_trade.models.its.design import coerce_series
 
 __all__ = ["SynthResults", "synth", "synth_weights"]
 
@@ -139,7 +140,7 @@ class SynthResults:
 
     def plot(self, *, kind: str = "gap", unit: str | None = None, ax: Any = None) -> Any:
         """``kind='gap'``: treated gap with placebo gaps in grey; ``'paths'``: both paths."""
-        from belru_trade.plotting import label_axes, mark_interventions, new_figure, period_x
+        from belru_trade.plotting.charts import label_axes, mark_interventions, new_figure, period_x
 
         if kind not in ("gap", "paths"):
             raise InvalidArgumentError(f"kind={kind!r} is not allowed; expected 'gap' or 'paths'")
@@ -162,6 +163,7 @@ class SynthResults:
 
 
 def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: str):
+    data = as_pandas(data)
     if "period" not in data.columns:
         wide = data.copy()
     else:
@@ -171,7 +173,8 @@ def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: s
         for key, value in (selector or {}).items():
             rows = rows[rows[key].isin([value] if np.isscalar(value) else list(value))]
         wide = rows.pivot_table(index="period", columns=unit, values=column, aggfunc="sum")
-        wide.index = pd.PeriodIndex(wide.index)
+        if not pd.api.types.is_integer_dtype(wide.index.dtype):  # integer years stay
+            wide.index = pd.PeriodIndex(wide.index)
     for col in wide.columns:
         wide[col] = coerce_series(wide[col], name=f"data[{col!r}]").to_numpy()
     wide.index = coerce_series(pd.Series(1.0, index=wide.index), name="data").index
@@ -237,13 +240,14 @@ def synth(
     Parameters
     ----------
     data : pandas.DataFrame
-        Wide (index = consecutive periods, one column per unit) or a tidy panel with
+        Wide (index = consecutive periods, dates or integer years such as 2010, 2011, ...;
+        one column per unit) or a tidy panel with
         ``unit`` naming the column that identifies units (e.g. ``'partner'`` for BE exports
         of one product to many destinations) and ``selector`` filtering rows.
     treated : str
         The treated unit (column).
-    start : str or Period
-        First treated period.
+    start : str, int or Period
+        First treated period (``2014`` or ``"2014"`` for annual data).
     donors : sequence of str, optional
         Donor pool (default: every other unit).
     predictors : pandas.DataFrame, optional

@@ -1,7 +1,7 @@
 """Effect sizes for ex-ante simulation: estimated from analogue measures or user-given.
 
 The analogue effect is a product-level difference in differences estimated with the gravity
-engine (PPML, :func:`belru_trade.models.ppml.ppml`): the senders' flows of the analogue's
+engine (PPML, :func:`belru_trade.models.hdfe.ppml.ppml`): the senders' flows of the analogue's
 products to the target and to control partners, summed over senders, by product, partner
 and month,
 
@@ -92,7 +92,7 @@ def analogue_effect(
     NotCoveredError
         If the panel lacks the analogue's flows or post-period months.
     """
-    from belru_trade.models.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ppml
 
     partners = [analogue.target, *controls]
     rows = panel[
@@ -120,7 +120,7 @@ def analogue_effect(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = ppml("value ~ treat | pd + pt", data=agg, cluster="pd")
+        fit = ppml("value ~ treat | pd + pt", data=agg, cluster="pd", drop_collinear=False)
     return Effect(
         float(fit.params["treat"]),
         float(fit.std_errors["treat"]),
@@ -145,7 +145,7 @@ def analogue_effect_its(
     start, no slope change, two Fourier harmonics and Newey-West errors; the level change is
     the log effect.
     """
-    from belru_trade.models.its import its
+    from belru_trade.models.its.estimator import its
 
     rows = panel[
         panel["reporter"].isin(members)

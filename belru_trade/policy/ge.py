@@ -388,18 +388,22 @@ def _counterfactual(data: pd.DataFrame, policies: list[str], counterfactual: Any
 
 
 def _stage_one(frame: pd.DataFrame, policies: list[str], trade: str) -> tuple[pd.Series, pd.Series]:
-    from belru_trade.models.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ppml
 
     total = frame.groupby("_pair")[trade].transform("sum")
     est = frame[total > 0]
-    fit = ppml(f"{trade} ~ {' + '.join(policies)} | _exp_t + _imp_t + _pair", data=est)
+    fit = ppml(
+        f"{trade} ~ {' + '.join(policies)} | _exp_t + _imp_t + _pair",
+        data=est,
+        drop_collinear=False,
+    )
     gamma = fit.fixef()["_pair"]
     gamma.index = gamma.index.astype(str)
     return fit.params.reindex(policies), gamma
 
 
 def _stage_two(cross: pd.DataFrame, gravity: str, exporter: str, importer: str) -> pd.Series:
-    from belru_trade.models.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ppml
 
     intl = cross[cross[exporter] != cross[importer]]
     known = intl[intl["_tbar"].notna()]

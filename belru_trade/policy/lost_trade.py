@@ -122,7 +122,7 @@ def _window(window: Any) -> tuple[pd.Period, pd.Period]:
 
 
 def _sector(code: str, period: pd.Period) -> str:
-    from belru_trade import products
+    from belru_trade.trade import products
 
     try:
         name = products.sector_of(code, period)
@@ -251,7 +251,7 @@ def lost_trade(
         raise InvalidArgumentError(f"level={level!r} must be strictly between 0 and 1")
     ids = [events] if isinstance(events, str) else list(events)
     if panel is None:
-        from belru_trade.snapshot import load_snapshot
+        from belru_trade.store.snapshot import load_snapshot
 
         panel = load_snapshot("comtrade", partner=target, flow=flow)
     rows = _design(panel, ids, target, flow, _span(ids, window, pre_months))
@@ -282,7 +282,7 @@ def _span(ids: list[str], window: Any, pre_months: int) -> tuple[pd.Period, pd.P
 
 
 def _fit(rows: pd.DataFrame, terms: list[str]):
-    from belru_trade.models.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ppml
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -293,6 +293,7 @@ def _fit(rows: pd.DataFrame, terms: list[str]):
             data=rows,
             cluster="ip",
             separation=("fe", "simplex"),
+            drop_collinear=False,
         )
 
 

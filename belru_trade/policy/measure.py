@@ -16,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from belru_trade import events
 from belru_trade._validation import check_choice, check_period
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
+from belru_trade.geo.codes import AGGREGATES, country
 
 __all__ = ["EU27", "KINDS", "Analogue", "Measure", "resolve_analogue"]
 
@@ -56,9 +58,10 @@ class Measure:
     Parameters
     ----------
     sender : str or sequence of str
-        ``"EU"`` (all 27 members) or member ISO2 codes.
+        ``"EU"`` (all 27 members) or member states (ISO2 in any case, ISO3 or names).
     target : str
-        Target country (ISO2), e.g. ``"RU"``.
+        Target country, e.g. ``"RU"``, ``"ru"``, ``"RUS"`` or ``"Russia"``; normalised by
+        :func:`belru_trade.geo.codes.country`.
     kind : {"export_ban", "import_ban"}
         Export ban acts on the members' exports to the target, import ban on their imports.
     products : sequence of str
@@ -75,6 +78,8 @@ class Measure:
     InvalidArgumentError
         Unknown kind, malformed codes or periods, negative phase-in; the message names the
         argument.
+    UnknownCodeError
+        A sender or target that is not a known country code or name.
     """
 
     sender: Any
@@ -87,8 +92,12 @@ class Measure:
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, tuple(KINDS))
-        if not (isinstance(self.target, str) and len(self.target) == 2):
-            raise InvalidArgumentError(f"target={self.target!r} must be an ISO2 country code")
+        target = country(self.target, "target")
+        if target in AGGREGATES:
+            raise InvalidArgumentError(
+                f"target={self.target!r} is an aggregate; expected one country (e.g. 'RU')"
+            )
+        object.__setattr__(self, "target", target)
         object.__setattr__(self, "products", _codes("products", self.products))
         exemptions = _codes("exemptions", self.exemptions) if self.exemptions else ()
         object.__setattr__(self, "exemptions", exemptions)
@@ -105,7 +114,7 @@ class Measure:
     def _members(sender: Any) -> tuple[str, ...]:
         if isinstance(sender, str):
             sender = list(EU27) if sender.upper() in ("EU", "EU27", "EU27_2020") else [sender]
-        members = tuple(str(s).upper() for s in sender)
+        members = tuple(country(s, "sender") for s in sender)
         unknown = [m for m in members if m not in EU27]
         if not members or unknown:
             raise InvalidArgumentError(
@@ -166,16 +175,12 @@ def resolve_analogue(analogue: Any) -> Analogue:
     Raises
     ------
     NotCoveredError
-        If the event registry is unavailable or the event has no HS codes.
+        If the event has no HS codes.
     """
     if isinstance(analogue, Analogue):
         return analogue
     if not isinstance(analogue, str):
         raise InvalidArgumentError(f"analogue={analogue!r} must be an event id or an Analogue")
-    try:
-        from belru_trade import events
-    except ImportError as exc:  # pragma: no cover - registry module lands separately
-        raise NotCoveredError(f"analogue={analogue!r}: the event registry is unavailable") from exc
     event = events.get(analogue)
     if not event.hs_codes:
         raise NotCoveredError(f"analogue={analogue!r} has no HS codes in the registry")

@@ -229,7 +229,7 @@ def _resolve_leakage(leakage: Any, analogues: Any = None, panel=None, members=()
 
 
 def _default_panel(measure: Measure) -> pd.DataFrame:
-    from belru_trade.snapshot import load_snapshot
+    from belru_trade.store.snapshot import load_snapshot
 
     parts = [
         load_snapshot("comext_sanctioned", partner=[measure.target, *CONTROLS]),
@@ -302,7 +302,7 @@ def simulate(
     measure : Measure
         The proposed measure.
     panel : DataFrame, optional
-        Tidy trade panel (:mod:`belru_trade.panel` schema) with the members' monthly flows of
+        Tidy trade panel (:mod:`belru_trade.trade.panel` schema) with the members' monthly flows of
         the products with the target (and the control partners if the effect is estimated),
         and ``product == "TOTAL"`` rows for the shares. Default: the embedded snapshot
         (``comext_sanctioned`` + ``comext_totals``, 2020-01..2022-11).

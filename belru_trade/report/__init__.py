@@ -12,17 +12,24 @@ from __future__ import annotations
 
 from belru_trade.report.requirements import PARTNER, REPORTER, DataRequirement, resolve
 from belru_trade.report.result import AnalysisConfig, AnalysisResult
-from belru_trade.report.runner import ANALYSES, run_analyses, run_analysis, select
+from belru_trade.report.runner import (
+    available,
+    registered,
+    run_analyses,
+    run_analysis,
+    select,
+)
 from belru_trade.report.writer import format_table, write_report
 
 __all__ = [
-    "ANALYSES",
     "PARTNER",
     "REPORTER",
     "AnalysisConfig",
     "AnalysisResult",
     "DataRequirement",
+    "available",
     "format_table",
+    "registered",
     "resolve",
     "run_analyses",
     "run_analysis",

@@ -9,8 +9,6 @@ runnable (:meth:`DataRequirement.fetch_command`).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -22,6 +20,7 @@ import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.report.result import AnalysisConfig
+from belru_trade.store import cache
 
 __all__ = ["PARTNER", "REPORTER", "DataRequirement", "Resolution", "resolve"]
 
@@ -193,7 +192,7 @@ def _covers(frame: pd.DataFrame, req: DataRequirement) -> bool:
 
 
 def _from_snapshot(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
-    from belru_trade import snapshot
+    from belru_trade.store import snapshot
 
     for source in req.snapshot:
         if source not in snapshot.sources():
@@ -232,9 +231,6 @@ def _filter(frame: pd.DataFrame, req: DataRequirement) -> pd.DataFrame:
 
 def _from_store(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
     """Scan the local store's tidy entries of the provider for rows of the slice."""
-    if importlib.util.find_spec("belru_trade.cache") is None:
-        return None
-    cache = importlib.import_module("belru_trade.cache")
     entries = cache.info()
     entries = entries[(entries["kind"] == "tidy") & (entries["provider"] == req.provider)]
     frames, provenance = [], {}
@@ -299,7 +295,7 @@ def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> 
         panel = pd.concat(frames, ignore_index=True)
         panel = panel.drop_duplicates(subset=_KEYS).reset_index(drop=True)
     else:
-        from belru_trade.panel import empty_panel
+        from belru_trade.trade.panel import empty_panel
 
         panel = empty_panel()
     return Resolution(

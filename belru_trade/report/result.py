@@ -22,7 +22,7 @@ _PRODUCT = re.compile(r"^\d{2,10}$|^TOTAL$")
 
 
 def _eu_members() -> tuple[str, ...]:
-    from belru_trade.codes import group_members
+    from belru_trade.geo.codes import group_members
 
     return tuple(sorted(group_members("EU27_2020")))
 

@@ -10,7 +10,9 @@ Analyses are modules ``analyses.<name>`` found at run time with :mod:`importlib`
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
+import importlib.metadata
 import logging
 from collections.abc import Iterable, Sequence
 from types import ModuleType
@@ -21,24 +23,55 @@ from belru_trade.errors import BelruTradeError, InvalidArgumentError
 from belru_trade.report.requirements import resolve
 from belru_trade.report.result import AnalysisConfig, AnalysisResult
 
-__all__ = ["ANALYSES", "load_analysis", "run_analyses", "run_analysis", "select"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "available",
+    "load_analysis",
+    "registered",
+    "run_analyses",
+    "run_analysis",
+    "select",
+]
 
 logger = logging.getLogger(__name__)
 
-#: bundled analyses, in report order
-ANALYSES: tuple[str, ...] = (
-    "trade_balance",
-    "pears",
-    "milk",
-    "diamonds",
-    "lng",
-    "embargo_2014_food",
-    "circumvention_2022",
-)
+#: entry-point group under which analyses are registered (name -> module)
+ENTRY_POINT_GROUP = "belru_trade.analyses"
+_ATTRIBUTES = ("TITLE", "QUESTION", "DATA", "METHOD", "REQUIRES", "run")
+
+
+@functools.cache
+def _registered() -> dict[str, str]:
+    """name -> module path of every analysis registered under :data:`ENTRY_POINT_GROUP`."""
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return {ep.name: ep.value for ep in found}
+
+
+def registered() -> tuple[str, ...]:
+    """Names of the registered analyses, sorted by name (no module is imported).
+
+    >>> {"pears", "milk"} <= set(registered())
+    True
+    """
+    return tuple(sorted(_registered()))
+
+
+def _report_rank(name: str) -> tuple[int, str]:
+    """Bundled analyses declare ``ORDER``; others come after them, by name."""
+    return (getattr(load_analysis(name), "ORDER", 1000), name)
+
+
+def available() -> tuple[str, ...]:
+    """Names of the registered analyses in report order (imports each module once).
+
+    >>> available()[:2]
+    ('trade_balance', 'pears')
+    """
+    return tuple(sorted(registered(), key=_report_rank))
 
 
 def select(names: Iterable[str] | None) -> list[str]:
-    """Expand ``["all"]`` (or nothing) to every bundled analysis and check the names.
+    """Expand ``["all"]`` (or nothing) to every registered analysis and check the names.
 
     >>> select(["all"])[:2]
     ['trade_balance', 'pears']
@@ -47,23 +80,27 @@ def select(names: Iterable[str] | None) -> list[str]:
     """
     names = list(names or ["all"])
     if "all" in names:
-        return list(ANALYSES)
+        return list(available())
+    known = registered()
     for name in names:
-        if name not in ANALYSES:
+        if name not in known:
             raise InvalidArgumentError(
-                f"analysis={name!r} is not a bundled analysis; expected 'all' or one of "
-                f"{', '.join(ANALYSES)}"
+                f"analysis={name!r} is not a registered analysis; expected 'all' or one of "
+                f"{', '.join(known)}"
             )
     return list(dict.fromkeys(names))
 
 
+@functools.cache
 def load_analysis(name: str) -> ModuleType:
-    """Import ``analyses.<name>`` and check it has the expected attributes."""
-    select([name])
-    module = importlib.import_module(f"analyses.{name}")
-    for attr in ("TITLE", "QUESTION", "DATA", "METHOD", "REQUIRES", "run"):
+    """Import the module registered as ``name`` and check it has the expected attributes."""
+    if name not in _registered():
+        select([name])  # raises the named error
+    module_path = _registered()[name]
+    module = importlib.import_module(module_path)
+    for attr in _ATTRIBUTES:
         if not hasattr(module, attr):
-            raise BelruTradeError(f"analyses.{name} lacks the attribute {attr!r}")
+            raise BelruTradeError(f"{module_path} lacks the attribute {attr!r}")
     return module
 
 

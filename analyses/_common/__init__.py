@@ -1,0 +1,57 @@
+"""What the bundled analyses share (they may not import each other).
+
+Analysis-only code: figures, series taken from the panel, ITS table rows and their wording,
+the 2014-embargo designs and data, and the result builder. The library never imports it.
+"""
+
+from __future__ import annotations
+
+from belru_trade.analyses._common.designs import did_row, origin_event_study
+from belru_trade.analyses._common.embargo_2014 import comtrade_exports_to, embargo_2014_reporters
+from belru_trade.analyses._common.figures import (
+    mark_dates,
+    new_figure,
+    period_axis,
+    plot_its,
+    shade_interval,
+)
+from belru_trade.analyses._common.its_rows import (
+    describe_contrast,
+    describe_its,
+    fit_its,
+    fit_its_row,
+    fmt_interval,
+    its_contrast,
+    its_row,
+)
+from belru_trade.analyses._common.results import analysis_result
+from belru_trade.analyses._common.series import (
+    annual_sums,
+    complete_months,
+    monthly_series,
+    spike_mask,
+)
+
+__all__ = [
+    "analysis_result",
+    "annual_sums",
+    "complete_months",
+    "comtrade_exports_to",
+    "describe_contrast",
+    "describe_its",
+    "did_row",
+    "embargo_2014_reporters",
+    "fit_its",
+    "fit_its_row",
+    "fmt_interval",
+    "its_contrast",
+    "its_row",
+    "mark_dates",
+    "monthly_series",
+    "new_figure",
+    "origin_event_study",
+    "period_axis",
+    "plot_its",
+    "shade_interval",
+    "spike_mask",
+]

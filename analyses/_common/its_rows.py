@@ -1,0 +1,259 @@
+"""Interrupted-time-series rows of the analyses' tables and the sentences describing them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+import belru_trade as bt
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = [
+    "describe_contrast",
+    "describe_its",
+    "fit_its",
+    "fit_its_row",
+    "fmt_interval",
+    "its_contrast",
+    "its_row",
+]
+
+
+def fmt_interval(estimate: float, low: float, high: float, *, unit: str = "", digits: int = 1):
+    """Text ``'x [low, high] unit'``.
+
+    >>> fmt_interval(-12.345, -20.0, -4.5, unit="%")
+    '-12.3 [-20.0, -4.5] %'
+    """
+    text = f"{estimate:,.{digits}f} [{low:,.{digits}f}, {high:,.{digits}f}]"
+    return f"{text} {unit}".rstrip()
+
+
+def its_row(
+    result, *, label: str, unit: str, scale: float = 1.0, level: float = 0.95, placebo: int = 0
+) -> tuple[dict, pd.DataFrame]:
+    """Summary row of a fitted ITS (``bt.its``) for a report table, and its counterfactual.
+
+    Parameters
+    ----------
+    result : ITSResults
+        Fitted with a log link and one intervention (the first one is summarised).
+    label : str
+        Series name shown in the table.
+    unit : str
+        Unit of ``series / scale`` (e.g. ``"EUR m"``).
+    scale : float
+        Divisor from the fitted series' unit to ``unit``.
+    placebo : int
+        Number of placebo-in-time refits for an empirical p-value (0 = none).
+
+    Returns
+    -------
+    row : dict
+        Level change and slope change as % with intervals, the effect in the last month,
+        the cumulative counterfactual-minus-observed over the post period with its interval.
+    counterfactual : DataFrame
+        ``result.counterfactual(level)`` divided by ``scale``.
+    """
+    tidy = result.tidy(level=level).set_index("term")
+    first = result.interventions[0]
+    suffix = f"[{first}]" if len(result.interventions) > 1 else ""
+    lev = tidy.loc[f"level_change{suffix}"]
+    cf = result.counterfactual(level=level) / scale
+    last = cf.index[-1]
+    end = result.effect(str(last), level=level)
+    row = {
+        "series": label,
+        "model": result.family,
+        "intervention": str(first),
+        "post months": int((cf.index >= first).sum()),
+    }
+    if "ratio" in tidy:
+        row.update(_pct("level change", lev, short="level"))
+        if f"slope_change{suffix}" in tidy.index:
+            slope = tidy.loc[f"slope_change{suffix}"]
+            row["slope change (% per period)"] = 100 * (slope["ratio"] - 1)
+        row["last month"] = str(last)
+        row.update(_pct("effect in last month", end, short="effect"))
+    else:
+        row[f"level change ({unit})"] = lev["estimate"] / scale
+        row[f"level CI low ({unit})"] = lev["conf_low"] / scale
+        row[f"level CI high ({unit})"] = lev["conf_high"] / scale
+        row["last month"] = str(last)
+    row[f"cumulative counterfactual - observed ({unit})"] = cf["cumulative_lost"].iloc[-1]
+    row["cumulative CI low"] = cf["cumulative_low"].iloc[-1]
+    row["cumulative CI high"] = cf["cumulative_high"].iloc[-1]
+    if placebo:
+        row["placebo p-value"] = _placebo_p(result, placebo)
+    return row, cf
+
+
+def _pct(name: str, values, short: str | None = None) -> dict:
+    short = short or name
+    return {
+        f"{name} (%)": 100 * (values["ratio"] - 1),
+        f"{short} CI low (%)": 100 * (values["ratio_low"] - 1),
+        f"{short} CI high (%)": 100 * (values["ratio_high"] - 1),
+    }
+
+
+def fit_its(y: pd.Series, interventions, **options):
+    """``bt.its`` with a quasi-Poisson log link, or a Gaussian level model when trade stops.
+
+    When a post-intervention segment is zero in every period the Poisson level change is
+    minus infinity (no estimate exists), and when it is almost zero the estimate diverges
+    (``SeparationWarning``); the series is then fitted with
+    ``family="gaussian"`` (level changes in the series' unit), and the counterfactual
+    (lost trade) stays meaningful. Returns ``(result, note)``; ``note`` says which model.
+    """
+    import warnings
+
+    from belru_trade.errors import SeparationWarning, SpecificationError
+
+    options = {"family": "quasipoisson", "errors": "hac", **options}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SeparationWarning)
+            result = bt.its(y, interventions, **options)
+        if not any(issubclass(w.category, SeparationWarning) for w in caught):
+            return result, ""
+        note = "quasi-separation (trade almost stopped): Gaussian level model"
+    except SpecificationError as exc:
+        if "zero in every period" not in str(exc):
+            raise
+        note = "trade stopped entirely after the intervention: Gaussian level model"
+    options["family"] = "gaussian"
+    return bt.its(y, interventions, **options), note
+
+
+def fit_its_row(
+    y: pd.Series,
+    interventions,
+    *,
+    label: str,
+    unit: str,
+    scale: float = 1.0,
+    placebo: int = 0,
+    **options,
+):
+    """:func:`fit_its` summarised by :func:`its_row`: one row of a report table.
+
+    Returns ``(result, row, counterfactual)``. ``row`` holds the :func:`its_row` columns
+    and ``note`` (which model :func:`fit_its` used). When the series cannot be estimated
+    (a library error or ``ValueError``), ``result`` and ``counterfactual`` are None and
+    ``row`` is ``{"series": label, "note": "not estimable: <error>"}``.
+    """
+    from belru_trade.errors import BelruTradeError
+
+    try:
+        result, note = fit_its(y, interventions, **options)
+    except (BelruTradeError, ValueError) as exc:
+        return None, {"series": label, "note": f"not estimable: {exc}"}, None
+    row, cf = its_row(result, label=label, unit=unit, scale=scale, placebo=placebo)
+    row["note"] = note
+    return result, row, cf
+
+
+def _placebo_p(result, n: int) -> float:
+    import warnings
+
+    from belru_trade.errors import BelruTradeError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(result.placebo(n=n).p_value)
+    except (BelruTradeError, ValueError, np.linalg.LinAlgError):
+        return float("nan")
+
+
+def its_contrast(treated, control, *, level: float = 0.95) -> dict:
+    """Difference of the first level changes of two ITS fits (comparative ITS).
+
+    ``exp(b_treated - b_control) - 1`` in %, with a normal interval from
+    ``sqrt(se_t^2 + se_c^2)`` (the two series are treated as independent).
+    """
+    from scipy import stats
+
+    def first(result):
+        tidy = result.tidy(level=level).set_index("term")
+        several = len(result.interventions) > 1
+        term = f"level_change[{result.interventions[0]}]" if several else "level_change"
+        return tidy.loc[term]
+
+    if treated.family != control.family or treated.family not in ("quasipoisson", "poisson"):
+        from belru_trade.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"families {treated.family!r} and {control.family!r} cannot be contrasted; "
+            "expected two log-link (quasi-)Poisson fits"
+        )
+    t, c = first(treated), first(control)
+    diff = float(t["estimate"] - c["estimate"])
+    se = float(np.hypot(t["std_error"], c["std_error"]))
+    q = float(stats.norm.ppf(0.5 + level / 2))
+    return {
+        "difference in level change (%)": 100 * (np.exp(diff) - 1),
+        "difference CI low (%)": 100 * (np.exp(diff - q * se) - 1),
+        "difference CI high (%)": 100 * (np.exp(diff + q * se) - 1),
+        "z": diff / se,
+        "p-value": float(2 * stats.norm.sf(abs(diff / se))),
+    }
+
+
+def describe_contrast(
+    row: dict | pd.Series, *, control: str = "non-embargoed origins", p_value: bool = True
+) -> str:
+    """One sentence for a row of :func:`its_contrast` with its ``treated`` series.
+
+    >>> r = {"treated": "BE", "difference in level change (%)": -50.0,
+    ...      "difference CI low (%)": -60.0, "difference CI high (%)": -40.0, "p-value": 0.001}
+    >>> describe_contrast(r)
+    'BE vs non-embargoed origins: difference in level change -50.0% [-60.0, -40.0] (p = 0.001).'
+    >>> describe_contrast(r, p_value=False).endswith("[-60.0, -40.0].")
+    True
+    """
+    text = (
+        f"{row['treated']} vs {control}: difference in level change "
+        f"{row['difference in level change (%)']:.1f}% [{row['difference CI low (%)']:.1f}, "
+        f"{row['difference CI high (%)']:.1f}]"
+    )
+    if p_value:
+        text += f" (p = {row['p-value']:.3f})"
+    return text + "."
+
+
+def describe_its(row: dict | pd.Series, unit: str) -> str:
+    """One sentence for a row of :func:`its_row`: level change and cumulative effect.
+
+    >>> describe_its({"series": "BE -> RU", "intervention": "2014-08",
+    ...     "level change (%)": -50.0, "level CI low (%)": -60.0, "level CI high (%)": -40.0,
+    ...     "cumulative counterfactual - observed (t)": 10.0, "cumulative CI low": 8.0,
+    ...     "cumulative CI high": 12.0, "post months": 24}, "t")
+    'BE -> RU: level change at 2014-08 -50.0% [-60.0, -40.0]; lost (below the counterfactual) over 24 months 10 t [8, 12].'
+    """  # noqa: E501
+    row = dict(row)
+    if pd.notna(row.get("level change (%)", np.nan)):
+        level = (
+            f"level change at {row['intervention']} {row['level change (%)']:.1f}% "
+            f"[{row['level CI low (%)']:.1f}, {row['level CI high (%)']:.1f}]"
+        )
+    else:
+        level = (
+            f"level change at {row['intervention']} {row[f'level change ({unit})']:,.1f} {unit} "
+            f"[{row[f'level CI low ({unit})']:,.1f}, {row[f'level CI high ({unit})']:,.1f}] "
+            "(Gaussian level model: trade stopped)"
+        )
+    key = f"cumulative counterfactual - observed ({unit})"
+    value, low, high = row[key], row["cumulative CI low"], row["cumulative CI high"]
+    word = "lost (below the counterfactual)" if value >= 0 else "excess over the counterfactual"
+    if value < 0:
+        value, low, high = -value, -high, -low
+    return (
+        f"{row['series']}: {level}; {word} over {row['post months']} months "
+        f"{value:,.0f} {unit} [{low:,.0f}, {high:,.0f}]."
+    )

@@ -1,0 +1,63 @@
+"""Input tables: pandas DataFrames as they are; polars and pyarrow tables converted.
+
+Every estimator works on pandas internally. A polars ``DataFrame`` or a pyarrow ``Table``
+(and any other eager frame that narwhals knows) is converted once, at the entry point, by
+:func:`as_pandas`; anything else raises an error that names the type received and says
+what is expected (a ``pandas.DataFrame``).
+
+>>> import pyarrow as pa
+>>> as_pandas(pa.table({"y": [1.0, 2.0]})).shape
+(2, 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from belru_trade.errors import InvalidArgumentError
+
+__all__ = ["as_pandas", "type_name"]
+
+
+def type_name(obj: Any) -> str:
+    """Qualified type name such as ``polars.dataframe.frame.DataFrame``.
+
+    >>> type_name(pd.DataFrame())
+    'pandas.DataFrame'
+    """
+    kind = type(obj)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def as_pandas(data: Any, name: str = "data") -> pd.DataFrame:
+    """Return ``data`` as a pandas DataFrame (polars, pyarrow ... via narwhals).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, polars.DataFrame, pyarrow.Table or another eager frame
+        The input table; a pandas DataFrame is returned unchanged (not copied).
+    name : str
+        Argument name used in the error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``data`` is not a table (e.g. a dict, a Series or a lazy frame).
+    """
+    if isinstance(data, pd.DataFrame):
+        return data
+    try:
+        import narwhals as nw
+
+        return nw.from_native(data, eager_only=True).to_pandas()
+    except (TypeError, ImportError) as exc:
+        raise InvalidArgumentError(
+            f"{name} is a {type_name(data)}; expected a pandas.DataFrame (polars DataFrames "
+            "and pyarrow Tables are converted to pandas; collect lazy frames first)"
+        ) from exc

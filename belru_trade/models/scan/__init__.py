@@ -1,0 +1,3 @@
+"""Scan many series for breaks at an event: the estimator (``estimator``) and the vectorised
+core (``core``).
+"""
