@@ -1,8 +1,9 @@
-"""Regenerate honestdid_rm_bounds.csv with the honestdid package (an independent port of
-Rambachan & Roth's HonestDiD). Not run by the tests; run by hand in an environment with
-`pip install honestdid==0.1.1`:
+"""Regenerate tests/data/did/honestdid_rm_bounds.csv with the honestdid package (an
+independent Python port of Rambachan & Roth's HonestDiD; its relative-magnitudes
+identified set, ``honestdid.core._compute_IDset_DeltaRM``). Not run by the tests; run by hand
+in an environment with ``pip install honestdid==0.1.1``::
 
-    python tests/data/did/make_honestdid_reference.py
+    python scripts/make_honestdid_reference.py
 """
 
 from __future__ import annotations
@@ -35,5 +36,5 @@ for case in range(6):
                     "upper": out["id_ub"],
                 }
             )
-path = Path(__file__).with_name("honestdid_rm_bounds.csv")
+path = Path(__file__).resolve().parents[1] / "tests" / "data" / "did" / "honestdid_rm_bounds.csv"
 pd.DataFrame(rows).to_csv(path, index=False, float_format="%.10g")
