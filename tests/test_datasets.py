@@ -66,7 +66,9 @@ def test_eu_exports_dataset_matches_the_original_extract():
 
 def test_metadata_declares_the_data_licences_and_leaves_comtrade_out_of_the_wheel():
     config = tomllib.loads((PROJECT / "pyproject.toml").read_text())
-    assert config["project"]["license"] == "BSD-3-Clause AND CC-BY-4.0"
+    expression = "BSD-3-Clause AND CC-BY-4.0 AND LicenseRef-ECB-reference-rates"
+    assert config["project"]["license"] == expression
+    assert (PROJECT / "LICENSES" / "LicenseRef-ECB-reference-rates.txt").is_file()
     assert "LICENSES/*" in config["project"]["license-files"]
     assert (PROJECT / "LICENSES" / "CC-BY-4.0.txt").read_text().count("creativecommons.org") >= 1
     excluded = config["tool"]["setuptools"]["exclude-package-data"]["belru_trade"]
