@@ -14,6 +14,7 @@ from belru_trade.analyses._common import (
     comtrade_exports_to,
     describe_contrast,
     did_row,
+    embargo_2014_controls,
     embargo_2014_reporters,
     fit_its_row,
     its_contrast,
@@ -21,6 +22,7 @@ from belru_trade.analyses._common import (
     new_figure,
     origin_event_study,
     plot_its,
+    without_earlier_bans,
 )
 
 import belru_trade as bt
@@ -38,8 +40,11 @@ DATA = (
     "UN Comtrade (legacy API, snapshot comtrade): every reporter's monthly exports to Russia, "
     "net weight in kg, 2010-01..2020-12, reporter data: dairy 0401-0406, meat 0201-0205, "
     "fish 0301-0305 (HS4 as reported). Treated: origins under the embargo in 2014-08 "
-    "(bt.codes.embargo_origins). Controls: reporters never on the list (Belarus, Ukraine and "
-    "the EU28 aggregate row are left out)."
+    "(bt.codes.embargo_origins). Controls: reporters never on the list, without the Eurasian "
+    "Economic Union members and the documented transit routes to Russia (Belarus, Ukraine, KZ, "
+    "AM, KG, TR, GE, AE and the EU28 aggregate row are left out). Flows under an earlier "
+    "origin-specific Russian ban are left out: Lithuanian dairy (from 2013-10) and pork and "
+    "live pigs from every origin (EU pork banned from 2014-01)."
 )
 METHOD = (
     "Per food group and origin group: interrupted time series on monthly tonnes, "
@@ -99,10 +104,9 @@ def prepare(panel: pd.DataFrame, config) -> tuple[pd.DataFrame, pd.DataFrame]:
 def group_series(rows: pd.DataFrame, config) -> dict[tuple[str, str], pd.Series]:
     """Monthly tonnes per (food group, origin group)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    ever = bt.codes.embargo_origins("2016-01") | {"UA", "BY"}
     origin_masks = {
         "embargoed origins": rows["reporter"].isin(embargoed),
-        "non-embargoed origins": ~rows["reporter"].isin(ever),
+        "non-embargoed origins": rows["reporter"].isin(embargo_2014_controls()),
         config.reporter: rows["reporter"] == config.reporter,
     }
     out = {}
@@ -150,8 +154,7 @@ def contrasts(models: dict, config) -> pd.DataFrame:
 def event_studies(rows: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, object]:
     """Event study per food group: embargoed vs non-embargoed origins, PPML."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    ever = bt.codes.embargo_origins("2016-01") | {"UA", "BY"}
-    sample = rows[rows["reporter"].isin(embargoed) | ~rows["reporter"].isin(ever)]
+    sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
     out = []
     fig, axes = new_figure(1, len(FOOD_GROUPS), width=12, height=3.6)
     for ax, (food, codes) in zip(axes, FOOD_GROUPS.items(), strict=True):
@@ -209,6 +212,7 @@ def _findings(effects: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
 def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """Comparative ITS per food group with lost volumes."""
     rows, dropped = prepare(panel, config)
+    rows, earlier = without_earlier_bans(rows, _START, _BREAK)
     models: dict = {}
     effects, cfs = fit_all(group_series(rows, config), models)
     table = contrasts(models, config)
@@ -240,6 +244,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             "Event study per food group, PPML (95% intervals)": studies,
             "Interrupted time series per food and origin group (95% intervals)": effects,
             "Excluded unit-error observations": dropped,
+            "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
         },
         figures={
             "Food exports to Russia: observed vs counterfactual (t)": _figure(cfs),
@@ -247,4 +252,19 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         },
         models=models,
         config=config,
+        controls=comparison_groups(config),
     )
+
+
+def comparison_groups(config) -> dict[str, tuple[str, ...]]:
+    """The comparison groups of the analysis (ISO alpha-2 codes per group)."""
+    controls = embargo_2014_controls()
+    return {
+        "treated: origins under the embargo in 2014-08": tuple(bt.codes.embargo_origins(_BREAK)),
+        "controls: never-embargoed origins": controls,
+        "left out of the controls: Eurasian Economic Union and transit routes": tuple(
+            sorted(set(bt.codes.embargo_control_origins()) - set(controls))
+        ),
+        "left out: Belarus (leakage channel), Ukraine (embargoed from 2016)": ("BY", "UA"),
+        "reporter": (config.reporter,),
+    }

@@ -14,6 +14,8 @@ from belru_trade.analyses._common import (
     describe_contrast,
     describe_its,
     did_row,
+    earlier_bans,
+    embargo_2014_controls,
     embargo_2014_reporters,
     fit_its_row,
     its_contrast,
@@ -21,6 +23,7 @@ from belru_trade.analyses._common import (
     new_figure,
     origin_event_study,
     plot_its,
+    without_earlier_bans,
 )
 
 import belru_trade as bt
@@ -39,9 +42,11 @@ DATA = (
     "of dairy headings 0401-0406, net weight in kg (values are not in the extract), "
     "2010-01..2020-12, reporter data (not Russia's mirror imports). Treated: origins under "
     "the embargo in 2014-08 (bt.codes.embargo_origins: EU28 member states, US, CA, AU, NO). "
-    "Controls: reporters never on the embargo list (e.g. AR, NZ, UY, CH, RS, KZ, AM, KG); "
-    "Belarus is analysed separately as the leakage channel; Ukraine (embargoed from 2016) "
-    "and the EU28 aggregate row are left out."
+    "Controls: reporters never on the embargo list (e.g. AR, NZ, UY, CH, RS, JP), without "
+    "the Eurasian Economic Union members and the documented transit routes to Russia (KZ, AM, "
+    "KG, TR, GE, AE are left out); Belarus is analysed separately as the leakage channel; "
+    "Ukraine (embargoed from 2016) and the EU28 aggregate row are left out. Lithuanian dairy, "
+    "banned by Russia from October 2013, is left out of the treated flows."
 )
 METHOD = (
     "Interrupted time series on monthly volumes (tonnes), 2012-01..2016-07 (31 months before, "
@@ -116,7 +121,7 @@ def groups(rows: pd.DataFrame, config) -> dict[str, pd.Series]:
     masks = {
         config.reporter: reporters == config.reporter,
         "embargoed origins": reporters.isin(embargoed),
-        "non-embargoed origins": ~reporters.isin(ever | {"BY"}),
+        "non-embargoed origins": reporters.isin(embargo_2014_controls()) & ~reporters.isin(ever),
         "Belarus": reporters == "BY",
     }
     out = {}
@@ -186,8 +191,7 @@ def contrast_table(models: dict, config) -> pd.DataFrame:
 def event_study(rows: pd.DataFrame, config, models: dict):
     """Event study by origin x heading: embargoed vs non-embargoed origins (PPML)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    ever = bt.codes.embargo_origins("2016-01") | {"UA", "BY"}
-    sample = rows[rows["reporter"].isin(embargoed) | ~rows["reporter"].isin(ever)]
+    sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
     try:
         res = origin_event_study(sample, embargoed, start="2013-01", end=_END, event=_BREAK)
     except (bt.BelruTradeError, ValueError) as exc:
@@ -248,6 +252,7 @@ def _findings(effects: pd.DataFrame, contrasts: pd.DataFrame, config) -> list[st
 def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """Dairy to Russia: by heading, ITS per group, comparative ITS, Belarus leakage."""
     rows, dropped = prepare(panel, config)
+    rows, earlier = without_earlier_bans(rows, _START, _BREAK)
     series = groups(rows, config)
     models: dict = {}
     effects, cfs = fit_groups(series, models)
@@ -267,6 +272,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             belarus
         ),
         "Excluded unit-error observations": dropped,
+        "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
     }
     shares = destination_shares(panel, config)
     if shares is not None:
@@ -292,4 +298,23 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         figures=figures,
         models=models,
         config=config,
+        controls=comparison_groups(config),
     )
+
+
+def comparison_groups(config) -> dict[str, tuple[str, ...]]:
+    """The comparison groups of the analysis (ISO alpha-2 codes per group)."""
+    candidates = set(bt.codes.embargo_control_origins())
+    controls = embargo_2014_controls()
+    return {
+        "treated: origins under the embargo in 2014-08": tuple(bt.codes.embargo_origins(_BREAK)),
+        "controls: never-embargoed origins": controls,
+        "left out of the controls: Eurasian Economic Union and transit routes": tuple(
+            sorted(candidates - set(controls))
+        ),
+        "left out of the treated dairy flows: origin banned before 2014-08": tuple(
+            sorted(c for _, o, _ in earlier_bans(_START, _BREAK) if len(o) == 1 for c in o)
+        ),
+        "leakage channel": ("BY",),
+        "reporter": (config.reporter,),
+    }

@@ -7,7 +7,13 @@ the 2014-embargo designs and data, and the result builder. The library never imp
 from __future__ import annotations
 
 from belru_trade.analyses._common.designs import did_row, origin_event_study
-from belru_trade.analyses._common.embargo_2014 import comtrade_exports_to, embargo_2014_reporters
+from belru_trade.analyses._common.embargo_2014 import (
+    comtrade_exports_to,
+    earlier_bans,
+    embargo_2014_controls,
+    embargo_2014_reporters,
+    without_earlier_bans,
+)
 from belru_trade.analyses._common.figures import (
     mark_dates,
     new_figure,
@@ -45,6 +51,8 @@ __all__ = [
     "describe_contrast",
     "describe_its",
     "did_row",
+    "earlier_bans",
+    "embargo_2014_controls",
     "embargo_2014_reporters",
     "fit_its",
     "fit_its_row",
@@ -60,4 +68,5 @@ __all__ = [
     "plot_its",
     "shade_interval",
     "spike_mask",
+    "without_earlier_bans",
 ]

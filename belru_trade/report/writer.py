@@ -265,6 +265,7 @@ def _provenance(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> dict
             "reason": r.reason,
             "fetch_commands": list(r.fetch_commands),
             "sources": r.provenance,
+            "controls": {k: list(v) for k, v in r.controls.items()},
             "tables": list(_files(r)[0].values()),
             "figures": list(_files(r)[1].values()),
         }
