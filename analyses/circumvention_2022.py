@@ -20,7 +20,7 @@ from belru_trade.analyses._common import (
 )
 
 import belru_trade as bt
-from belru_trade.report import AnalysisResult, DataRequirement
+from belru_trade.report import AnalysisResult, DataRequirement, Ours, published_table
 
 #: position in the report
 ORDER = 70
@@ -42,9 +42,11 @@ METHOD = (
     "monthly values with a level and slope change at 2022-03, quasi-Poisson log link, Fourier "
     "seasonality (2 harmonics), Newey-West errors; the cumulative counterfactual minus observed "
     "over 2022-03..2022-11 is the drop (Russia) or, with the sign reversed, the excess "
-    "(neighbours), with 95% simulation intervals. Leakage share = total excess to the six "
-    "neighbours / drop to Russia, with a delta-method interval treating the series as "
-    "independent."
+    "(neighbours), with 95% simulation intervals. Leakage share = total excess to the "
+    "leakage channels / drop to Russia, with a delta-method interval treating the series as "
+    "independent. Belarus is not "
+    "a channel: the EU mirrored its Russia export bans on Belarus from 2 March 2022 (Reg. "
+    "2022/355), so its series is shown but not counted."
 )
 CAVEATS = (
     "Excess exports to neighbours are an upper bound on circumvention: part is genuine "
@@ -60,6 +62,23 @@ CAVEATS = (
     "noise (see bt.its), so they are too narrow when errors are autocorrelated.",
 )
 NEIGHBOURS = ("BY", "KZ", "AM", "GE", "KG", "UZ")
+
+
+def leakage_channels(neighbours=NEIGHBOURS, break_: str = "2022-03") -> tuple[str, ...]:
+    """The neighbours that count as leakage channels after ``break_``.
+
+    A neighbour that is itself the destination of an EU export measure in force by the end
+    of the break month (Belarus: Reg. 2022/355 of 2 March 2022, mirroring the Russia
+    export bans) is not a channel: exports there fall under bans of their own.
+
+    >>> leakage_channels()
+    ('KZ', 'AM', 'GE', 'KG', 'UZ')
+    """
+    end = pd.Period(break_, freq="M").end_time
+    frame = bt.events.load()
+    export = frame[(frame["direction"] == "export") & (frame["in_force"] <= end)]
+    banned = set().union(*(d for d in export["destinations"] if d)) - {"RU"}
+    return tuple(n for n in neighbours if n not in banned)
 
 
 def _annex_codes() -> tuple[str, ...]:
@@ -128,9 +147,11 @@ def _ci_sd(low: float, high: float) -> float:
     return (high - low) / (2 * 1.959964)
 
 
-def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
-    """Drop to the partner, excess to neighbours and the leakage share, per exporter."""
+def leakage_table(effects: pd.DataFrame, config, channels=None) -> pd.DataFrame:
+    """Drop to the partner, excess to the leakage channels and the leakage share."""
     key = "cumulative counterfactual - observed (EUR m)"
+    channels = leakage_channels() if channels is None else tuple(channels)
+    names = [f"{e} -> {c}" for e in ("EU27", config.reporter) for c in channels]
     out = []
     for exporter in ("EU27", config.reporter):
         sub = effects[effects["series"].str.startswith(f"{exporter} ->")].set_index("series")
@@ -138,7 +159,7 @@ def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
         if target not in sub.index or key not in sub.columns:
             continue
         lost = sub.loc[target]
-        neigh = sub.drop(index=target).dropna(subset=[key])
+        neigh = sub[sub.index.isin(names)].dropna(subset=[key])
         excess = -neigh[key].sum()
         sd_excess = math.sqrt(
             sum(
@@ -159,7 +180,8 @@ def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
                 f"drop to {config.partner} 2022-03..end (EUR m)": lost[key],
                 "drop CI low": lost["cumulative CI low"],
                 "drop CI high": lost["cumulative CI high"],
-                "excess to 6 neighbours (EUR m)": excess,
+                "channels": ", ".join(channels),
+                "excess to the channels (EUR m)": excess,
                 "excess CI low": excess - 1.959964 * sd_excess,
                 "excess CI high": excess + 1.959964 * sd_excess,
                 "leakage share (%)": 100 * share,
@@ -210,13 +232,18 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         f"{r['exporter']}: exports to {config.partner} fell by "
         f"{r[f'drop to {config.partner} 2022-03..end (EUR m)']:,.0f} m EUR "
         f"[{r['drop CI low']:,.0f}, {r['drop CI high']:,.0f}] below the pre-war path over "
-        f"2022-03..{wide.index.max()}; exports to the six neighbours exceeded their path by "
-        f"{r['excess to 6 neighbours (EUR m)']:,.0f} m EUR [{r['excess CI low']:,.0f}, "
+        f"2022-03..{wide.index.max()}; exports to the leakage channels ({r['channels']}) "
+        f"exceeded their path by {r['excess to the channels (EUR m)']:,.0f} m EUR "
+        f"[{r['excess CI low']:,.0f}, "
         f"{r['excess CI high']:,.0f}], i.e. {r['leakage share (%)']:.1f}% "
         f"[{r['share CI low (%)']:.1f}, {r['share CI high (%)']:.1f}] of the drop."
         for _, r in leakage.iterrows()
     ]
     headline = findings[0] if findings else "No estimable series."
+    tables["Sensitivity of the leakage share (one choice varied at a time)"] = sensitivity(
+        wide, effects, leakage, config
+    )
+    tables["Compared with published estimates"] = published(leakage)
     return analysis_result(
         __name__,
         headline=headline,
@@ -225,4 +252,72 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         figures=figures,
         models=models,
         config=config,
+        controls={
+            "treated destination": (config.partner,),
+            "leakage channels": leakage_channels(),
+            "left out of the channels: under EU export bans itself from 2022-03-02": tuple(
+                sorted(set(NEIGHBOURS) - set(leakage_channels()))
+            ),
+            "exporters: EU27 member states": tuple(bt.codes.group_members("EU27_2020")),
+        },
     )
+
+
+def _share_row(choice: str, leak: pd.DataFrame) -> dict:
+    eu = leak[leak["exporter"] == "EU27"]
+    if eu.empty:
+        return {"choice varied": choice, "leakage share (%)": float("nan")}
+    r = eu.iloc[0]
+    return {
+        "choice varied": choice,
+        "leakage share (%)": r["leakage share (%)"],
+        "CI low (%)": r["share CI low (%)"],
+        "CI high (%)": r["share CI high (%)"],
+    }
+
+
+def sensitivity(wide: pd.DataFrame, effects: pd.DataFrame, leakage: pd.DataFrame, config):
+    """EU27 leakage share under one changed choice at a time; fragile when it loses
+    significance or leaves the published 5-10% range."""
+    rows = [_share_row("baseline (channels without Belarus, pre-period from 2020-01)", leakage)]
+    rows.append(
+        _share_row(
+            "channels: all six neighbours, Belarus included",
+            leakage_table(effects, config, channels=NEIGHBOURS),
+        )
+    )
+    late = wide.loc["2021-01":]
+    late_effects, _ = _fit_all(late, config, {})
+    rows.append(
+        _share_row("pre-period from 2021-01 (no COVID-19 dip)", leakage_table(late_effects, config))
+    )
+    table = pd.DataFrame(rows)
+    base = table.iloc[0]
+    table["fragile"] = [
+        "yes"
+        if (r["CI low (%)"] <= 0 or (r["leakage share (%)"] > 0) != (base["leakage share (%)"] > 0))
+        else "no"
+        for _, r in table.iterrows()
+    ]
+    return table
+
+
+def published(leakage: pd.DataFrame) -> pd.DataFrame:
+    """The leakage share beside the published shares of the Eurasian flows."""
+    eu = leakage[leakage["exporter"] == "EU27"]
+    if eu.empty:
+        return published_table("circumvention_2022", {})
+    r = eu.iloc[0]
+    text = (
+        f"{r['leakage share (%)']:.1f}% [{r['share CI low (%)']:.1f}, "
+        f"{r['share CI high (%)']:.1f}] (EU27, {r['channels']})"
+    )
+    reason = (
+        "our share counts all excess exports of annex products to the channels (an upper "
+        "bound on re-exports), against the EU27 drop only"
+    )
+    ours = {
+        key: Ours(text, low=r["share CI low (%)"], high=r["share CI high (%)"], reason=reason)
+        for key in ("chupilkin_offset", "javorcik_eurasian_flows")
+    }
+    return published_table("circumvention_2022", ours)
