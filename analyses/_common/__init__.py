@@ -34,6 +34,7 @@ from belru_trade.analyses._common.its_rows import (
     its_table,
 )
 from belru_trade.analyses._common.results import analysis_result
+from belru_trade.analyses._common.sensitivity import contrast_sensitivity, flag_fragile
 from belru_trade.analyses._common.series import (
     annual_sums,
     complete_months,
@@ -48,6 +49,7 @@ __all__ = [
     "annual_sums",
     "complete_months",
     "comtrade_exports_to",
+    "contrast_sensitivity",
     "describe_contrast",
     "describe_its",
     "did_row",
@@ -56,6 +58,7 @@ __all__ = [
     "embargo_2014_reporters",
     "fit_its",
     "fit_its_row",
+    "flag_fragile",
     "fmt_interval",
     "its_contrast",
     "its_row",

@@ -1,0 +1,90 @@
+"""Sensitivity tables: one choice varied at a time, fragile headlines flagged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+from belru_trade.analyses._common.its_rows import fit_its, its_contrast
+
+__all__ = ["contrast_sensitivity", "flag_fragile"]
+
+
+def flag_fragile(table: pd.DataFrame, *, estimate: str, low: str, high: str) -> pd.DataFrame:
+    """Add a ``fragile`` column: "yes" on rows whose sign differs from the first row's or
+    whose interval covers zero while the first row's does not (loss of significance)."""
+    base = table.iloc[0]
+    base_sig = not (base[low] <= 0 <= base[high])
+    flags = []
+    for _, r in table.iterrows():
+        if not np.isfinite(r[estimate]):
+            flags.append("not estimable")
+            continue
+        flipped = np.sign(r[estimate]) != np.sign(base[estimate])
+        lost = base_sig and (r[low] <= 0 <= r[high])
+        flags.append("yes" if flipped or lost else "no")
+    return table.assign(fragile=flags)
+
+
+def _contrast(treated: pd.Series, control: pd.Series, event: str, **options) -> dict:
+    t, _ = fit_its(treated, [event], **options)
+    c, _ = fit_its(control, [event], **options)
+    try:
+        return its_contrast(t, c)
+    except ValueError:  # a Gaussian fallback cannot be contrasted on the log scale
+        return {"difference in level change (%)": float("nan")}
+
+
+def contrast_sensitivity(
+    treated: Callable[[str], pd.Series],
+    control: Callable[[str, str], pd.Series],
+    *,
+    event: str,
+    start: str,
+    variants: Mapping[str, dict],
+) -> pd.DataFrame:
+    """Comparative ITS (treated minus control level change) under one choice at a time.
+
+    Parameters
+    ----------
+    treated : callable
+        ``treated(start)`` returns the treated group's monthly series from ``start``.
+    control : callable
+        ``control(pool, start)`` returns the control series for a named control pool.
+    event : str
+        Break month.
+    start : str
+        Baseline pre-period start.
+    variants : mapping
+        Row label -> changes: ``pool`` (control pool name; "baseline" by default),
+        ``start`` and ITS options (``errors``, ``family``). The first variant is the
+        baseline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variant: the difference in level change (%) with its 95% interval and
+        the ``fragile`` flag.
+    """
+    rows = []
+    for label, change in variants.items():
+        change = dict(change)
+        pool = change.pop("pool", "baseline")
+        first = change.pop("start", start)
+        try:
+            res = _contrast(treated(first), control(pool, first), event, **change)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            res = {"difference in level change (%)": float("nan"), "note": str(exc)[:80]}
+        rows.append({"choice varied": label} | res)
+    table = pd.DataFrame(rows)
+    for col in ("difference CI low (%)", "difference CI high (%)"):
+        if col not in table:
+            table[col] = float("nan")
+    table = table.drop(columns=[c for c in ("z",) if c in table])
+    return flag_fragile(
+        table,
+        estimate="difference in level change (%)",
+        low="difference CI low (%)",
+        high="difference CI high (%)",
+    )
