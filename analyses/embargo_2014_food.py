@@ -232,11 +232,6 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         f"{r['pre-trend Wald p-value']:.3f}."
         for _, r in studies.dropna(subset=["pooled effect (%)"]).iterrows()
     ]
-    findings.append(
-        "For comparison, Miromanova (2018, monthly UN Comtrade, gravity-style DiD) reports "
-        "Russian imports of embargoed goods from sanctioning countries down by 80% or more "
-        "(docs/sanctions_registry.md section 3)."
-    )
     emb = table[table["treated"] == "embargoed origins"]
     headline = "Embargoed origins vs controls, change at 2014-08: " + "; ".join(
         f"{r['food group']} {r['difference in level change (%)']:.0f}% "

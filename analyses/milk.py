@@ -74,7 +74,7 @@ CAVEATS = (
     "largest monthly volume of the same series in any other year (Estonia, January-March "
     "2014); they are listed in a table.",
     "Net weight adds up products of very different value (fresh milk, powder, cheese).",
-    "Where Belgian dairy went instead (destination shares 2011-2013 vs 2015-2017) needs the "
+    "Where the reporter's dairy went instead (destination shares 2011-2013 vs 2015-2017) needs the "
     "reporter's exports to every partner, which the snapshot lacks: the table appears once "
     "the Comext extract of the fetch command is in the local store.",
     "The estimates depend on the pre-period: starting in 2010 instead of 2012 extrapolates "

@@ -53,10 +53,9 @@ CAVEATS = (
     "Extra exports to Lithuania are an upper bound on leakage: Lithuanian demand and other "
     "re-export destinations also absorb them; tracing the route needs Lithuania's exports to "
     "Belarus and Russia's imports from Belarus (optional fetch commands).",
-    "Press figures for comparison (docs/sanctions_registry.md section 2.1): about 90,000 t to "
-    "Russia in 2013 and 76,000 t in 2014 (VLAM/Eurostat via Knack); Lithuanian pear imports "
-    "from BE+NL rising from 33,000 t to 137,000 t (GvA); 'almost half' still reaching Russia "
-    "(Volkskrant, 2018).",
+    "Press figures for comparison (secondary reports): 'almost half' of the Belgian and "
+    "Dutch pear trade with Russia, about 70,000 t a year, still reached Russia via "
+    "Lithuania and Belarus (de Volkskrant investigation, 2018, reported by NU.nl).",
 )
 _PEARS = ("080830", "080820")
 DESTINATIONS = ("RU", "LT", "BY", "LV", "PL", "DE", "FR", "NL", "GB", "SE", "CZ", "IT", "ES")

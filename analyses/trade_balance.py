@@ -23,15 +23,16 @@ from belru_trade.analyses._common import (
 )
 
 import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement, Ours
+from belru_trade.report import published_table as literature_table
 
 #: position in the report
 ORDER = 10
 TITLE = "Trade balance: Belgium-Russia goods trade by year and month"
 QUESTION = (
     "How large were Belgium's goods exports to and imports from Russia by year and month, "
-    "what was the balance, and why do published figures for 2017 (3.9/9.4, 2.63/6.86 and "
-    "3.87/6.50 bn EUR) disagree?"
+    "what was the balance, and why do the figures for 2017 (2.63/6.86 bn EUR published by ING, "
+    "3.87/6.50 bn EUR summed from Comext by transport mode) disagree?"
 )
 DATA = (
     "Eurostat Comext DS-045409, community concept (goods entering or leaving Belgium, "
@@ -60,9 +61,12 @@ CAVEATS = (
     "2022 in comext_totals covers January-November only; comext_total_exports was downloaded "
     "in 2024 and includes later revisions, so 2020-2022 exports differ slightly between the "
     "two extracts.",
-    "The concepts attributed to the 2017 Egmont and ING figures are inferred from their "
-    "size (the sources do not state them); the Egmont page itself was not located by the "
-    "project's sanctions registry (docs/sanctions_registry.md section 2.5).",
+    "The national concept attributed to the 2017 ING figures is inferred from their size "
+    "(the note does not state it). A figure of 3.9 / 9.4 bn EUR for 2017 circulates without "
+    "a source that could be located; it is not used.",
+    "The 2017 all-mode totals are estimates: the six-mode sums scaled by the missing share "
+    "measured in later years (a range, from the lowest and highest later share), not "
+    "published figures.",
 )
 
 _TOTAL = ("TOTAL",)
@@ -102,14 +106,6 @@ REQUIRES = (
 
 #: published 2017 figures (EUR bn): source, exports, imports, concept, citation
 PUBLISHED_2017 = (
-    (
-        "Egmont Institute paper on Belgian Russia policy",
-        3.9,
-        9.4,
-        "community concept, all transport modes, reporter = Belgium (inferred)",
-        "Egmont Institute (Brussels), as quoted in the project brief (issue 6); page not "
-        "located by the sanctions registry",
-    ),
     (
         "ING Belgium economic note, 21 Jun 2018",
         2.630,
@@ -277,7 +273,7 @@ def _figure_gap(gaps: pd.DataFrame, published: pd.DataFrame):
     left.set_ylabel("EUR million per year")
     left.set_title("All-mode total = six modes + missing modes")
     left.legend(fontsize=8)
-    names = ["Egmont", "ING 2018", "Comext 6 modes", "est. all (low)", "est. all (high)"]
+    names = ["ING 2018", "Comext 6 modes", "est. all (low)", "est. all (high)"]
     x = range(len(published))
     right.bar([i - 0.2 for i in x], published["exports (EUR bn)"], 0.4, label="exports")
     right.bar([i + 0.2 for i in x], published["imports (EUR bn)"], 0.4, label="imports")
@@ -300,7 +296,7 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
     exp_gap = gaps[(gaps["flow"] == "export") & (gaps["all-mode extract"] == "comext_totals")]
     est = published[published["figure"].str.startswith("Estimated")]
     by_name = published.set_index("figure")
-    ing_e, ing_i = by_name.loc[PUBLISHED_2017[1][0], ["exports (EUR bn)", "imports (EUR bn)"]]
+    ing_e, ing_i = by_name.loc[PUBLISHED_2017[0][0], ["exports (EUR bn)", "imports (EUR bn)"]]
     six = "Comext DS-1262527, sum of the six transport modes in the extract"
     six_e = by_name.loc[six, "exports (EUR bn)"]
     est_i = est["imports (EUR bn)"].min()
@@ -313,14 +309,12 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
             for r in pd.concat([exp_gap, imp_gap]).itertuples()
         )
         + ". The import gap is large because Antwerp's rough diamonds arrive by air.",
-        "2017: the Egmont figures (3.9 / 9.4 bn EUR) are closest to the community concept with "
-        "all modes: "
-        "the six-mode Comext sums are 3.87 / 6.50 bn EUR, and scaling them by the missing "
-        f"share measured in later years gives {est['exports (EUR bn)'].min():.2f}-"
-        f"{est['exports (EUR bn)'].max():.2f} / {est['imports (EUR bn)'].min():.2f}-"
-        f"{est['imports (EUR bn)'].max():.2f} bn EUR; adding instead ING's 41% 'pearls, "
-        "precious stones and metals' share of 2017 imports (0.41 x 6.859 = 2.81 bn EUR, "
-        "mostly air freight) to 6.50 gives 9.31 bn EUR, close to 9.4.",
+        "2017, estimated (community concept, all transport modes): the six-mode Comext sums "
+        "are 3.87 / 6.50 bn EUR (exports / imports); scaled by the missing share measured in "
+        f"later years they give an estimate of {est['exports (EUR bn)'].min():.2f} to "
+        f"{est['exports (EUR bn)'].max():.2f} bn EUR of exports and "
+        f"{est['imports (EUR bn)'].min():.2f} to {est['imports (EUR bn)'].max():.2f} bn EUR "
+        "of imports (the range spans the lowest and highest later missing share).",
         f"The ING note (2.63 / 6.86 bn EUR) is {100 * (1 - ing_e / six_e):.0f}% below the "
         f"six-mode Comext sum on exports and {100 * (1 - ing_i / est_i):.0f}-"
         f"{100 * (1 - ing_i / est['imports (EUR bn)'].max()):.0f}% below the estimated all-mode "
@@ -360,6 +354,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     figures.update(its_figures)
     findings += its_findings
     exports = annual[annual["extract"] == "comext_total_exports"].set_index("year")
+    tables["Compared with published estimates"] = literature(annual, published)
     headline = (
         f"Exports {exports.loc[2021, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2021) -> "
         f"{exports.loc[2023, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2023); air/post modes miss "
@@ -374,6 +369,11 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         figures=figures,
         models=models,
         config=config,
+        controls={
+            "reporter": (config.reporter,),
+            "partner": (config.partner,),
+            "comparison group: none (the counterfactual is the pre-2022 path)": (),
+        },
     )
 
 
@@ -417,3 +417,46 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     tables = {"Interrupted time series at 2022-03 (95% intervals)": table}
     figures = {"ITS at 2022-03 with counterfactual bands (EUR m)": fig}
     return tables, figures, findings
+
+
+def _value(annual: pd.DataFrame, extract: str, year: int, column: str) -> tuple[float, int]:
+    row = annual[(annual["extract"] == extract) & (annual["year"] == year)]
+    if row.empty:
+        return float("nan"), 0
+    return float(row.iloc[0][column]) / 1e3, int(row.iloc[0]["months"])
+
+
+def literature(annual: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Published Belgian totals beside the Comext sums (no sampling interval: totals)."""
+    exp22, _ = _value(annual, "comext_total_exports", 2022, "exports (EUR m)")
+    imp22, months = _value(annual, "comext_totals", 2022, "imports (EUR m)")
+    six = published.set_index("figure").loc[
+        "Comext DS-1262527, sum of the six transport modes in the extract"
+    ]
+    concept = "Comext community concept vs the national concept of the Belgian sources"
+    ours = {
+        "bfta_2022_exports": Ours(
+            f"{exp22:.2f} EUR bn (Comext, all modes; a total, no interval)",
+            point=exp22,
+            reason=f"{concept}; within 10% counts as consistent",
+        ),
+        "bfta_2022_imports": Ours(
+            f"{imp22:.2f} EUR bn ({months} months)",
+            comparable=months == 12,
+            point=imp22,
+            reason="the Comext extract covers January-November 2022 only"
+            if months != 12
+            else concept,
+        ),
+        "ing_2017_exports": Ours(
+            f"{six['exports (EUR bn)']:.2f} EUR bn (six transport modes)",
+            comparable=False,
+            reason=f"{concept}, and the extract lacks air, post and self-propulsion",
+        ),
+        "ing_2017_imports": Ours(
+            f"{six['imports (EUR bn)']:.2f} EUR bn (six transport modes)",
+            comparable=False,
+            reason=f"{concept}, and the extract lacks air, post and self-propulsion",
+        ),
+    }
+    return literature_table("trade_balance", ours)

@@ -7,7 +7,7 @@ and month,
 
     X_pdt = exp(beta * 1[d = target] * 1[t >= start] + FE_pd + FE_pt) * e_pdt,
 
-with product x partner and product x month fixed effects (sanctions_registry.md §4.A) and
+with product x partner and product x month fixed effects and
 standard errors clustered by product x partner. ``exp(beta) - 1`` is the proportional change
 in the targeted flow. Controls receiving diverted trade bias ``beta`` away from zero; the
 brief states the controls used.

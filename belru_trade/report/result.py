@@ -250,3 +250,16 @@ def table_names(tables: Sequence[str]) -> list[str]:
     ['annual_totals_eur_m']
     """
     return [re.sub(r"[^a-z0-9]+", "_", t.lower()).strip("_") for t in tables]
+
+
+def fill_reporter(text: str, config: AnalysisConfig | None) -> str:
+    """Put the run's reporter into an analysis text: ``{reporter}`` (ISO code) and
+    ``{reporter_name}`` (English name); Belgium when there is no config.
+
+    >>> fill_reporter("LNG imports of {reporter_name} ({reporter})", None)
+    'LNG imports of Belgium (BE)'
+    """
+    from belru_trade.geo import codes
+
+    code = getattr(config, "reporter", None) or "BE"
+    return text.replace("{reporter_name}", codes.name(code)).replace("{reporter}", code)
