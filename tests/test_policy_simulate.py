@@ -207,3 +207,12 @@ def test_estimated_leakage_from_diversion():
             measure, panel[panel["reporter"] != "KZ"], elasticity=-0.7, leakage="estimated",
             analogues=[Analogue("s", ["6101"], "2021-01")],
         )  # fmt: skip
+
+
+def test_transit_countries_are_never_did_controls(snapshot_panel):
+    from belru_trade.policy.effects import TRANSIT, analogue_effect, clean_controls
+
+    # the snapshot has only Russia and its neighbours: no clean control partner is left
+    assert clean_controls(sorted(snapshot_panel["partner"].unique()), "RU") == ()
+    with pytest.raises(InvalidArgumentError, match="transit routes"):
+        analogue_effect(snapshot_panel, LUXURY, members=["BE"], controls=list(TRANSIT))

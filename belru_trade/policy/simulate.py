@@ -29,11 +29,12 @@ from belru_trade._validation import check_choice, check_fraction, check_positive
 from belru_trade.errors import BelruTradeWarning, InvalidArgumentError
 from belru_trade.policy.baseline import Trend, affected_flows, fit_trends
 from belru_trade.policy.effects import (
-    CONTROLS,
+    TRANSIT,
     Effect,
     analogue_effect,
     analogue_effect_its,
     analogue_leakage,
+    clean_controls,
     combine_effects,
 )
 from belru_trade.policy.measure import Analogue, Measure, resolve_analogue
@@ -180,13 +181,17 @@ def _order(table: pd.DataFrame, has_member: bool) -> pd.DataFrame:
 
 def _analogue(panel, item, members, controls, method: str) -> Effect:
     analogue = resolve_analogue(item)
+    if controls is None:
+        controls = clean_controls(sorted(panel["partner"].unique()), analogue.target)
+    if method == "auto":
+        method = "did" if controls else "its"
     if method == "its":
         return analogue_effect_its(panel, analogue, members=members)
     return analogue_effect(panel, analogue, members=members, controls=controls)
 
 
 def _resolve_effect(
-    elasticity: Any, analogues: Any, panel, members, controls, method: str = "did"
+    elasticity: Any, analogues: Any, panel, members, controls, method: str = "auto"
 ) -> Effect:
     if isinstance(elasticity, str):
         if elasticity != "estimated":
@@ -196,7 +201,7 @@ def _resolve_effect(
         if not analogues:
             raise InvalidArgumentError("elasticity='estimated' needs analogues=[event id, ...]")
         items = [analogues] if isinstance(analogues, str | Analogue) else list(analogues)
-        check_choice("analogue_method", method, ("did", "its"))
+        check_choice("analogue_method", method, ("auto", "did", "its"))
         found = [_analogue(panel, a, members, controls, method) for a in items]
         return combine_effects(found)
     if isinstance(elasticity, tuple | list) and len(elasticity) == 2:
@@ -232,8 +237,8 @@ def _default_panel(measure: Measure) -> pd.DataFrame:
     from belru_trade.store.snapshot import load_snapshot
 
     parts = [
-        load_snapshot("comext_sanctioned", partner=[measure.target, *CONTROLS]),
-        load_snapshot("comext_totals", partner=[measure.target, *CONTROLS]),
+        load_snapshot("comext_sanctioned", partner=[measure.target, *TRANSIT]),
+        load_snapshot("comext_totals", partner=[measure.target, *TRANSIT]),
     ]
     return pd.concat(parts, ignore_index=True)
 
@@ -285,11 +290,11 @@ def simulate(
     *,
     elasticity: Any = "estimated",
     analogues: Sequence[Any] | Any = None,
-    analogue_method: str = "did",
+    analogue_method: str = "auto",
     leakage: Any = 0.0,
     horizon_months: int = 24,
     window: int = 24,
-    controls: Sequence[str] = CONTROLS,
+    controls: Sequence[str] | None = None,
     totals: Any = None,
     n_draws: int = 2000,
     level: float = 0.95,
@@ -312,9 +317,11 @@ def simulate(
         and its standard deviation.
     analogues : event id, Analogue or list of them
         Past measures whose effect is used (pooled by inverse variance).
-    analogue_method : {"did", "its"}, default "did"
+    analogue_method : {"auto", "did", "its"}, default "auto"
         ``"did"``: product-level PPML difference in differences against control partners;
-        ``"its"``: quasi-Poisson interrupted time series of the senders' summed flow.
+        ``"its"``: quasi-Poisson interrupted time series of the senders' summed flow;
+        ``"auto"``: "did" when the panel has clean control partners, else "its" (the
+        embedded snapshot has only Russia and its neighbours, which are transit routes).
     leakage : float, (float, float) or "estimated"
         Share of the lost direct flow still reaching the target via third countries (reduces
         the loss on both sides); a pair gives mean and standard deviation; ``"estimated"``:
@@ -324,8 +331,11 @@ def simulate(
         Months from ``measure.start`` over which losses are summed.
     window : int, default 24
         Months of data before the start used for the trend baseline.
-    controls : sequence of str
-        Control partners of the analogue DiD.
+    controls : sequence of str, optional
+        Control partners of the analogue DiD. Default: the panel's partners without the
+        target, the Eurasian Economic Union members and the documented transit routes
+        (:func:`belru_trade.policy.effects.clean_controls`); the transit countries of the
+        leakage estimate (:data:`belru_trade.policy.effects.TRANSIT`) are never controls.
     totals : mapping or Series, optional
         Each member's total exports (export ban) or imports (import ban) with the world over
         the horizon, EUR, for ``share_of_total``. Default: the member's projected total trade
