@@ -77,6 +77,9 @@ class SimulationResult:
         Every assumption, printed in the brief.
     level : float
         Interval level.
+    baseline_draws : ndarray (n_draws, n_rows), optional
+        Monte Carlo draws of the baseline (EUR) per row; the loss of a draw never exceeds
+        the baseline of the same draw.
     """
 
     measure: Measure
@@ -87,6 +90,7 @@ class SimulationResult:
     leakage: Leakage
     assumptions: dict = field(default_factory=dict)
     level: float = 0.95
+    baseline_draws: np.ndarray | None = None
 
     def _summarise(self, frame: pd.DataFrame, draws: np.ndarray) -> pd.DataFrame:
         q = (1 - self.level) / 2
@@ -144,12 +148,24 @@ class SimulationResult:
         """Expected total loss over all members and sectors with its interval."""
         q = (1 - self.level) / 2
         s = self.draws.sum(1)
-        return {
+        out = {
             "baseline": float(self.rows["baseline"].sum()),
             "expected_loss": float(s.mean()),
             "loss_low": float(np.quantile(s, q)),
             "loss_high": float(np.quantile(s, 1 - q)),
         }
+        if self.baseline_draws is not None:
+            base = self.baseline_draws.sum(1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(base > 0, s / base, np.nan)
+            out |= {
+                "baseline_low": float(np.quantile(base, q)),
+                "baseline_high": float(np.quantile(base, 1 - q)),
+                "loss_share": float(np.nanmean(share)),
+                "loss_share_low": float(np.nanquantile(share, q)),
+                "loss_share_high": float(np.nanquantile(share, 1 - q)),
+            }
+        return out
 
     def plot(self, ax: Any = None) -> Any:
         """Bar chart of the expected loss per member with its interval (matplotlib Axes)."""
@@ -434,7 +450,9 @@ def simulate(
     if given:
         assumptions["Shares"] = "loss / the member's total trade with the world (user-given)"
     assumptions.update({"Monte Carlo": f"{n_draws} draws, seed {seed}, {level:.0%} interval"})
-    return SimulationResult(measure, rows, draws, leak_draws, effect, leak, assumptions, level)
+    return SimulationResult(
+        measure, rows, draws, leak_draws, effect, leak, assumptions, level, weighted_base
+    )
 
 
 def _assumptions(measure, flows, origin, window, horizon, effect, leak) -> dict[str, str]:
@@ -454,7 +472,10 @@ def _assumptions(measure, flows, origin, window, horizon, effect, leak) -> dict[
         "Effect size": f"{effect.change:+.1%} (log {effect.log_ratio:.3f}, se "
         f"{effect.se:.3f}); {effect.source}",
         "Leakage": f"{leak.mean:.0%} (sd {leak.sd:.2f}); {leak.source}; reduces the loss on "
-        "both sides",
+        "both sides (default 0%: no goods reach the target through third countries)",
+        "Redirection to other markets": "not modelled (0%): goods the measure stops count as "
+        "lost even if sold elsewhere, so the figure is gross trade at risk, not a cost or a "
+        "welfare loss",
         "Target side": "mirror view: the senders' recorded flows are the target's flows "
         "(no CIF/FOB adjustment)",
         "Shares": "loss / the member's projected total trade with the target in the same "
