@@ -24,6 +24,7 @@ from belru_trade.analyses._common import (
     new_figure,
     origin_event_study,
     plot_its,
+    regular_reporters,
     without_earlier_bans,
 )
 
@@ -68,8 +69,13 @@ METHOD = (
     "-12..12 relative to 2014-07, errors clustered by flow."
 )
 CAVEATS = (
-    "In this Comtrade extract 0 kg can mean 'not reported' (e.g. Belarus cheese 2018-2019), "
-    "and months without a row are counted as zero.",
+    "UN Comtrade records no zeros, and this extract (exports to Russia only) cannot tell a "
+    "month without shipments from a month without a filing. Months without a row count as "
+    "zero for the embargoed origins (EU members, NO, US, CA, AU report every month to "
+    "Comtrade through their statistical offices, so an empty month is no shipment); for the "
+    "controls the same reading is tested by a sensitivity row that keeps only reporters "
+    "with a row in at least 90% of the pre-period months. 0 kg can also mean 'not "
+    "reported' (e.g. Belarus cheese 2018-2019).",
     "Obvious unit errors are excluded: reported volumes above 1,000 t and 20 times the "
     "largest monthly volume of the same series in any other year (Estonia, January-March "
     "2014); they are listed in a table.",
@@ -343,6 +349,8 @@ SENSITIVITY = {
     "control pool: with the EAEU members and transit routes (KZ, AM, KG, TR, GE, AE)": {
         "pool": "with EAEU and transit"
     },
+    "control pool: only regular reporters (a row in at least 90% of the pre-period months), "
+    "so that an empty month is no shipment rather than no filing": {"pool": "regular"},
     "pre-period from 2013-01": {"start": "2013-01"},
     "pre-period from 2010-01": {"start": "2010-01"},
     "model family: Poisson (same mean model, no overdispersion)": {"family": "poisson"},
@@ -357,6 +365,7 @@ def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
     pools = {
         "baseline": embargo_2014_controls(),
         "with EAEU and transit": bt.codes.embargo_control_origins(),
+        "regular": regular_reporters(rows, embargo_2014_controls(), _START, "2014-07"),
     }
     return contrast_sensitivity(
         lambda start: _tonnes(rows, embargoed, start),

@@ -12,6 +12,7 @@ from belru_trade.analyses._common.embargo_2014 import (
     earlier_bans,
     embargo_2014_controls,
     embargo_2014_reporters,
+    regular_reporters,
     without_earlier_bans,
 )
 from belru_trade.analyses._common.figures import (
@@ -69,6 +70,7 @@ __all__ = [
     "origin_event_study",
     "period_axis",
     "plot_its",
+    "regular_reporters",
     "shade_interval",
     "spike_mask",
     "without_earlier_bans",

@@ -18,6 +18,7 @@ __all__ = [
     "earlier_bans",
     "embargo_2014_controls",
     "embargo_2014_reporters",
+    "regular_reporters",
     "without_earlier_bans",
 ]
 
@@ -141,3 +142,19 @@ def without_earlier_bans(
         )
         keep &= ~hit
     return rows.loc[keep], pd.DataFrame(notes)
+
+
+def regular_reporters(
+    rows: pd.DataFrame, reporters: Iterable[str], start: str, end: str, share: float = 0.9
+) -> tuple[str, ...]:
+    """Reporters with a row in at least ``share`` of the months ``start``..``end``.
+
+    UN Comtrade records no zeros: a month without a row is either no shipment or no filing,
+    and the extract (exports to one partner) cannot tell them apart. Reporters that ship in
+    almost every pre-period month are the ones for which an empty month is most plausibly
+    zero trade; the sensitivity tables restrict the controls to them.
+    """
+    months = pd.period_range(start, end, freq="M")
+    sub = rows[rows["reporter"].isin(set(reporters)) & rows["period"].isin(months)]
+    count = sub.groupby("reporter")["period"].nunique()
+    return tuple(sorted(count[count >= share * len(months)].index))
