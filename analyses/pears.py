@@ -22,10 +22,10 @@ from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequiremen
 
 #: position in the report
 ORDER = 20
-TITLE = "Pears: Belgian exports to Russia and the 2014 embargo"
+TITLE = "Pears: exports of {reporter_name} to Russia and the 2014 embargo"
 QUESTION = (
-    "What did Russia's August 2014 embargo do to Belgian pear exports to Russia (HS 080830; "
-    "080820 before HS2012), in tonnes and euros, and how much of the lost trade reappeared as "
+    "What did Russia's August 2014 embargo do to the pear exports of {reporter_name} to "
+    "Russia (HS 080830; 080820 before HS2012), in tonnes and euros, and how much of the lost trade reappeared as "
     "extra exports to Lithuania and Belarus (the leakage route reported by the press)?"
 )
 DATA = (

@@ -28,7 +28,7 @@ from belru_trade.report import published_table as literature_table
 
 #: position in the report
 ORDER = 10
-TITLE = "Trade balance: Belgium-Russia goods trade by year and month"
+TITLE = "Trade balance: {reporter_name}-Russia goods trade by year and month"
 QUESTION = (
     "How large were Belgium's goods exports to and imports from Russia by year and month, "
     "what was the balance, and why do the figures for 2017 (2.63/6.86 bn EUR published by ING, "
