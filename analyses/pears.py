@@ -25,8 +25,9 @@ ORDER = 20
 TITLE = "Pears: exports of {reporter_name} to Russia and the 2014 embargo"
 QUESTION = (
     "What did Russia's August 2014 embargo do to the pear exports of {reporter_name} to "
-    "Russia (HS 080830; 080820 before HS2012), in tonnes and euros, and how much of the lost trade reappeared as "
-    "extra exports to Lithuania and Belarus (the leakage route reported by the press)?"
+    "Russia (HS 080830; 080820 before HS2012), in tonnes and euros, and how much of the lost "
+    "trade reappeared as extra exports to Lithuania and Belarus (the leakage route reported "
+    "by the press)?"
 )
 DATA = (
     "Eurostat Comext DS-045409 from the local store: the reporter's monthly exports of pears "
