@@ -14,6 +14,7 @@ from belru_trade.analyses._common import (
     comtrade_exports_to,
     contrast_sensitivity,
     describe_contrast,
+    describe_event_study,
     did_row,
     embargo_2014_controls,
     embargo_2014_reporters,
@@ -234,9 +235,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     studies, es_fig = event_studies(rows, models)
     findings = _findings(effects, table, config)
     findings += [
-        f"Event study, {r['series']}: pooled effect {r['pooled effect (%)']:.1f}% "
-        f"[{r['CI low (%)']:.1f}, {r['CI high (%)']:.1f}]; pre-trend Wald p = "
-        f"{r['pre-trend Wald p-value']:.3f}."
+        describe_event_study(r, r["series"])
         for _, r in studies.dropna(subset=["pooled effect (%)"]).iterrows()
     ]
     emb = table[table["treated"] == "embargoed origins"]

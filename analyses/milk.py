@@ -13,6 +13,7 @@ from belru_trade.analyses._common import (
     comtrade_exports_to,
     contrast_sensitivity,
     describe_contrast,
+    describe_event_study,
     describe_its,
     did_row,
     earlier_bans,
@@ -298,9 +299,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         figures["Event study: embargoed vs non-embargoed origins (log points)"] = study_fig
         r = study.iloc[0]
         findings_es = [
-            f"Event study (PPML, origin x heading flows, product x month fixed effects): pooled "
-            f"effect {r['pooled effect (%)']:.1f}% [{r['CI low (%)']:.1f}, {r['CI high (%)']:.1f}]"
-            f"; pre-trend Wald p = {r['pre-trend Wald p-value']:.3f}."
+            describe_event_study(r, "dairy (PPML, origin x heading flows, heading x month FE)")
         ]
     else:
         findings_es = []

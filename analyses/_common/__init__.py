@@ -6,7 +6,11 @@ the 2014-embargo designs and data, and the result builder. The library never imp
 
 from __future__ import annotations
 
-from belru_trade.analyses._common.designs import did_row, origin_event_study
+from belru_trade.analyses._common.designs import (
+    describe_event_study,
+    did_row,
+    origin_event_study,
+)
 from belru_trade.analyses._common.embargo_2014 import (
     comtrade_exports_to,
     earlier_bans,
@@ -52,6 +56,7 @@ __all__ = [
     "comtrade_exports_to",
     "contrast_sensitivity",
     "describe_contrast",
+    "describe_event_study",
     "describe_its",
     "did_row",
     "earlier_bans",

@@ -13,7 +13,7 @@ import belru_trade as bt
 if TYPE_CHECKING:
     pass
 
-__all__ = ["did_row", "origin_event_study"]
+__all__ = ["describe_event_study", "did_row", "origin_event_study"]
 
 
 def origin_event_study(
@@ -79,3 +79,27 @@ def did_row(result, label: str) -> dict:
         "flows x months": int(result.nobs),
         "pre-trend Wald p-value": float(result.pretrend["p_value"]),
     }
+
+
+def describe_event_study(row, label: str, *, alpha: float = 0.05) -> str:
+    """One finding on an event study: the pooled effect only when the pre-trend test does
+    not reject; otherwise the rejection, with the pooled effect marked as not credible."""
+    p = float(row["pre-trend Wald p-value"])
+    effect = (
+        f"pooled effect {row['pooled effect (%)']:.1f}% [{row['CI low (%)']:.1f}, "
+        f"{row['CI high (%)']:.1f}]"
+    )
+    if p >= alpha:
+        return f"Event study, {label}: {effect}; pre-trend Wald p = {p:.3f} (no rejection)."
+    bounds = ""
+    if "bound low (%)" in row and np.isfinite(row.get("bound low (%)", np.nan)):
+        bounds = (
+            f" Sensitivity bounds allowing post-period deviations from parallel trends up to "
+            f"the largest pre-period one (M = {row['M']:g}): [{row['bound low (%)']:.1f}, "
+            f"{row['bound high (%)']:.1f}]%."
+        )
+    return (
+        f"Event study, {label}: the pre-trend test rejects parallel pre-trends (Wald p = "
+        f"{p:.3g}), so the {effect} is not a credible causal estimate and is not used as a "
+        f"headline.{bounds}"
+    )
