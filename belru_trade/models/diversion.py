@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_choice, check_fraction, check_positive_int
+from belru_trade._validation import (
+    check_choice,
+    check_fraction,
+    check_positive_int,
+    check_same_frequency,
+    check_unique_columns,
+)
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.models.its.design import build_design, coerce_series
 
@@ -279,6 +285,11 @@ def diversion(
     check_choice("family", family, FAMILIES)
     check_fraction("level", level)
     check_positive_int("n_sim", n_sim, minimum=100)
+    inputs = {"direct": direct, "to_transit": to_transit, "transit_to_target": transit_to_target,
+              "production": production}  # fmt: skip
+    for name, value in inputs.items():
+        check_unique_columns(name, value)
+    check_same_frequency(inputs)
     d = coerce_series(direct, name="direct")
     ins = _frame(to_transit, "to_transit")
     outs = _frame(transit_to_target, "transit_to_target")

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from belru_trade._frames import as_pandas
-from belru_trade._validation import check_choice
+from belru_trade._validation import check_choice, check_unique_columns
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.did.engine import fit_fe
 from belru_trade.models.hdfe.vcov import SSC_CHOICES
@@ -88,6 +88,11 @@ class DiDResults(EstimationResults):
 
 
 def _prepare(data, outcome, treatment, events, unit, time) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidArgumentError(f"data is a {type(data).__name__}; expected a DataFrame")
+    check_unique_columns("data", data)
+    if data.empty:
+        raise InvalidArgumentError("data is empty; nothing to estimate")
     need = [outcome, *unit, time] + ([treatment] if events is None else [])
     missing = [c for c in need if c not in data.columns]
     if missing:

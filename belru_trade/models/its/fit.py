@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_choice, check_positive_int
+from belru_trade._validation import check_choice, check_hac_lags
 from belru_trade.errors import (
     ConvergenceError,
     InvalidArgumentError,
@@ -98,7 +98,7 @@ def fit_series(
 def _lags(hac_lags: int | None, n: int) -> int:
     if hac_lags is None:
         return newey_west_lags(n)
-    return check_positive_int("hac_lags", hac_lags, minimum=0)
+    return check_hac_lags(hac_lags, n)
 
 
 def _ols_endog(y: np.ndarray, family: str, log_offset: np.ndarray | None) -> np.ndarray:
