@@ -169,7 +169,7 @@ def test_trade_balance_2017_figures(report):
         .set_index("figure")
     )
     six = published.loc["Comext DS-1262527, sum of the six transport modes in the extract"]
-    # the published "Comext sum of transport modes: 3.87 / 6.50" (issue 6)
+    # the Comext sum of the six transport modes: 3.87 / 6.50
     assert round(six["exports (EUR bn)"], 2) == 3.87 and round(six["imports (EUR bn)"], 2) == 6.50
     assert published.loc["ING Belgium economic note, 21 Jun 2018", "imports (EUR bn)"] == 6.859
     assert "national concept" in published.loc["ING Belgium economic note, 21 Jun 2018", "concept"]
