@@ -11,6 +11,7 @@ from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     its_row,
+    its_sensitivity,
     its_table,
     mark_dates,
     monthly_series,
@@ -285,6 +286,11 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         + ". The Yamal era starts with the first cargo at Zeebrugge on 2018-04-11."
     )
     headline = findings[0] if findings else "No Russian LNG recorded."
+    series = _its_series(panel, config)
+    if series is not None:
+        tables["Sensitivity of the 2022-03 break (one choice varied at a time)"] = its_sensitivity(
+            series, "2022-03", SENSITIVITY, unit="TJ"
+        )
     tables["Compared with published estimates"] = published(concepts)
     if its_part is not None:
         table, fig = its_part
@@ -314,6 +320,24 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             "comparison group: none (the counterfactual is the 2019-2022 path)": (),
         },
     )
+
+
+SENSITIVITY = {
+    "baseline: from the first Russian delivery, quasi-Poisson, Newey-West errors": {},
+    "pre-period from 2020-01 (first full Yamal year)": {"start": "2020-01"},
+    "model family: Poisson": {"family": "poisson"},
+    "error model: model-based (no Newey-West correction)": {"errors": "model"},
+}
+
+
+def _its_series(panel: pd.DataFrame, config) -> pd.Series | None:
+    series = _monthly_tj(panel, config)
+    if series.empty:
+        return None
+    filed = _filed_months(panel, config)
+    full = complete_months(series, str(series.index.min()), str(series.index.max()))
+    not_filed = [m for m in full.index if m not in filed]
+    return full.loc[max(not_filed) + 1 :] if not_filed else full
 
 
 def _zero_note(panel: pd.DataFrame, config) -> str:

@@ -14,6 +14,7 @@ from belru_trade.analyses._common import (
     analysis_result,
     annual_sums,
     its_row,
+    its_sensitivity,
     its_table,
     mark_dates,
     monthly_series,
@@ -354,6 +355,10 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     figures.update(its_figures)
     findings += its_findings
     exports = annual[annual["extract"] == "comext_total_exports"].set_index("year")
+    exports_m = _series(panel, config, "comext_total_exports", "export") * 1e6
+    tables["Sensitivity of the 2022-03 break in exports (one choice varied at a time)"] = (
+        its_sensitivity(exports_m, "2022-03", SENSITIVITY, unit="EUR m", scale=1e6)
+    )
     tables["Compared with published estimates"] = literature(annual, published)
     headline = (
         f"Exports {exports.loc[2021, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2021) -> "
@@ -417,6 +422,14 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     tables = {"Interrupted time series at 2022-03 (95% intervals)": table}
     figures = {"ITS at 2022-03 with counterfactual bands (EUR m)": fig}
     return tables, figures, findings
+
+
+SENSITIVITY = {
+    "baseline: all months from 2019-01, quasi-Poisson, Newey-West errors": {},
+    "pre-period from 2020-07 (after the COVID-19 dip)": {"start": "2020-07"},
+    "model family: Poisson": {"family": "poisson"},
+    "error model: model-based (no Newey-West correction)": {"errors": "model"},
+}
 
 
 def _value(annual: pd.DataFrame, extract: str, year: int, column: str) -> tuple[float, int]:

@@ -39,7 +39,11 @@ from belru_trade.analyses._common.its_rows import (
     its_table,
 )
 from belru_trade.analyses._common.results import analysis_result
-from belru_trade.analyses._common.sensitivity import contrast_sensitivity, flag_fragile
+from belru_trade.analyses._common.sensitivity import (
+    contrast_sensitivity,
+    flag_fragile,
+    its_sensitivity,
+)
 from belru_trade.analyses._common.series import (
     annual_sums,
     complete_months,
@@ -68,6 +72,7 @@ __all__ = [
     "fmt_interval",
     "its_contrast",
     "its_row",
+    "its_sensitivity",
     "its_table",
     "mark_dates",
     "monthly_series",

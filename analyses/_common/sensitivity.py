@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from belru_trade.analyses._common.its_rows import fit_its, its_contrast
 
-__all__ = ["contrast_sensitivity", "flag_fragile"]
+__all__ = ["contrast_sensitivity", "flag_fragile", "its_sensitivity"]
 
 
 def flag_fragile(table: pd.DataFrame, *, estimate: str, low: str, high: str) -> pd.DataFrame:
@@ -88,3 +88,39 @@ def contrast_sensitivity(
         low="difference CI low (%)",
         high="difference CI high (%)",
     )
+
+
+def its_sensitivity(
+    series: pd.Series, event: str, variants: Mapping[str, dict], *, unit: str, scale: float = 1.0
+) -> pd.DataFrame:
+    """Own-trend ITS level change and cumulative effect under one choice at a time.
+
+    ``variants`` maps a row label to changes: ``start`` (first month kept) and ITS options
+    (``errors``, ``family``); the first variant is the baseline.
+    """
+    from belru_trade.analyses._common.its_rows import its_row
+
+    rows = []
+    for label, change in variants.items():
+        change = dict(change)
+        first = change.pop("start", None)
+        y = series if first is None else series.loc[first:]
+        try:
+            fit, _ = fit_its(y, [event], **change)
+            row, _ = its_row(fit, label=label, unit=unit, scale=scale)
+            rec = row.record()
+            key = next(k for k in rec if k.startswith("cumulative counterfactual"))
+            rows.append(
+                {
+                    "choice varied": label,
+                    "level change (%)": rec.get("level change (%)", np.nan),
+                    "CI low (%)": rec.get("level CI low (%)", np.nan),
+                    "CI high (%)": rec.get("level CI high (%)", np.nan),
+                    f"cumulative counterfactual - observed ({unit})": rec[key],
+                }
+            )
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            rows.append({"choice varied": label, "level change (%)": np.nan,
+                         "note": str(exc)[:80]})  # fmt: skip
+    table = pd.DataFrame(rows)
+    return flag_fragile(table, estimate="level change (%)", low="CI low (%)", high="CI high (%)")
