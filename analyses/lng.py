@@ -286,12 +286,6 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         + ". The Yamal era starts with the first cargo at Zeebrugge on 2018-04-11."
     )
     headline = findings[0] if findings else "No Russian LNG recorded."
-    series = _its_series(panel, config)
-    if series is not None:
-        tables["Sensitivity of the 2022-03 break (one choice varied at a time)"] = its_sensitivity(
-            series, "2022-03", SENSITIVITY, unit="TJ"
-        )
-    tables["Compared with published estimates"] = published(concepts)
     if its_part is not None:
         table, fig = its_part
         tables["Interrupted time series at 2022-03 (95% intervals)"] = table
@@ -305,6 +299,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             f"{r['post months']} months (negative = more than the pre-invasion path); placebo "
             f"p = {r['placebo p-value']:.2f}."
         )
+    series = _its_series(panel, config)
+    if series is not None:
+        tables["Sensitivity of the 2022-03 break (one choice varied at a time)"] = its_sensitivity(
+            series, "2022-03", SENSITIVITY, unit="TJ"
+        )
+    tables["Compared with published estimates"] = published(concepts)
     return analysis_result(
         __name__,
         headline=headline,
