@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 import belru_trade as bt
-from belru_trade.errors import InvalidArgumentError, ShortSeriesError, SpecificationError
+from belru_trade.errors import (
+    InvalidArgumentError,
+    SeparationWarning,
+    ShortSeriesError,
+    SpecificationError,
+)
 from belru_trade.models.its.design import build_design, newey_west_lags
 
 
@@ -201,8 +206,11 @@ def test_input_errors(mutate, error, match):
 def test_zero_segment_and_bad_options():
     y, _ = _simulated(n=72)
     stopped = y.where(y.index < pd.Period("2014-08", "M"), 0.0)
+    with pytest.warns(SeparationWarning, match="trade stopped"):
+        res = bt.its(stopped, "2014-08", family="quasipoisson")
+    assert res.extra["status"] == "trade stopped"
     with pytest.raises(SpecificationError, match="trade stopped"):
-        bt.its(stopped, "2014-08", family="quasipoisson")
+        bt.its(y.where(y.index >= pd.Period("2014-08", "M"), 0.0), "2014-08")
     with pytest.raises(InvalidArgumentError, match="family="):
         bt.its(y, "2014-08", family="negbin")
     with pytest.raises(InvalidArgumentError, match="harmonics"):

@@ -155,11 +155,18 @@ def _fit_glm(
         label = f"Newey-West HAC ({lags} lags)"
     else:
         label = "Pearson-scaled model-based" if family == "quasipoisson" else "model-based"
+    advice = (
+        "typically a flow with very few non-zero periods (quasi-separation): aggregate it "
+        "(products, partners, quarters), drop seasonal terms or use family='gaussian'"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
-        res = model.fit(**kwargs)
+        try:
+            res = model.fit(**kwargs)
+        except np.linalg.LinAlgError as exc:
+            raise ConvergenceError(f"the {family} GLM has a singular Hessian; {advice}") from exc
     if not res.converged:
-        raise ConvergenceError(f"the {family} GLM did not converge (IRLS)")
+        raise ConvergenceError(f"the {family} GLM did not converge (IRLS); {advice}")
     mu = np.asarray(res.fittedvalues)
     if mu.min() < 1e-20 * y.mean():
         warnings.warn(
