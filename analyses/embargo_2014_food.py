@@ -27,6 +27,7 @@ from belru_trade.analyses._common import (
     regular_reporters,
     without_earlier_bans,
 )
+from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
 
 import belru_trade as bt
 from belru_trade.report import (
@@ -65,7 +66,11 @@ METHOD = (
     "with 95% simulation intervals. Event study (bt.did, PPML): monthly tonnes of each origin x "
     "HS4 flow, 2013-01..2016-07, flow and product x month fixed effects, event times -12..12 "
     "relative to 2014-07 (end points binned), errors clustered by flow; pooled effect "
-    "exp(b) - 1 and a Wald pre-trend test."
+    "exp(b) - 1 and a Wald pre-trend test. "
+    "Headline lost volume: control-based counterfactual (bt.comparative_counterfactual): the "
+    "treated pre-period path moved by the never-embargoed controls' deviation from their "
+    "own path, with AR(1) parametric-bootstrap intervals; the own-trend ITS lost volume is "
+    "a sensitivity row."
 )
 CAVEATS = (
     "UN Comtrade records no zeros, and this extract (exports to Russia only) cannot tell a "
@@ -211,15 +216,16 @@ def _figure(cfs: dict):
     return fig
 
 
-def _findings(effects: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
+def _findings(lost: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
     out = []
-    key = "cumulative counterfactual - observed (t)"
-    lost = effects[effects["series"].isin(["embargoed origins", config.reporter])]
-    for _, r in lost.dropna(subset=[key]).iterrows():
-        out.append(
-            f"{r['food group']}, {r['series']}: lost volume 2014-08..{_END} {r[key]:,.0f} t "
-            f"[{r['cumulative CI low']:,.0f}, {r['cumulative CI high']:,.0f}]."
-        )
+    for (food, origin), grp in lost.groupby(["food group", "series"], sort=False):
+        parts = [
+            f"{r['counterfactual']} {lost_text(r, 't')}"
+            for r in grp.to_dict("records")
+            if pd.notna(r["lost (t)"])
+        ]
+        if parts:
+            out.append(f"{food}, {origin}: lost volume 2014-08..{_END}: " + "; ".join(parts) + ".")
     for _, r in table.iterrows():
         out.append(f"{r['food group']}, " + describe_contrast(r, p_value=False))
     return out
@@ -230,10 +236,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     rows, dropped = prepare(panel, config)
     rows, earlier = without_earlier_bans(rows, _START, _BREAK)
     models: dict = {}
-    effects, cfs = fit_all(group_series(rows, config), models)
+    series = group_series(rows, config)
+    effects, cfs = fit_all(series, models)
     table = contrasts(models, config)
+    lost = lost_volume(series, effects, config)
     studies, es_fig = event_studies(rows, models)
-    findings = _findings(effects, table, config)
+    findings = _findings(lost, table, config)
     findings += [
         describe_event_study(r, r["series"])
         for _, r in studies.dropna(subset=["pooled effect (%)"]).iterrows()
@@ -251,6 +259,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         tables={
             "Comparative ITS per food group (95% intervals)": table,
             "Event study per food group, PPML (95% intervals)": studies,
+            "Lost volume 2014-08.." + _END + ": control-based (headline) and own-trend ITS": lost,
             "Interrupted time series per food and origin group (95% intervals)": effects,
             "Excluded unit-error observations": dropped,
             "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
@@ -349,3 +358,21 @@ def published(table: pd.DataFrame) -> pd.DataFrame:
             ),
         },
     )
+
+
+def lost_volume(series: dict, effects: pd.DataFrame, config) -> pd.DataFrame:
+    """Lost volume per food group of the embargoed origins and the reporter: counterfactual
+    from the never-embargoed controls (headline), own-trend ITS as a sensitivity row."""
+    out = []
+    key = "cumulative counterfactual - observed (t)"
+    for food in FOOD_GROUPS:
+        controls = series.get((food, "non-embargoed origins"))
+        for origin in ("embargoed origins", config.reporter):
+            y = series.get((food, origin))
+            if y is None or controls is None:
+                continue
+            own = effects[(effects["food group"] == food) & (effects["series"] == origin)]
+            own_row = own.iloc[0].to_dict() if len(own) and pd.notna(own.iloc[0].get(key)) else None
+            rows = lost_rows(y, controls, _BREAK, label=origin, unit="t", own_trend=own_row)
+            out += [{"food group": food} | r for r in rows]
+    return pd.DataFrame(out)

@@ -28,6 +28,7 @@ from belru_trade.analyses._common import (
     regular_reporters,
     without_earlier_bans,
 )
+from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
 
 import belru_trade as bt
 from belru_trade.report import (
@@ -67,7 +68,11 @@ METHOD = (
     "95% simulation intervals. Belarus's excess = observed minus counterfactual. Event study "
     "(bt.did, PPML): monthly tonnes of each origin x heading flow 2013-01..2016-07 (flows of "
     "at least 120 t before the ban), flow and heading x month fixed effects, event times "
-    "-12..12 relative to 2014-07, errors clustered by flow."
+    "-12..12 relative to 2014-07, errors clustered by flow. "
+    "Headline lost volume: control-based counterfactual (bt.comparative_counterfactual): the "
+    "treated pre-period path moved by the never-embargoed controls' deviation from their "
+    "own path, with AR(1) parametric-bootstrap intervals; the own-trend ITS lost volume is "
+    "a sensitivity row."
 )
 CAVEATS = (
     "UN Comtrade records no zeros, and this extract (exports to Russia only) cannot tell a "
@@ -289,6 +294,8 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         "Excluded unit-error observations": dropped,
         "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
     }
+    lost = lost_volume(series, effects, config)
+    tables["Lost volume 2014-08.." + _END + ": control-based (headline) and own-trend ITS"] = lost
     tables["Sensitivity of the comparative ITS (one choice varied at a time)"] = sensitivity(rows)
     tables["Compared with published estimates"] = published(effects, config)
     shares = destination_shares(panel, config)
@@ -303,11 +310,11 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         ]
     else:
         findings_es = []
-    findings = _findings(effects, contrasts, config) + findings_es
+    findings = _lost_findings(lost) + _findings(effects, contrasts, config) + findings_es
     findings += _findings(belarus, belarus.iloc[:0], config)
     return analysis_result(
         __name__,
-        headline=findings[0] if findings else "No estimable series.",
+        headline=_headline(lost, contrasts, config) or (findings[0] if findings else "-"),
         findings=tuple(findings),
         tables=tables,
         figures=figures,
@@ -398,3 +405,50 @@ def published(effects: pd.DataFrame, config) -> pd.DataFrame:
             ),
         },
     )
+
+
+def lost_volume(series: dict, effects: pd.DataFrame, config) -> pd.DataFrame:
+    """Lost dairy volume of the reporter and the embargoed origins: counterfactual from the
+    never-embargoed controls (headline), own-trend ITS as a sensitivity row."""
+    controls = series["non-embargoed origins"].loc[_START:_END]
+    out = []
+    for label in (config.reporter, "embargoed origins"):
+        own = effects[effects["series"] == label]
+        key = "cumulative counterfactual - observed (t)"
+        own_row = own.iloc[0].to_dict() if len(own) and pd.notna(own.iloc[0].get(key)) else None
+        out += lost_rows(
+            series[label].loc[_START:_END], controls, _BREAK, label=label, unit="t",
+            own_trend=own_row,
+        )  # fmt: skip
+    return pd.DataFrame(out)
+
+
+def _lost_findings(lost: pd.DataFrame) -> list[str]:
+    return [
+        f"{r['series']}: lost volume 2014-08..{_END}, {r['counterfactual']}: "
+        f"{lost_text(r, 't')} ({r['method']})."
+        for r in lost.to_dict("records")
+        if pd.notna(r["lost (t)"])
+    ]
+
+
+def _headline(lost: pd.DataFrame, contrasts: pd.DataFrame, config) -> str:
+    own = lost[lost["series"] == config.reporter].dropna(subset=["lost (t)"])
+    if own.empty:
+        return ""
+    head, *rest = own.to_dict("records")
+    text = (
+        f"{config.reporter}: dairy exports to {config.partner} lost 2014-08..{_END}: "
+        f"{lost_text(head, 't')} against never-embargoed controls"
+    )
+    if rest:
+        text += f" (own-trend ITS, sensitivity: {lost_text(rest[0], 't')})"
+    emb = contrasts[contrasts["treated"] == "embargoed origins"]
+    if len(emb):
+        r = emb.iloc[0]
+        text += (
+            f"; embargoed origins vs controls, level change "
+            f"{r['difference in level change (%)']:.0f}% [{r['difference CI low (%)']:.0f}, "
+            f"{r['difference CI high (%)']:.0f}]"
+        )
+    return text + "."

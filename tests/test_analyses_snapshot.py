@@ -49,6 +49,7 @@ EXPECTED = {
         [
             "Comparative ITS per food group (95% intervals)",
             "Event study per food group, PPML (95% intervals)",
+            "Lost volume 2014-08..2016-07: control-based (headline) and own-trend ITS",
             "Interrupted time series per food and origin group (95% intervals)",
             "Excluded unit-error observations",
         ],
@@ -56,9 +57,11 @@ EXPECTED = {
     ),
     "circumvention_2022": (
         [
-            "Exports of sanctioned products by year (EUR m)",
-            "Drop to Russia, excess to neighbours, leakage share (95% intervals)",
-            "Interrupted time series per exporter and destination (95% intervals)",
+            "Exports of sanctioned products by year (EUR m, nominal)",
+            "Drop to Russia, excess to the channels, leakage share (real, euro-area HICP, "
+            "2021 = 100; 95% intervals)",
+            "Interrupted time series per exporter and destination (real, euro-area HICP, "
+            "2021 = 100; 95% intervals)",
         ],
         2,
     ),
@@ -180,7 +183,10 @@ def test_trade_balance_2017_figures(report):
 def test_circumvention_drop_and_excess(report):
     leakage = (
         report["results"]["circumvention_2022"]
-        .tables["Drop to Russia, excess to neighbours, leakage share (95% intervals)"]
+        .tables[
+            "Drop to Russia, excess to the channels, leakage share (real, euro-area HICP, "
+            "2021 = 100; 95% intervals)"
+        ]
         .set_index("exporter")
     )
     eu = leakage.loc["EU27"]
@@ -188,6 +194,10 @@ def test_circumvention_drop_and_excess(report):
     assert eu["drop CI low"] <= eu["drop to RU 2022-03..end (EUR m)"] <= eu["drop CI high"]
     assert eu["excess CI low"] > 0, "exports to the neighbours rose above their path"
     assert 0 < eu["leakage share (%)"] < 100
+    # the joint bootstrap interval contains the point share
+    assert eu["joint CI low (%)"] <= eu["joint share (%)"] <= eu["joint CI high (%)"]
+    # Belarus, under EU export bans of its own from 2022-03-02, is not a leakage channel
+    assert "BY" not in eu["channels"].split(", ")
 
 
 def test_embargo_effects_are_large_drops(report):
