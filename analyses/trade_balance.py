@@ -13,6 +13,7 @@ from belru_trade.analyses._common import (
     ITSRow,
     analysis_result,
     annual_sums,
+    deflated,
     its_row,
     its_sensitivity,
     its_table,
@@ -357,7 +358,14 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     exports = annual[annual["extract"] == "comext_total_exports"].set_index("year")
     exports_m = _series(panel, config, "comext_total_exports", "export") * 1e6
     tables["Sensitivity of the 2022-03 break in exports (one choice varied at a time)"] = (
-        its_sensitivity(exports_m, "2022-03", SENSITIVITY, unit="EUR m", scale=1e6)
+        its_sensitivity(
+            exports_m,
+            "2022-03",
+            SENSITIVITY
+            | {"real values (euro-area HICP, 2021 = 100)": {"series": deflated(exports_m)}},
+            unit="EUR m",
+            scale=1e6,
+        )
     )
     tables["Compared with published estimates"] = literature(annual, published)
     headline = (

@@ -41,6 +41,7 @@ from belru_trade.analyses._common.its_rows import (
 from belru_trade.analyses._common.results import analysis_result
 from belru_trade.analyses._common.sensitivity import (
     contrast_sensitivity,
+    deflated,
     flag_fragile,
     its_sensitivity,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "complete_months",
     "comtrade_exports_to",
     "contrast_sensitivity",
+    "deflated",
     "describe_contrast",
     "describe_event_study",
     "describe_its",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from belru_trade.analyses._common.its_rows import fit_its, its_contrast
 
-__all__ = ["contrast_sensitivity", "flag_fragile", "its_sensitivity"]
+__all__ = ["contrast_sensitivity", "deflated", "flag_fragile", "its_sensitivity"]
 
 
 def flag_fragile(table: pd.DataFrame, *, estimate: str, low: str, high: str) -> pd.DataFrame:
@@ -95,8 +95,9 @@ def its_sensitivity(
 ) -> pd.DataFrame:
     """Own-trend ITS level change and cumulative effect under one choice at a time.
 
-    ``variants`` maps a row label to changes: ``start`` (first month kept) and ITS options
-    (``errors``, ``family``); the first variant is the baseline.
+    ``variants`` maps a row label to changes: ``start`` (first month kept), ``series``
+    (another series, e.g. deflated values) and ITS options (``errors``, ``family``); the
+    first variant is the baseline.
     """
     from belru_trade.analyses._common.its_rows import its_row
 
@@ -104,7 +105,8 @@ def its_sensitivity(
     for label, change in variants.items():
         change = dict(change)
         first = change.pop("start", None)
-        y = series if first is None else series.loc[first:]
+        y = change.pop("series", series)
+        y = y if first is None else y.loc[first:]
         try:
             fit, _ = fit_its(y, [event], **change)
             row, _ = its_row(fit, label=label, unit=unit, scale=scale)
@@ -124,3 +126,12 @@ def its_sensitivity(
                          "note": str(exc)[:80]})  # fmt: skip
     table = pd.DataFrame(rows)
     return flag_fragile(table, estimate="level change (%)", low="CI low (%)", high="CI high (%)")
+
+
+def deflated(series: pd.Series, base: int = 2021) -> pd.Series:
+    """A monthly EUR series in EUR of ``base`` (euro-area HICP, ``bt.deflate``)."""
+    import belru_trade as bt
+
+    frame = pd.DataFrame({"period": series.index, "value": series.to_numpy(float)})
+    real = bt.deflate(frame, "hicp_ea", base=base)
+    return pd.Series(real["value"].to_numpy(), index=series.index, name=series.name)
