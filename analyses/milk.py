@@ -297,7 +297,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     lost = lost_volume(series, effects, config)
     tables["Lost volume 2014-08.." + _END + ": control-based (headline) and own-trend ITS"] = lost
     tables["Sensitivity of the comparative ITS (one choice varied at a time)"] = sensitivity(rows)
-    tables["Compared with published estimates"] = published(effects, config)
+    tables["Compared with published estimates"] = published(lost, config)
     shares = destination_shares(panel, config)
     if shares is not None:
         tables["Dairy export destinations before and after the ban (Comext, EUR)"] = shares
@@ -382,12 +382,12 @@ def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def published(effects: pd.DataFrame, config) -> pd.DataFrame:
+def published(lost: pd.DataFrame, config) -> pd.DataFrame:
     """Published figures beside the dairy results (none measures the same quantity)."""
-    key = "cumulative counterfactual - observed (t)"
-    own = effects[effects["series"] == config.reporter].dropna(subset=[key])
+    own = lost[lost["series"] == config.reporter].dropna(subset=["lost (t)"])
     text = (
-        f"{config.reporter} dairy volume lost 2014-08..{_END}: {own.iloc[0][key]:,.0f} t"
+        f"{config.reporter} dairy volume lost 2014-08..{_END} (control-based): "
+        f"{lost_text(own.iloc[0].to_dict(), 't')}"
         if not own.empty
         else "not estimated"
     )
