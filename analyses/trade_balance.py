@@ -27,6 +27,7 @@ from belru_trade.analyses._common import (
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement, Ours
 from belru_trade.report import published_table as literature_table
+from belru_trade.report.published import published_figures
 
 #: position in the report
 ORDER = 10
@@ -106,16 +107,34 @@ REQUIRES = (
     ),
 )
 
-#: published 2017 figures (EUR bn): source, exports, imports, concept, citation
-PUBLISHED_2017 = (
-    (
-        "ING Belgium economic note, 21 Jun 2018",
-        2.630,
-        6.859,
-        "national concept (NBB; excludes quasi-transit), reporter = Belgium (inferred)",
-        "https://www.ing.be/en/retail/my-news/economy/russia-belgium-trade",
-    ),
-)
+#: row names of the quoted 2017 figures and their ids in belru_trade/data/published_figures.csv
+PUBLISHED_2017 = (("ING Belgium economic note, 21 Jun 2018", "ing_2017_be_ru"),)
+
+
+def _published_rows() -> list[dict]:
+    """The quoted 2017 exports and imports with concept and citation (packaged table)."""
+    table = published_figures()
+    rows = []
+    for name, key in PUBLISHED_2017:
+        exports, imports = table.loc[f"{key}_exports"], table.loc[f"{key}_imports"]
+        cite = ", ".join(
+            part
+            for part in (exports["publisher"], exports["title"], exports["date_published"],
+                         exports["url"] or exports["note"])
+            if part
+        )  # fmt: skip
+        rows.append(
+            {
+                "figure": name,
+                "exports (EUR bn)": float(exports["value"]),
+                "imports (EUR bn)": float(imports["value"]),
+                "concept": exports["concept"],
+                "source": cite,
+            }
+        )
+    return rows
+
+
 _SERIES = (
     ("comext_total_exports", "export", "all modes (2024 download)"),
     ("comext_totals", "export", "all modes (2023 download)"),
@@ -205,16 +224,7 @@ def published_table(panel: pd.DataFrame, config, gaps: pd.DataFrame) -> pd.DataF
     """
     six = {flow: _series(panel, config, "comext_by_mode", flow) for flow in ("export", "import")}
     six_2017 = {flow: float(s[s.index.year == 2017].sum()) / 1e3 for flow, s in six.items()}
-    rows = [
-        {
-            "figure": name,
-            "exports (EUR bn)": exp,
-            "imports (EUR bn)": imp,
-            "concept": concept,
-            "source": cite,
-        }
-        for name, exp, imp, concept, cite in PUBLISHED_2017
-    ]
+    rows = _published_rows()
     rows.append(
         {
             "figure": "Comext DS-1262527, sum of the six transport modes in the extract",
@@ -296,12 +306,6 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
     balance_2021 = pick(2021, "comext_totals", "balance (EUR m)")
     imp_gap = gaps[gaps["flow"] == "import"]
     exp_gap = gaps[(gaps["flow"] == "export") & (gaps["all-mode extract"] == "comext_totals")]
-    est = published[published["figure"].str.startswith("Estimated")]
-    by_name = published.set_index("figure")
-    ing_e, ing_i = by_name.loc[PUBLISHED_2017[0][0], ["exports (EUR bn)", "imports (EUR bn)"]]
-    six = "Comext DS-1262527, sum of the six transport modes in the extract"
-    six_e = by_name.loc[six, "exports (EUR bn)"]
-    est_i = est["imports (EUR bn)"].min()
     return [
         f"Community concept, all modes: exports {exports_2019:,.1f} m EUR in 2019; imports "
         f"{imports_2021:,.1f} m EUR and balance {balance_2021:,.1f} m EUR in 2021 (deficit).",
@@ -311,15 +315,30 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
             for r in pd.concat([exp_gap, imp_gap]).itertuples()
         )
         + ". The import gap is large because Antwerp's rough diamonds arrive by air.",
+        *_findings_2017(published),
+    ]
+
+
+def _findings_2017(published: pd.DataFrame) -> list[str]:
+    """The 2017 estimate of the all-mode Comext totals and the ING figures (two findings)."""
+    est = published[published["figure"].str.startswith("Estimated")]
+    by_name = published.set_index("figure")
+    columns = ["exports (EUR bn)", "imports (EUR bn)"]
+    ing_e, ing_i = by_name.loc[PUBLISHED_2017[0][0], columns]
+    six_e, six_i = by_name.loc[
+        "Comext DS-1262527, sum of the six transport modes in the extract", columns
+    ]
+    est_lo, est_hi = est["imports (EUR bn)"].min(), est["imports (EUR bn)"].max()
+    return [
         "2017, estimated (community concept, all transport modes): the six-mode Comext sums "
-        "are 3.87 / 6.50 bn EUR (exports / imports); scaled by the missing share measured in "
-        f"later years they give an estimate of {est['exports (EUR bn)'].min():.2f} to "
-        f"{est['exports (EUR bn)'].max():.2f} bn EUR of exports and "
-        f"{est['imports (EUR bn)'].min():.2f} to {est['imports (EUR bn)'].max():.2f} bn EUR "
-        "of imports (the range spans the lowest and highest later missing share).",
-        f"The ING note (2.63 / 6.86 bn EUR) is {100 * (1 - ing_e / six_e):.0f}% below the "
-        f"six-mode Comext sum on exports and {100 * (1 - ing_i / est_i):.0f}-"
-        f"{100 * (1 - ing_i / est['imports (EUR bn)'].max()):.0f}% below the estimated all-mode "
+        f"are {six_e:.2f} / {six_i:.2f} bn EUR (exports / imports); scaled by the missing share "
+        f"measured in later years they give an estimate of {est['exports (EUR bn)'].min():.2f} "
+        f"to {est['exports (EUR bn)'].max():.2f} bn EUR of exports and {est_lo:.2f} to "
+        f"{est_hi:.2f} bn EUR of imports (the range spans the lowest and highest later missing "
+        "share).",
+        f"The ING note ({ing_e:.2f} / {ing_i:.2f} bn EUR) is {100 * (1 - ing_e / six_e):.0f}% "
+        f"below the six-mode Comext sum on exports and {100 * (1 - ing_i / est_lo):.0f}-"
+        f"{100 * (1 - ing_i / est_hi):.0f}% below the estimated all-mode "
         "imports: the size fits the national concept of the National Bank of Belgium, which "
         "leaves out quasi-transit (goods cleared in Belgium for non-resident owners).",
     ]

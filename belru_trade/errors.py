@@ -14,6 +14,7 @@ __all__ = [
     "CollinearityWarning",
     "ConvergenceError",
     "DataValidationError",
+    "FewClustersWarning",
     "InvalidArgumentError",
     "MissingDependencyError",
     "NotAStoreError",
@@ -99,6 +100,10 @@ class BelruTradeWarning(UserWarning):
 
 class SeparationWarning(BelruTradeWarning):
     """Observations were dropped because the PPML estimate would not exist with them."""
+
+
+class FewClustersWarning(BelruTradeWarning):
+    """Too few clusters for a cluster-robust joint test of the requested number of terms."""
 
 
 class CollinearityWarning(BelruTradeWarning):

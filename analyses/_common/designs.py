@@ -25,6 +25,7 @@ def origin_event_study(
     event: str,
     min_pre: float = 120.0,
     window: tuple[int, int] = (-12, 12),
+    method: str = "twfe",
 ):
     """Event study across origins of flows to one destination (``bt.did``, PPML).
 
@@ -33,6 +34,7 @@ def origin_event_study(
     reporters from ``event`` on; the others are controls. Fixed effects: flow and
     product x month (absorbing the destination's demand per product, e.g. the ruble's fall).
     Flows shipping less than ``min_pre`` tonnes over the pre-event months are left out.
+    ``method`` is passed to ``bt.did`` ('twfe', 'imputation' or 'sunab').
 
     Returns
     -------
@@ -65,6 +67,7 @@ def origin_event_study(
             destination="product",
             window=window,
             estimator="ppml",
+            method=method,
         )
 
 
@@ -78,6 +81,24 @@ def did_row(result, label: str) -> dict:
         "CI high (%)": 100 * (np.exp(att["conf_high"]) - 1),
         "flows x months": int(result.nobs),
         "pre-trend Wald p-value": float(result.pretrend["p_value"]),
+    } | _bounds(result)
+
+
+def _bounds(result, mbar: float = 1.0) -> dict:
+    """Relative-magnitude bounds on the average post effect (Rambachan & Roth 2023) with
+    post-period deviations up to ``mbar`` times the largest pre-period step, in %."""
+    try:
+        table = result.sensitivity(mbar=(mbar,)).table
+    except (bt.BelruTradeError, ValueError):
+        return {}
+    avg = table[(table["target"] == "average") & (table["mbar"] == mbar)]
+    if avg.empty:
+        return {}
+    r = avg.iloc[0]
+    return {
+        "M": mbar,
+        "bound low (%)": 100 * (np.exp(r["lower"]) - 1),
+        "bound high (%)": 100 * (np.exp(r["upper"]) - 1),
     }
 
 

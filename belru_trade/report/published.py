@@ -1,9 +1,19 @@
-"""Published estimates set beside the analyses' own numbers.
+"""Figures from publications: quoted figures and published estimates beside our numbers.
 
-The literature values live in ``belru_trade/data/published_estimates.csv`` (one row per
-figure and analysis, with the full citation, the address read and whether the figure was
-read in a secondary report); :func:`published_table` builds the comparison table that ends
-every analysis.
+* ``belru_trade/data/published_figures.csv``: single figures quoted by the analyses (e.g. the
+  2017 ING totals), with publisher, title, date, URL and concept
+  (:func:`published_figures`, :func:`published_figure`).
+* ``belru_trade/data/published_estimates.csv``: the literature set beside each analysis'
+  results (one row per figure and analysis, with the full citation, the address read and
+  whether the figure was read in a secondary report); :func:`published_table` builds the
+  comparison table that ends every analysis.
+
+Examples
+--------
+>>> published_figure("ing_2017_be_ru_imports")
+6.859
+>>> published_figures().loc["ing_2017_be_ru_imports", "unit"]
+'EUR bn'
 """
 
 from __future__ import annotations
@@ -18,7 +28,13 @@ import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
 
-__all__ = ["Ours", "published_estimates", "published_table"]
+__all__ = [
+    "Ours",
+    "published_estimates",
+    "published_figure",
+    "published_figures",
+    "published_table",
+]
 
 COLUMNS = (
     "quantity",
@@ -164,3 +180,50 @@ def published_table(analysis: str, ours: Mapping[str, Ours]) -> pd.DataFrame:
             )
         )
     return pd.DataFrame(out, columns=list(COLUMNS))
+
+
+_FILE = "published_figures.csv"
+
+
+def published_figures() -> pd.DataFrame:
+    """All quoted figures, indexed by ``figure_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``description``, ``value`` (float), ``unit``, ``reference_period``,
+        ``reporter``, ``partner``, ``flow``, ``concept``, ``publisher``, ``title``,
+        ``date_published``, ``url``, ``locator``, ``note`` (strings; empty when unknown).
+    """
+    path = resources.files("belru_trade") / "data" / _FILE
+    with path.open("rb") as handle:
+        table = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    table["value"] = table["value"].astype(float)
+    return table.set_index("figure_id")
+
+
+def published_figure(figure_id: str) -> float:
+    """The value of one quoted figure.
+
+    Parameters
+    ----------
+    figure_id : str
+        Row key of ``published_figures.csv`` (e.g. ``"ing_2017_be_ru_imports"``).
+
+    Returns
+    -------
+    float
+        The figure in the unit of its ``unit`` column.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``figure_id`` is not in the table.
+    """
+    table = published_figures()
+    if figure_id not in table.index:
+        raise InvalidArgumentError(
+            f"figure_id={figure_id!r} is not a published figure; expected one of "
+            f"{', '.join(table.index)}"
+        )
+    return float(table.loc[figure_id, "value"])
