@@ -488,15 +488,11 @@ def literature(annual: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
             if months != 12
             else concept,
         ),
-        "ing_2017_exports": Ours(
-            f"{six['exports (EUR bn)']:.2f} EUR bn (six transport modes)",
-            comparable=False,
-            reason=f"{concept}, and the extract lacks air, post and self-propulsion",
-        ),
-        "ing_2017_imports": Ours(
-            f"{six['imports (EUR bn)']:.2f} EUR bn (six transport modes)",
-            comparable=False,
-            reason=f"{concept}, and the extract lacks air, post and self-propulsion",
-        ),
     }
+    for flow in ("exports", "imports"):
+        ours[f"ing_2017_{flow}"] = Ours(
+            f"{six[f'{flow} (EUR bn)']:.2f} EUR bn (six transport modes)",
+            comparable=False,
+            reason=f"{concept}, and the extract lacks air, post and self-propulsion",
+        )
     return literature_table("trade_balance", ours)
