@@ -285,8 +285,13 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         f"[{r['excess CI low']:,.0f}, "
         f"{r['excess CI high']:,.0f}], i.e. {r['leakage share (%)']:.1f}% "
         f"[{r['share CI low (%)']:.1f}, {r['share CI high (%)']:.1f}] of the drop (delta "
-        f"method); joint bootstrap over the flows: {r['joint share (%)']:.1f}% "
-        f"[{r['joint CI low (%)']:.1f}, {r['joint CI high (%)']:.1f}]."
+        "method)"
+        + (
+            f"; joint bootstrap over the flows: {r['joint share (%)']:.1f}% "
+            f"[{r['joint CI low (%)']:.1f}, {r['joint CI high (%)']:.1f}]."
+            if pd.notna(r["joint share (%)"])
+            else "."
+        )
         for _, r in leakage.iterrows()
     ]
     headline = _headline(leakage, config, str(wide.index.max())) or "No estimable series."
