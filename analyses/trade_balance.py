@@ -107,7 +107,7 @@ REQUIRES = (
     ),
 )
 
-#: row names of the quoted 2017 figures and their ids in belru_trade/data/published_figures.csv
+#: row names of the quoted 2017 figures and their ids in belru_trade/data/published_estimates.csv
 PUBLISHED_2017 = (("ING Belgium economic note, 21 Jun 2018", "ing_2017_be_ru"),)
 
 
@@ -490,7 +490,7 @@ def literature(annual: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
         ),
     }
     for flow in ("exports", "imports"):
-        ours[f"ing_2017_{flow}"] = Ours(
+        ours[f"ing_2017_be_ru_{flow}"] = Ours(
             f"{six[f'{flow} (EUR bn)']:.2f} EUR bn (six transport modes)",
             comparable=False,
             reason=f"{concept}, and the extract lacks air, post and self-propulsion",

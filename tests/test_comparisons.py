@@ -51,6 +51,10 @@ def test_published_estimates_are_cited():
     assert set(frame["secondary"]) <= {"yes", "no"}
     assert not frame.duplicated(["id", "analysis"]).any()
     assert set(frame["analysis"]) <= set(bt.report.available())
+    # the quoted figures come from the same file
+    quoted = bt.report.published.published_figures()
+    assert quoted.loc["ing_2017_be_ru_imports", "value"] == 6.859
+    assert (quoted["publisher"] != "").all()
 
 
 def test_published_table_verdicts():

@@ -1,12 +1,11 @@
-"""Figures from publications: quoted figures and published estimates beside our numbers.
+"""Figures from publications, in one packaged table: ``belru_trade/data/published_estimates.csv``.
 
-* ``belru_trade/data/published_figures.csv``: single figures quoted by the analyses (e.g. the
-  2017 ING totals), with publisher, title, date, URL and concept
-  (:func:`published_figures`, :func:`published_figure`).
-* ``belru_trade/data/published_estimates.csv``: the literature set beside each analysis'
-  results (one row per figure and analysis, with the full citation, the address read and
-  whether the figure was read in a secondary report); :func:`published_table` builds the
-  comparison table that ends every analysis.
+One row per figure and analysis, with the full citation (``source``), the address read
+(``url``), whether the figure was read in a secondary report (``secondary``), the figure as
+printed (``published_value``) and, where it is a number, ``value`` with its ``unit`` and
+``concept``. :func:`published_table` builds the comparison table that ends every analysis;
+:func:`published_figures` / :func:`published_figure` give the numeric figures the analyses
+quote (rows with a numeric value and a named publisher, e.g. the 2017 ING totals).
 
 Examples
 --------
@@ -182,24 +181,24 @@ def published_table(analysis: str, ours: Mapping[str, Ours]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
-_FILE = "published_figures.csv"
-
-
 def published_figures() -> pd.DataFrame:
-    """All quoted figures, indexed by ``figure_id``.
+    """The quoted numeric figures, indexed by ``figure_id``.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``description``, ``value`` (float), ``unit``, ``reference_period``,
-        ``reporter``, ``partner``, ``flow``, ``concept``, ``publisher``, ``title``,
-        ``date_published``, ``url``, ``locator``, ``note`` (strings; empty when unknown).
+        Rows of ``published_estimates.csv`` with a numeric ``value`` and a named publisher;
+        columns ``description`` (the quantity), ``value`` (float), ``unit``,
+        ``reference_period``, ``concept``, ``publisher``, ``title``, ``date_published``,
+        ``url``, ``source``, ``secondary``, ``note`` (strings; empty when unknown).
     """
-    path = resources.files("belru_trade") / "data" / _FILE
-    with path.open("rb") as handle:
-        table = pd.read_csv(handle, dtype=str, keep_default_na=False)
-    table["value"] = table["value"].astype(float)
-    return table.set_index("figure_id")
+    table = _frame()
+    table = table[(table["value"] != "") & (table["publisher"] != "")]
+    table = table.drop_duplicates("id").rename(
+        columns={"id": "figure_id", "quantity": "description", "period": "reference_period"}
+    )
+    table = table.assign(value=table["value"].astype(float))
+    return table.drop(columns=["analysis", "published_value", "low", "high"]).set_index("figure_id")
 
 
 def published_figure(figure_id: str) -> float:
@@ -208,7 +207,7 @@ def published_figure(figure_id: str) -> float:
     Parameters
     ----------
     figure_id : str
-        Row key of ``published_figures.csv`` (e.g. ``"ing_2017_be_ru_imports"``).
+        Row key of :func:`published_figures` (e.g. ``"ing_2017_be_ru_imports"``).
 
     Returns
     -------
