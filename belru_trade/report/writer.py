@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from belru_trade.report._io import (
+from belru_trade._outputs import (
     atomic_write_bytes,
     atomic_write_text,
     prepare_out_dir,
