@@ -42,6 +42,7 @@ bench: $(BIN)/python
 	$(BIN)/python benchmarks/bench_ppml.py
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_fetch.py
+	$(BIN)/python benchmarks/bench_bulk.py --rows 10000000 --7z --engines
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info

@@ -14,6 +14,7 @@ from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     fit_its_row,
+    its_table,
     new_figure,
     plot_its,
 )
@@ -117,12 +118,10 @@ def _fit_all(wide: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, di
                 rows.append(row)
                 continue
             models[f"its {label}"] = fit
-            row["pre-war mean (EUR m per month)"] = float(
-                series[series.index < pd.Period(_BREAK, "M")].mean() / 1e6
-            )
-            rows.append(row)
+            pre_war = float(series[series.index < pd.Period(_BREAK, "M")].mean() / 1e6)
+            rows.append(row.with_columns(after={"pre-war mean (EUR m per month)": pre_war}))
             cfs[label] = cf
-    return pd.DataFrame(rows), cfs
+    return its_table(rows), cfs
 
 
 def _ci_sd(low: float, high: float) -> float:

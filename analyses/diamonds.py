@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from belru_trade.analyses._common import (
+    ITSRow,
     analysis_result,
     complete_months,
-    describe_its,
     fit_its_row,
+    its_table,
     new_figure,
     plot_its,
 )
@@ -97,7 +98,7 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     return table.reset_index()
 
 
-def fit_all(panel: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, dict]:
+def fit_all(panel: pd.DataFrame, config, models: dict) -> tuple[list[ITSRow], dict]:
     """ITS for Russia (three level changes) and for the UAE and India (one break)."""
     specs = [(config.partner, list(BREAKS), False), ("AE", ["2024-01"], True)]
     specs.append(("IN", ["2024-01"], True))
@@ -112,24 +113,25 @@ def fit_all(panel: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, di
             rows.append(row)
             continue
         models[label] = fit
-        for term in fit.tidy().itertuples():
-            if term.term.startswith("level_change["):
-                row[f"{term.term} (%)"] = 100 * (term.ratio - 1)
-        rows.append(row)
+        steps = {
+            f"{term.term} (%)": 100 * (term.ratio - 1)
+            for term in fit.tidy().itertuples()
+            if term.term.startswith("level_change[")
+        }
+        rows.append(row.with_columns(after=steps))
         cfs[label] = (cf, breaks)
-    return pd.DataFrame(rows), cfs
+    return rows, cfs
 
 
 def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """Diamond imports by origin, ITS at the ban steps, diversion via UAE and India."""
     models: dict = {}
-    effects, cfs = fit_all(panel, config, models)
+    rows, cfs = fit_all(panel, config, models)
+    effects = its_table(rows)
     fig, axes = new_figure(len(cfs) or 1, 1, height=3.2)
     for ax, (label, (cf, breaks)) in zip(np.atleast_1d(axes).ravel(), cfs.items(), strict=False):
         plot_its(ax, cf, breaks, label=label, unit="EUR m per month")
-    findings = [
-        describe_its(r, "EUR m") for _, r in effects.iterrows() if pd.notna(r.get("post months"))
-    ]
+    findings = [row.describe() for row in rows if row.estimable]
     return analysis_result(
         __name__,
         headline=findings[0] if findings else "No estimable series.",

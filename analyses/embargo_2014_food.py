@@ -17,6 +17,7 @@ from belru_trade.analyses._common import (
     embargo_2014_reporters,
     fit_its_row,
     its_contrast,
+    its_table,
     new_figure,
     origin_event_study,
     plot_its,
@@ -122,15 +123,15 @@ def fit_all(series: dict, models: dict) -> tuple[pd.DataFrame, dict]:
     for (food, origin), y in series.items():
         label = f"{food}: {origin}"
         fit, row, cf = fit_its_row(y, [_BREAK], label=origin, unit="t")
-        row = {"food group": food} | row
+        row = row.with_columns(before={"food group": food})
         if fit is None:
             rows.append(row)
             continue
         models[label] = fit
-        row["pre-embargo mean (t per month)"] = float(y.loc[:"2014-07"].tail(12).mean())
-        rows.append(row)
+        pre = float(y.loc[:"2014-07"].tail(12).mean())
+        rows.append(row.with_columns(after={"pre-embargo mean (t per month)": pre}))
         cfs[(food, origin)] = cf
-    return pd.DataFrame(rows), cfs
+    return its_table(rows), cfs
 
 
 def contrasts(models: dict, config) -> pd.DataFrame:

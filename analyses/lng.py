@@ -11,6 +11,7 @@ from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     its_row,
+    its_table,
     mark_dates,
     monthly_series,
     new_figure,
@@ -209,7 +210,7 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     )
     ax.set_xlabel("month")
     ax.legend(fontsize=7, loc="upper left")
-    return pd.DataFrame([row]), fig
+    return its_table([row]), fig
 
 
 def run(panel: pd.DataFrame, config) -> AnalysisResult:

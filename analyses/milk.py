@@ -17,6 +17,7 @@ from belru_trade.analyses._common import (
     embargo_2014_reporters,
     fit_its_row,
     its_contrast,
+    its_table,
     new_figure,
     origin_event_study,
     plot_its,
@@ -160,10 +161,10 @@ def fit_groups(series: dict[str, pd.Series], models: dict) -> tuple[pd.DataFrame
             rows.append(row)
             continue
         models[label] = fit
-        row["pre-embargo mean (t per month)"] = float(y.loc[:"2014-07"].tail(12).mean())
-        rows.append(row)
+        pre = float(y.loc[:"2014-07"].tail(12).mean())
+        rows.append(row.with_columns(after={"pre-embargo mean (t per month)": pre}))
         cfs[label] = cf
-    return pd.DataFrame(rows), cfs
+    return its_table(rows), cfs
 
 
 def contrast_table(models: dict, config) -> pd.DataFrame:

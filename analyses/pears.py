@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 from belru_trade.analyses._common import (
+    ITSRow,
     analysis_result,
     complete_months,
-    describe_its,
     fit_its_row,
+    its_table,
     new_figure,
     plot_its,
 )
@@ -137,7 +138,7 @@ def _series(rows: pd.DataFrame, partner: str, column: str, scale: float) -> pd.S
     return complete_months(series, "2010-01", _END)
 
 
-def fit_series(rows: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, dict]:
+def fit_series(rows: pd.DataFrame, config, models: dict) -> tuple[list[ITSRow], dict]:
     """ITS on tonnes and EUR to the partner, and tonnes to Lithuania and Belarus."""
     specs = [
         (config.partner, "quantity", 1e3, "t"),
@@ -156,7 +157,7 @@ def fit_series(rows: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, 
         models[label] = fit
         out.append(row)
         cfs[label] = (cf, unit)
-    return pd.DataFrame(out), cfs
+    return out, cfs
 
 
 def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
@@ -268,7 +269,8 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """ITS of pear exports to Russia, lost volume and value, leakage via LT and BY."""
     rows = pear_rows(panel, config.reporter, products=config.products)
     models: dict = {}
-    effects, cfs = fit_series(rows, config, models)
+    its_rows, cfs = fit_series(rows, config, models)
+    effects = its_table(its_rows)
     leakage = leakage_table(effects, config)
     fig, axes = new_figure(2, 2, width=11, height=3.0)
     for ax, (label, (cf, unit)) in zip(axes.ravel(), cfs.items(), strict=False):
@@ -292,11 +294,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         tables["Diversion via Lithuania and Belarus (bt.diversion, 95% intervals)"] = diverted[0]
         tables["Leakage share of the counterfactual direct flow"] = diverted[1]
         figures["Diversion: flows against their pre-embargo trends (t)"] = diverted[2]
-    findings = [
-        describe_its(r, "EUR m" if r["series"].endswith("(EUR m)") else "t")
-        for _, r in effects.iterrows()
-        if pd.notna(r.get("post months"))
-    ]
+    findings = [row.describe() for row in its_rows if row.estimable]
     findings += [
         f"Excess exports to {r['route']}: {r['excess to route (t)']:,.0f} t "
         f"[{r['excess CI low (t)']:,.0f}, {r['excess CI high (t)']:,.0f}] = "

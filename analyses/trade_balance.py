@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pandas as pd
 from belru_trade.analyses._common import (
+    ITSRow,
     analysis_result,
     annual_sums,
     its_row,
+    its_table,
     mark_dates,
     monthly_series,
     new_figure,
@@ -387,13 +389,13 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
         try:
             fit = bt.its(series, ["2022-03"], family="quasipoisson", errors="hac")
         except (bt.BelruTradeError, ValueError) as exc:  # e.g. confidential months (gaps)
-            rows.append({"series": label, "note": f"not estimable: {exc}"})
+            rows.append(ITSRow(series=label, unit="EUR m", note=f"not estimable: {exc}"))
             continue
         models[f"its {label}"] = fit
         row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6, placebo=10)
         rows.append(row)
         fig_data.append((label, cf, fit.interventions))
-    table = pd.DataFrame(rows)
+    table = its_table(rows)
     if not fig_data:
         return {"Interrupted time series at 2022-03 (95% intervals)": table}, {}, []
     fig, axes = new_figure(1, 2, height=4.0, width=11)
@@ -410,8 +412,7 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
         f"counterfactual minus observed {r['cumulative counterfactual - observed (EUR m)']:,.0f}"
         f" EUR m [{r['cumulative CI low']:,.0f}, {r['cumulative CI high']:,.0f}] over "
         f"{r['post months']} months (negative = above the pre-2022 path)."
-        for r in rows
-        if "level change (%)" in r
+        for r in (row.record() for row in rows if row.estimable and row.relative)
     ]
     tables = {"Interrupted time series at 2022-03 (95% intervals)": table}
     figures = {"ITS at 2022-03 with counterfactual bands (EUR m)": fig}

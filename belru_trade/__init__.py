@@ -44,6 +44,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "snapshot": ("belru_trade.store.snapshot", None),
     "sources": ("belru_trade.store.sources", None),
     "cache": ("belru_trade.store.cache", None),
+    "bulk": ("belru_trade.store.bulk", None),
     # estimators
     "ppml": ("belru_trade.models.hdfe.ppml", "ppml"),
     "ols": ("belru_trade.models.hdfe.ols", "ols"),

@@ -16,6 +16,8 @@ from belru_trade.analyses._common.figures import (
     shade_interval,
 )
 from belru_trade.analyses._common.its_rows import (
+    Interval,
+    ITSRow,
     describe_contrast,
     describe_its,
     fit_its,
@@ -23,6 +25,7 @@ from belru_trade.analyses._common.its_rows import (
     fmt_interval,
     its_contrast,
     its_row,
+    its_table,
 )
 from belru_trade.analyses._common.results import analysis_result
 from belru_trade.analyses._common.series import (
@@ -33,6 +36,8 @@ from belru_trade.analyses._common.series import (
 )
 
 __all__ = [
+    "ITSRow",
+    "Interval",
     "analysis_result",
     "annual_sums",
     "complete_months",
@@ -46,6 +51,7 @@ __all__ = [
     "fmt_interval",
     "its_contrast",
     "its_row",
+    "its_table",
     "mark_dates",
     "monthly_series",
     "new_figure",

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 import belru_trade as bt
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = [
+    "ITSRow",
+    "Interval",
     "describe_contrast",
     "describe_its",
     "fit_its",
@@ -20,6 +19,7 @@ __all__ = [
     "fmt_interval",
     "its_contrast",
     "its_row",
+    "its_table",
 ]
 
 
@@ -33,15 +33,118 @@ def fmt_interval(estimate: float, low: float, high: float, *, unit: str = "", di
     return f"{text} {unit}".rstrip()
 
 
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its interval, in the unit of the row it belongs to."""
+
+    estimate: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ITSRow:
+    """One interrupted-time-series row of a report table, numeric until it is written.
+
+    ``level`` and ``effect`` are in % (log-link fits, ``relative=True``) or, for the
+    Gaussian level model, ``level`` is in ``unit``; ``cumulative`` (counterfactual minus
+    observed over the post period) is always in ``unit``. :meth:`record` gives the table
+    columns (units in the column names, as the report shows them); :meth:`describe` the
+    sentence. A row without estimates (``note`` says why) is "not estimable".
+
+    >>> row = ITSRow(series="BE -> RU", unit="t", model="quasipoisson", intervention="2014-08",
+    ...     post_months=24, relative=True, level=Interval(-50.0, -60.0, -40.0),
+    ...     last_month="2016-07", effect=Interval(-55.0, -65.0, -45.0),
+    ...     cumulative=Interval(10.0, 8.0, 12.0))
+    >>> row.record()["effect in last month (%)"], row.estimable
+    (-55.0, True)
+    >>> row.describe()
+    'BE -> RU: level change at 2014-08 -50.0% [-60.0, -40.0]; lost (below the counterfactual) over 24 months 10 t [8, 12].'
+    """  # noqa: E501
+
+    series: str
+    unit: str
+    note: str | None = None
+    model: str | None = None
+    intervention: str | None = None
+    post_months: int | None = None
+    relative: bool = True
+    level: Interval | None = None
+    slope_pct: float | None = None
+    last_month: str | None = None
+    effect: Interval | None = None
+    cumulative: Interval | None = None
+    placebo_p: float | None = None
+    before: tuple[tuple[str, object], ...] = ()
+    after: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def estimable(self) -> bool:
+        """Whether the row holds estimates (else ``note`` says why not)."""
+        return self.cumulative is not None
+
+    def with_columns(self, *, before: dict | None = None, after: dict | None = None) -> ITSRow:
+        """A copy with extra table columns placed before or after the ITS columns."""
+        return replace(
+            self,
+            before=self.before + tuple((before or {}).items()),
+            after=self.after + tuple((after or {}).items()),
+        )
+
+    def record(self) -> dict:
+        """The table columns of the row (keys carry the units)."""
+        out: dict = dict(self.before)
+        out["series"] = self.series
+        if self.estimable:
+            out.update(self._estimates())
+        if self.note is not None:
+            out["note"] = self.note
+        out.update(self.after)
+        return out
+
+    def _estimates(self) -> dict:
+        out = {
+            "model": self.model,
+            "intervention": self.intervention,
+            "post months": self.post_months,
+        }
+        if self.relative:
+            out.update(_pct("level change", self.level, short="level"))
+            if self.slope_pct is not None:
+                out["slope change (% per period)"] = self.slope_pct
+            out["last month"] = self.last_month
+            out.update(_pct("effect in last month", self.effect, short="effect"))
+        else:
+            out[f"level change ({self.unit})"] = self.level.estimate
+            out[f"level CI low ({self.unit})"] = self.level.low
+            out[f"level CI high ({self.unit})"] = self.level.high
+            out["last month"] = self.last_month
+        out[f"cumulative counterfactual - observed ({self.unit})"] = self.cumulative.estimate
+        out["cumulative CI low"] = self.cumulative.low
+        out["cumulative CI high"] = self.cumulative.high
+        if self.placebo_p is not None:
+            out["placebo p-value"] = self.placebo_p
+        return out
+
+    def describe(self) -> str:
+        """One sentence: the level change and the cumulative effect, in the row's unit."""
+        return describe_its(self.record(), self.unit)
+
+
+def its_table(rows: list[ITSRow]) -> pd.DataFrame:
+    """The report table of several rows."""
+    return pd.DataFrame([row.record() for row in rows])
+
+
 def its_row(
     result, *, label: str, unit: str, scale: float = 1.0, level: float = 0.95, placebo: int = 0
-) -> tuple[dict, pd.DataFrame]:
+) -> tuple[ITSRow, pd.DataFrame]:
     """Summary row of a fitted ITS (``bt.its``) for a report table, and its counterfactual.
 
     Parameters
     ----------
     result : ITSResults
-        Fitted with a log link and one intervention (the first one is summarised).
+        Fitted with one or more interventions (the first one is summarised).
     label : str
         Series name shown in the table.
     unit : str
@@ -53,9 +156,10 @@ def its_row(
 
     Returns
     -------
-    row : dict
-        Level change and slope change as % with intervals, the effect in the last month,
-        the cumulative counterfactual-minus-observed over the post period with its interval.
+    row : ITSRow
+        Level change and slope change (% for log-link fits) with intervals, the effect in
+        the last month, the cumulative counterfactual-minus-observed over the post period
+        with its interval.
     counterfactual : DataFrame
         ``result.counterfactual(level)`` divided by ``scale``.
     """
@@ -65,39 +169,50 @@ def its_row(
     lev = tidy.loc[f"level_change{suffix}"]
     cf = result.counterfactual(level=level) / scale
     last = cf.index[-1]
-    end = result.effect(str(last), level=level)
-    row = {
-        "series": label,
-        "model": result.family,
-        "intervention": str(first),
-        "post months": int((cf.index >= first).sum()),
-    }
-    if "ratio" in tidy:
-        row.update(_pct("level change", lev, short="level"))
+    relative = "ratio" in tidy
+    fields: dict = {}
+    if relative:
+        fields["level"] = _ratio_interval(lev)
         if f"slope_change{suffix}" in tidy.index:
-            slope = tidy.loc[f"slope_change{suffix}"]
-            row["slope change (% per period)"] = 100 * (slope["ratio"] - 1)
-        row["last month"] = str(last)
-        row.update(_pct("effect in last month", end, short="effect"))
+            fields["slope_pct"] = 100 * (tidy.loc[f"slope_change{suffix}"]["ratio"] - 1)
+        fields["effect"] = _ratio_interval(result.effect(str(last), level=level))
     else:
-        row[f"level change ({unit})"] = lev["estimate"] / scale
-        row[f"level CI low ({unit})"] = lev["conf_low"] / scale
-        row[f"level CI high ({unit})"] = lev["conf_high"] / scale
-        row["last month"] = str(last)
-    row[f"cumulative counterfactual - observed ({unit})"] = cf["cumulative_lost"].iloc[-1]
-    row["cumulative CI low"] = cf["cumulative_low"].iloc[-1]
-    row["cumulative CI high"] = cf["cumulative_high"].iloc[-1]
-    if placebo:
-        row["placebo p-value"] = _placebo_p(result, placebo)
+        fields["level"] = Interval(
+            lev["estimate"] / scale, lev["conf_low"] / scale, lev["conf_high"] / scale
+        )
+    row = ITSRow(
+        series=label,
+        unit=unit,
+        model=result.family,
+        intervention=str(first),
+        post_months=int((cf.index >= first).sum()),
+        relative=relative,
+        last_month=str(last),
+        cumulative=Interval(
+            cf["cumulative_lost"].iloc[-1],
+            cf["cumulative_low"].iloc[-1],
+            cf["cumulative_high"].iloc[-1],
+        ),
+        placebo_p=_placebo_p(result, placebo) if placebo else None,
+        **fields,
+    )
     return row, cf
 
 
-def _pct(name: str, values, short: str | None = None) -> dict:
+def _ratio_interval(values) -> Interval:
+    return Interval(
+        100 * (values["ratio"] - 1),
+        100 * (values["ratio_low"] - 1),
+        100 * (values["ratio_high"] - 1),
+    )
+
+
+def _pct(name: str, values: Interval, short: str | None = None) -> dict:
     short = short or name
     return {
-        f"{name} (%)": 100 * (values["ratio"] - 1),
-        f"{short} CI low (%)": 100 * (values["ratio_low"] - 1),
-        f"{short} CI high (%)": 100 * (values["ratio_high"] - 1),
+        f"{name} (%)": values.estimate,
+        f"{short} CI low (%)": values.low,
+        f"{short} CI high (%)": values.high,
     }
 
 
@@ -142,20 +257,19 @@ def fit_its_row(
 ):
     """:func:`fit_its` summarised by :func:`its_row`: one row of a report table.
 
-    Returns ``(result, row, counterfactual)``. ``row`` holds the :func:`its_row` columns
-    and ``note`` (which model :func:`fit_its` used). When the series cannot be estimated
+    Returns ``(result, row, counterfactual)``. ``row`` is the :func:`its_row` row with
+    ``note`` (which model :func:`fit_its` used). When the series cannot be estimated
     (a library error or ``ValueError``), ``result`` and ``counterfactual`` are None and
-    ``row`` is ``{"series": label, "note": "not estimable: <error>"}``.
+    ``row`` has no estimates and the note ``"not estimable: <error>"``.
     """
     from belru_trade.errors import BelruTradeError
 
     try:
         result, note = fit_its(y, interventions, **options)
     except (BelruTradeError, ValueError) as exc:
-        return None, {"series": label, "note": f"not estimable: {exc}"}, None
+        return None, ITSRow(series=label, unit=unit, note=f"not estimable: {exc}"), None
     row, cf = its_row(result, label=label, unit=unit, scale=scale, placebo=placebo)
-    row["note"] = note
-    return result, row, cf
+    return result, replace(row, note=note), cf
 
 
 def _placebo_p(result, n: int) -> float:

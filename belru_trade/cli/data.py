@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from belru_trade.store import cache
+from belru_trade.store import bulk, cache
 from belru_trade.store.snapshot import snapshot_info
 
 _SHOWN = ["source", "first", "last", "rows", "reporters", "partners", "products", "flows"]
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def coverage_tables() -> dict[str, pd.DataFrame]:
-    """Coverage of the embedded snapshot and of the local store."""
+    """Coverage of the embedded snapshot, of the local store and of the bulk store."""
     snapshot = snapshot_info()
     snapshot["value_total"] = snapshot["value_total"].map(
         lambda v: "quantities only" if pd.isna(v) else f"{v / 1e9:,.2f} bn"
@@ -36,6 +36,7 @@ def coverage_tables() -> dict[str, pd.DataFrame]:
     shown = [*_SHOWN, "value (no double counting)", "currency", "unit"]
     tables = {"Embedded snapshot": snapshot[shown]}
     tables["Local store"] = cache.info()
+    tables["Bulk store (Comext bulk files)"] = bulk.info()
     return tables
 
 

@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "events",
     "products",
     "fetch",
+    "ingest",
     "run",
     "simulate",
     "lost_trade",
