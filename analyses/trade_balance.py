@@ -24,14 +24,15 @@ from belru_trade.analyses._common import (
 
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report.published import published_figure, published_figures
 
 #: position in the report
 ORDER = 10
 TITLE = "Trade balance: Belgium-Russia goods trade by year and month"
 QUESTION = (
     "How large were Belgium's goods exports to and imports from Russia by year and month, "
-    "what was the balance, and why do published figures for 2017 (3.9/9.4, 2.63/6.86 and "
-    "3.87/6.50 bn EUR) disagree?"
+    "what was the balance, and why do the figures published for 2017 (Egmont Institute, ING "
+    "Belgium) disagree with each other and with Comext's sums?"
 )
 DATA = (
     "Eurostat Comext DS-045409, community concept (goods entering or leaving Belgium, "
@@ -100,24 +101,38 @@ REQUIRES = (
     ),
 )
 
-#: published 2017 figures (EUR bn): source, exports, imports, concept, citation
+#: row names of the quoted 2017 figures and their ids in belru_trade/data/published_figures.csv
 PUBLISHED_2017 = (
-    (
-        "Egmont Institute paper on Belgian Russia policy",
-        3.9,
-        9.4,
-        "community concept, all transport modes, reporter = Belgium (inferred)",
-        "Egmont Institute (Brussels), as quoted in the project brief (issue 6); page not "
-        "located by the sanctions registry",
-    ),
-    (
-        "ING Belgium economic note, 21 Jun 2018",
-        2.630,
-        6.859,
-        "national concept (NBB; excludes quasi-transit), reporter = Belgium (inferred)",
-        "https://www.ing.be/en/retail/my-news/economy/russia-belgium-trade",
-    ),
+    ("Egmont Institute paper on Belgian Russia policy", "egmont_2017_be_ru"),
+    ("ING Belgium economic note, 21 Jun 2018", "ing_2017_be_ru"),
 )
+ING_PRECIOUS_SHARE = "ing_2017_be_ru_imports_precious_share"
+
+
+def _published_rows() -> list[dict]:
+    """The quoted 2017 exports and imports with concept and citation (packaged table)."""
+    table = published_figures()
+    rows = []
+    for name, key in PUBLISHED_2017:
+        exports, imports = table.loc[f"{key}_exports"], table.loc[f"{key}_imports"]
+        cite = ", ".join(
+            part
+            for part in (exports["publisher"], exports["title"], exports["date_published"],
+                         exports["url"] or exports["note"])
+            if part
+        )  # fmt: skip
+        rows.append(
+            {
+                "figure": name,
+                "exports (EUR bn)": float(exports["value"]),
+                "imports (EUR bn)": float(imports["value"]),
+                "concept": exports["concept"],
+                "source": cite,
+            }
+        )
+    return rows
+
+
 _SERIES = (
     ("comext_total_exports", "export", "all modes (2024 download)"),
     ("comext_totals", "export", "all modes (2023 download)"),
@@ -207,16 +222,7 @@ def published_table(panel: pd.DataFrame, config, gaps: pd.DataFrame) -> pd.DataF
     """
     six = {flow: _series(panel, config, "comext_by_mode", flow) for flow in ("export", "import")}
     six_2017 = {flow: float(s[s.index.year == 2017].sum()) / 1e3 for flow, s in six.items()}
-    rows = [
-        {
-            "figure": name,
-            "exports (EUR bn)": exp,
-            "imports (EUR bn)": imp,
-            "concept": concept,
-            "source": cite,
-        }
-        for name, exp, imp, concept, cite in PUBLISHED_2017
-    ]
+    rows = _published_rows()
     rows.append(
         {
             "figure": "Comext DS-1262527, sum of the six transport modes in the extract",
@@ -298,12 +304,6 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
     balance_2021 = pick(2021, "comext_totals", "balance (EUR m)")
     imp_gap = gaps[gaps["flow"] == "import"]
     exp_gap = gaps[(gaps["flow"] == "export") & (gaps["all-mode extract"] == "comext_totals")]
-    est = published[published["figure"].str.startswith("Estimated")]
-    by_name = published.set_index("figure")
-    ing_e, ing_i = by_name.loc[PUBLISHED_2017[1][0], ["exports (EUR bn)", "imports (EUR bn)"]]
-    six = "Comext DS-1262527, sum of the six transport modes in the extract"
-    six_e = by_name.loc[six, "exports (EUR bn)"]
-    est_i = est["imports (EUR bn)"].min()
     return [
         f"Community concept, all modes: exports {exports_2019:,.1f} m EUR in 2019; imports "
         f"{imports_2021:,.1f} m EUR and balance {balance_2021:,.1f} m EUR in 2021 (deficit).",
@@ -313,17 +313,35 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
             for r in pd.concat([exp_gap, imp_gap]).itertuples()
         )
         + ". The import gap is large because Antwerp's rough diamonds arrive by air.",
-        "2017: the Egmont figures (3.9 / 9.4 bn EUR) are closest to the community concept with "
-        "all modes: "
-        "the six-mode Comext sums are 3.87 / 6.50 bn EUR, and scaling them by the missing "
-        f"share measured in later years gives {est['exports (EUR bn)'].min():.2f}-"
-        f"{est['exports (EUR bn)'].max():.2f} / {est['imports (EUR bn)'].min():.2f}-"
-        f"{est['imports (EUR bn)'].max():.2f} bn EUR; adding instead ING's 41% 'pearls, "
-        "precious stones and metals' share of 2017 imports (0.41 x 6.859 = 2.81 bn EUR, "
-        "mostly air freight) to 6.50 gives 9.31 bn EUR, close to 9.4.",
-        f"The ING note (2.63 / 6.86 bn EUR) is {100 * (1 - ing_e / six_e):.0f}% below the "
-        f"six-mode Comext sum on exports and {100 * (1 - ing_i / est_i):.0f}-"
-        f"{100 * (1 - ing_i / est['imports (EUR bn)'].max()):.0f}% below the estimated all-mode "
+        *_findings_2017(published),
+    ]
+
+
+def _findings_2017(published: pd.DataFrame) -> list[str]:
+    """The 2017 reconciliation of the quoted figures with the Comext sums (two findings)."""
+    est = published[published["figure"].str.startswith("Estimated")]
+    by_name = published.set_index("figure")
+    columns = ["exports (EUR bn)", "imports (EUR bn)"]
+    egmont_e, egmont_i = by_name.loc[PUBLISHED_2017[0][0], columns]
+    ing_e, ing_i = by_name.loc[PUBLISHED_2017[1][0], columns]
+    six_e, six_i = by_name.loc[
+        "Comext DS-1262527, sum of the six transport modes in the extract", columns
+    ]
+    share = published_figure(ING_PRECIOUS_SHARE)
+    precious = share * ing_i
+    est_lo, est_hi = est["imports (EUR bn)"].min(), est["imports (EUR bn)"].max()
+    return [
+        f"2017: the Egmont figures ({egmont_e:g} / {egmont_i:g} bn EUR) are closest to the "
+        f"community concept with all modes: the six-mode Comext sums are {six_e:.2f} / "
+        f"{six_i:.2f} bn EUR, and scaling them by the missing share measured in later years "
+        f"gives {est['exports (EUR bn)'].min():.2f}-{est['exports (EUR bn)'].max():.2f} / "
+        f"{est_lo:.2f}-{est_hi:.2f} bn EUR; adding instead ING's {100 * share:.0f}% 'pearls, "
+        f"precious stones and metals' share of 2017 imports ({share:g} x {ing_i:g} = "
+        f"{precious:.2f} bn EUR, mostly air freight) to {six_i:.2f} gives "
+        f"{six_i + precious:.2f} bn EUR, close to {egmont_i:g}.",
+        f"The ING note ({ing_e:.2f} / {ing_i:.2f} bn EUR) is {100 * (1 - ing_e / six_e):.0f}% "
+        f"below the six-mode Comext sum on exports and {100 * (1 - ing_i / est_lo):.0f}-"
+        f"{100 * (1 - ing_i / est_hi):.0f}% below the estimated all-mode "
         "imports: the size fits the national concept of the National Bank of Belgium, which "
         "leaves out quasi-transit (goods cleared in Belgium for non-resident owners).",
     ]

@@ -45,6 +45,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "sources": ("belru_trade.store.sources", None),
     "cache": ("belru_trade.store.cache", None),
     "bulk": ("belru_trade.store.bulk", None),
+    "prices": ("belru_trade.trade.prices", None),
+    "deflate": ("belru_trade.trade.prices", "deflate"),
+    "convert_currency": ("belru_trade.trade.prices", "convert_currency"),
     # estimators
     "ppml": ("belru_trade.models.hdfe.ppml", "ppml"),
     "ols": ("belru_trade.models.hdfe.ols", "ols"),
@@ -55,6 +58,17 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "synth": ("belru_trade.models.synth", "synth"),
     "diversion": ("belru_trade.models.diversion", "diversion"),
     "scan": ("belru_trade.models.scan.estimator", "scan"),
+    "comparative_counterfactual": (
+        "belru_trade.models.counterfactual.comparative",
+        "comparative_counterfactual",
+    ),
+    "synth_counterfactual": (
+        "belru_trade.models.counterfactual.comparative",
+        "synth_counterfactual",
+    ),
+    "joint_lost": ("belru_trade.models.counterfactual.joint", "joint_lost"),
+    "fixed_b_tidy": ("belru_trade.models.its.fixed_b", "fixed_b_tidy"),
+    "fixed_b_scan": ("belru_trade.models.its.fixed_b", "fixed_b_scan"),
     # policy tools
     "lost_trade": ("belru_trade.policy.lost_trade", "lost_trade"),
     "Measure": ("belru_trade.policy.simulate", "Measure"),

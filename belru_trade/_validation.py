@@ -7,7 +7,6 @@ received and what is allowed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from numbers import Integral
 from typing import Any
 
 import pandas as pd
@@ -29,27 +28,19 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     return value
 
 
-def check_period(name: str, value: Any, freq: str | None = None) -> pd.Period:
-    """Parse ``value`` as a pandas Period ('2014-08', '2014', Timestamp, Period).
+def check_period(
+    name: str, value: Any, freq: str | None = None, *, side: str = "start"
+) -> pd.Period:
+    """Parse ``value`` with the strict rules of :func:`belru_trade.periods.parse_period`.
 
-    >>> check_period("start", "2014-08")
-    Period('2014-08', 'M')
+    ``side='end'`` makes a bare year the last period of the year at a finer frequency.
+
+    >>> check_period("start", "2014-08"), check_period("end", "2012", "M", side="end")
+    (Period('2014-08', 'M'), Period('2012-12', 'M'))
     """
-    if isinstance(value, pd.Period):
-        period = value
-    else:
-        try:
-            integral = isinstance(value, Integral) and not isinstance(value, bool)
-            text = str(int(value)) if integral else str(value)
-            guess = "Y" if len(text) == 4 and text.isdigit() else "M"
-            period = pd.Period(text if integral else value, freq=freq or guess)
-        except (ValueError, TypeError) as exc:
-            raise InvalidArgumentError(
-                f"{name}={value!r} is not a period; expected 'YYYY' or 'YYYY-MM'"
-            ) from exc
-    if freq is not None and period.freqstr[0] != freq[0]:
-        period = period.asfreq(freq)
-    return period
+    from belru_trade.periods import parse_period
+
+    return parse_period(value, freq, side=side, name=name)  # type: ignore[arg-type]
 
 
 def check_fraction(name: str, value: Any) -> float:
@@ -77,4 +68,109 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
         raise InvalidArgumentError(f"{name}={value!r} is not an integer >= {minimum}")
     if value < minimum:
         raise InvalidArgumentError(f"{name}={value!r} is below the allowed minimum {minimum}")
+    return int(value)
+
+
+#: largest magnitude an estimator accepts before asking for a rescale (squares stay finite)
+MAX_MAGNITUDE = 1e100
+#: smallest non-zero magnitude accepted (products and squares stay normal floats)
+MIN_MAGNITUDE = 1e-100
+
+
+def check_unique_columns(name: str, frame: Any) -> None:
+    """Raise when a DataFrame has duplicated column names (one name, two columns).
+
+    >>> check_unique_columns("data", pd.DataFrame({"a": [1], "b": [2]}))
+    """
+    if isinstance(frame, pd.DataFrame) and frame.columns.duplicated().any():
+        twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise InvalidArgumentError(
+            f"{name} has duplicated column names {twice}; a formula cannot tell them apart: "
+            "rename or drop the copies"
+        )
+
+
+def check_magnitude(name: str, values: Any) -> None:
+    """Raise when finite values are too large or too small to estimate with (rescale them).
+
+    Values beyond ``1e100`` (or non-zero values below ``1e-100`` in magnitude) overflow or
+    underflow in squares and exponentials, giving inf/NaN estimates.
+
+    >>> check_magnitude("y", [0.0, 1.5, 2e6])
+    """
+    import numpy as np
+
+    array = np.asarray(values, dtype="float64").ravel()
+    finite = np.abs(array[np.isfinite(array)])
+    if not len(finite):
+        return
+    largest = float(finite.max())
+    nonzero = finite[finite > 0]
+    smallest = float(nonzero.min()) if len(nonzero) else 0.0
+    if largest > MAX_MAGNITUDE or 0 < smallest < MIN_MAGNITUDE:
+        raise InvalidArgumentError(
+            f"{name} has values of magnitude {smallest:.3g} to {largest:.3g}; estimators need "
+            f"magnitudes within [{MIN_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]: rescale (e.g. to "
+            "millions) before estimating"
+        )
+
+
+def check_hac_lags(value: Any, nobs: int) -> int:
+    """Return ``value`` as a HAC lag count in ``[0, max(1, nobs // 4)]``.
+
+    More lags than a quarter of the sample leave too few autocovariances to estimate and
+    give absurdly small standard errors.
+
+    >>> check_hac_lags(3, 72)
+    3
+    """
+    lags = check_positive_int("hac_lags", value, minimum=0)
+    most = max(1, nobs // 4)
+    if lags > most:
+        raise InvalidArgumentError(
+            f"hac_lags={value!r} is too large for {nobs} observations; expected 0 to {most} "
+            "(at most a quarter of the sample)"
+        )
+    return lags
+
+
+def check_same_frequency(series: dict[str, Any]) -> str | None:
+    """Raise when Period-indexed inputs mix frequencies (e.g. monthly and quarterly).
+
+    >>> idx = pd.period_range("2014-01", periods=2, freq="M")
+    >>> check_same_frequency({"a": pd.Series([1, 2], index=idx)})
+    'M'
+    """
+    found: dict[str, str] = {}
+    for name, value in series.items():
+        index = getattr(value, "index", None)
+        if isinstance(index, pd.PeriodIndex):
+            found[name] = index.freqstr
+        elif isinstance(value, pd.DataFrame) and "period" in value:
+            dtype = value["period"].dtype
+            if isinstance(dtype, pd.PeriodDtype):
+                found[name] = dtype.freq.freqstr
+    letters = {freq[0] for freq in found.values()}
+    if len(letters) > 1:
+        raise InvalidArgumentError(
+            f"inputs mix frequencies {found}; convert them to one frequency first (e.g. "
+            "aggregate monthly series to quarters)"
+        )
+    return next(iter(found.values()))[0] if found else None
+
+
+def check_int_range(name: str, value: Any, minimum: int, maximum: int) -> int:
+    """Return ``value`` as an int in ``[minimum, maximum]``; raise naming the bounds.
+
+    Size-like arguments (horizons, draws, lags) are bounded so a typo cannot exhaust memory.
+
+    >>> check_int_range("horizon_months", 24, 1, 240)
+    24
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise InvalidArgumentError(f"{name}={value!r} is not an integer in [{minimum}, {maximum}]")
+    if not minimum <= value <= maximum:
+        raise InvalidArgumentError(
+            f"{name}={value!r} is outside the allowed range [{minimum}, {maximum}]"
+        )
     return int(value)

@@ -14,13 +14,24 @@ __all__ = [
     "CollinearityWarning",
     "ConvergenceError",
     "DataValidationError",
+    "FewClustersWarning",
     "InvalidArgumentError",
     "MissingDependencyError",
+    "NotAStoreError",
     "NotCoveredError",
     "OfflineError",
+    "OutputError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderRateLimitError",
+    "ProviderResponseError",
+    "ProviderTimeoutError",
+    "ProviderWarning",
     "SeparationWarning",
     "ShortSeriesError",
     "SpecificationError",
+    "StoreError",
+    "StoreFormatError",
     "UnknownCodeError",
     "ZeroFillWarning",
 ]
@@ -91,6 +102,10 @@ class SeparationWarning(BelruTradeWarning):
     """Observations were dropped because the PPML estimate would not exist with them."""
 
 
+class FewClustersWarning(BelruTradeWarning):
+    """Too few clusters for a cluster-robust joint test of the requested number of terms."""
+
+
 class CollinearityWarning(BelruTradeWarning):
     """Regressors absorbed by the fixed effects or collinear with others were dropped."""
 
@@ -109,3 +124,68 @@ class MissingDependencyError(BelruTradeError, ImportError):
 
 class CacheIntegrityWarning(BelruTradeWarning):
     """A stored entry failed its integrity check and was discarded (it will be fetched again)."""
+
+
+class StoreError(BelruTradeError, OSError):
+    """The local store cannot be used (its path is a file, it is read-only, ...)."""
+
+
+class NotAStoreError(StoreError):
+    """A folder that is not a belru_trade store was given where a store is needed.
+
+    Raised by :func:`belru_trade.store.cache.clear` instead of deleting files it did not write.
+    """
+
+
+class StoreFormatError(StoreError):
+    """The store was written by an incompatible version; the message says how to rebuild it."""
+
+
+class ProviderError(BelruTradeError):
+    """A data provider (Eurostat, UN Comtrade) failed; ``__cause__`` holds the fetcher error.
+
+    Attributes
+    ----------
+    provider : str
+        ``'comext'`` or ``'comtrade'``.
+    """
+
+    def __init__(self, message: str, *, provider: str = "") -> None:
+        self.provider = provider
+        super().__init__(message)
+
+
+class ProviderConnectionError(ProviderError, ConnectionError):
+    """The provider could not be reached (refused connection, unknown host, reset)."""
+
+
+class ProviderTimeoutError(ProviderError, TimeoutError):
+    """The provider did not answer in time (timeout, total deadline, asynchronous wait)."""
+
+
+class ProviderRateLimitError(ProviderError):
+    """The provider's rate limit or quota was reached.
+
+    Attributes
+    ----------
+    retry_after : float or None
+        Seconds the provider asked to wait, when it said.
+    """
+
+    def __init__(
+        self, message: str, *, provider: str = "", retry_after: float | None = None
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, provider=provider)
+
+
+class ProviderResponseError(ProviderError):
+    """The provider answered with an error status or a body that cannot be used."""
+
+
+class ProviderWarning(BelruTradeWarning):
+    """A provider-side caveat (e.g. a keyless Comtrade preview result may be truncated)."""
+
+
+class OutputError(BelruTradeError, OSError):
+    """An output (report, brief, table) cannot be written where it was asked to go."""

@@ -47,6 +47,8 @@ _FLOWS = {"M": "import", "X": "export"}
 def _load(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
+    except RecursionError as exc:
+        raise ResponseFormatError("JSON body nested too deeply to be a provider reply") from exc
     except ValueError as exc:
         if body.lstrip()[:1] in (b"{", b"["):
             raise TruncatedResponseError(f"JSON body is incomplete: {exc}") from exc

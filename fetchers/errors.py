@@ -23,14 +23,17 @@ __all__ = [
     "ExtractionTooBigError",
     "FetchError",
     "HTTPError",
+    "InsecureTransportWarning",
     "InvalidQueryError",
     "MaintenanceError",
     "NotFoundError",
     "NotInStoreError",
     "PreviewCapWarning",
     "RateLimitError",
+    "RedirectError",
     "RequestTimeoutError",
     "ResponseFormatError",
+    "ResponseTooLargeError",
     "ServerError",
     "TruncatedResponseError",
 ]
@@ -136,7 +139,35 @@ class RequestTimeoutError(FetchError, TimeoutError):
 
 
 class ConnectionFailedError(FetchError, ConnectionError):
-    """The connection failed (refused, reset) after every retry."""
+    """The connection failed: refused or host unknown (not retried), or reset (after retries).
+
+    Attributes
+    ----------
+    retried : bool
+        False when the failure is permanent (refused connection, failed name lookup).
+    """
+
+    def __init__(self, message: str, *, retried: bool = True) -> None:
+        self.retried = retried
+        super().__init__(message)
+
+
+class RedirectError(FetchError):
+    """The provider redirected too many times, or to a scheme other than http(s)."""
+
+
+class ResponseTooLargeError(FetchError):
+    """The body (or its decompressed form) passed the configured size cap; reading stopped.
+
+    Attributes
+    ----------
+    limit : int
+        The cap in bytes (``RetryPolicy.max_bytes`` or ``max_decoded_bytes``).
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        self.limit = limit
+        super().__init__(message)
 
 
 class AsyncTimeoutError(FetchError, TimeoutError):
@@ -169,6 +200,10 @@ class NotInStoreError(FetchError, LookupError):
         shown = "; ".join(self.missing[:5])
         more = f" (and {len(self.missing) - 5} more)" if len(self.missing) > 5 else ""
         super().__init__(f"{len(self.missing)} request(s) not in the store: {shown}{more}")
+
+
+class InsecureTransportWarning(UserWarning):
+    """A base URL override uses plain ``http://`` to a host that is not loopback."""
 
 
 class PreviewCapWarning(UserWarning):

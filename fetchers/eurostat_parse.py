@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ __all__ = [
 ]
 
 _ROWS = re.compile(r"estimated (\d+) rows")
+_NUMERIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ def _envelope_error(entry: dict[str, Any]) -> FetchError | None:
 def _load_json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
+    except RecursionError as exc:
+        raise ResponseFormatError("JSON body nested too deeply to be a provider reply") from exc
     except ValueError as exc:
         if body.lstrip()[:1] in (b"{", b"["):
             raise TruncatedResponseError(f"JSON body is incomplete: {exc}") from exc
@@ -173,25 +177,67 @@ def _empty(dims: list[str]) -> pd.DataFrame:
     return frame
 
 
+def _category_codes(dim: str, index: Any, size: int) -> list[str]:
+    """Codes of one dimension in position order; every position 0..size-1 exactly once."""
+    if isinstance(index, list):
+        index = {code: pos for pos, code in enumerate(index)}
+    if not isinstance(index, dict) or len(index) != size:
+        raise ResponseFormatError(
+            f"JSON-stat dimension {dim!r}: {len(index) if isinstance(index, dict) else '?'} "
+            f"categories for size {size}"
+        )
+    ordered: list[str | None] = [None] * size
+    for code, pos in index.items():
+        if isinstance(pos, bool) or not isinstance(pos, int) or not 0 <= pos < size:
+            raise ResponseFormatError(
+                f"JSON-stat dimension {dim!r}: category {code!r} has index {pos!r}, expected "
+                f"an integer in [0, {size - 1}]"
+            )
+        if ordered[pos] is not None:
+            raise ResponseFormatError(f"JSON-stat dimension {dim!r}: index {pos} used twice")
+        ordered[pos] = str(code)
+    return [str(code) for code in ordered]
+
+
+def _cell_keys(values: Any, status: Any, cells: int) -> list[int]:
+    """Sorted flat positions of the observations; each must be an integer in range."""
+    keys = set()
+    for name, mapping in (("value", values), ("status", status)):
+        if not isinstance(mapping, dict):
+            raise ResponseFormatError(f"JSON-stat {name!r} must be an object or a list")
+        for key in mapping:
+            text = str(key)
+            if not text.isdigit() or int(text) >= cells:
+                raise ResponseFormatError(
+                    f"JSON-stat {name!r} key {key!r} is not a cell position in [0, {cells - 1}]"
+                )
+            keys.add(int(text))
+    for key, cell in values.items():
+        if isinstance(cell, bool) or (cell is not None and not isinstance(cell, int | float | str)):
+            raise ResponseFormatError(f"JSON-stat value at {key} is {cell!r}, not a number")
+        if isinstance(cell, str) and _NUMERIC.match(cell.strip()):
+            raise ResponseFormatError(
+                f"JSON-stat value at {key} is the string {cell!r}: numbers must be JSON numbers"
+            )
+    return sorted(keys)
+
+
 def _jsonstat_frame(data: dict[str, Any]) -> tuple[pd.DataFrame, JsonStatMeta]:
     ids = list(data["id"])
     sizes = [int(s) for s in data["size"]]
-    codes = []
-    for dim in ids:
-        index = data["dimension"][dim]["category"]["index"]
-        if isinstance(index, list):
-            index = {code: pos for pos, code in enumerate(index)}
-        ordered = [""] * len(index)
-        for code, pos in index.items():
-            ordered[int(pos)] = str(code)
-        codes.append(ordered)
+    if len(sizes) != len(ids) or any(s < 0 for s in sizes):
+        raise ResponseFormatError(f"JSON-stat 'size' {sizes} does not match 'id' {ids}")
+    codes = [
+        _category_codes(dim, data["dimension"][dim]["category"]["index"], size)
+        for dim, size in zip(ids, sizes, strict=True)
+    ]
     values = data.get("value") or {}
     status = data.get("status") or {}
     if isinstance(values, list):
         values = {str(i): v for i, v in enumerate(values) if v is not None}
     if isinstance(status, list):
         status = {str(i): s for i, s in enumerate(status) if s is not None}
-    keys = sorted({int(k) for k in values} | {int(k) for k in status})
+    keys = _cell_keys(values, status, math.prod(sizes))
     frame = _cells(ids, sizes, codes, keys, values, status)
     extension = data.get("extension", {})
     no_data = {}

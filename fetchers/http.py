@@ -24,38 +24,38 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import gzip
-import io
-import json
+import ipaddress
 import logging
+import math
 import os
 import random
 import re
 import time
-import zipfile
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3.exceptions
 
 from .errors import (
-    AuthenticationError,
-    BadRequestError,
-    ConnectionFailedError,
-    ExtractionTooBigError,
     FetchError,
-    HTTPError,
+    InsecureTransportWarning,
+    InvalidQueryError,
     MaintenanceError,
-    NotFoundError,
     NotInStoreError,
     RateLimitError,
+    RedirectError,
     RequestTimeoutError,
     ServerError,
     TruncatedResponseError,
 )
+from .http_body import DeadlineExceededError, decompress, error_message, read_capped
+from .http_errors import RetryableError, network_error, origin, quota_wait, status_error
 from .result import PlannedRequest, ResponseStore, redact_url
 
 __all__ = [
@@ -74,8 +74,8 @@ logger = logging.getLogger("belru_trade.fetchers.http")
 USER_AGENT = "belru_trade-fetchers/0.1 (+https://github.com/belru-trade/belru_trade)"
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _HTML = re.compile(rb"^\s*(<!doctype html|<html)", re.IGNORECASE)
-_QUOTA_WAIT = re.compile(r"replenished in (\d+):(\d{2}):(\d{2})", re.IGNORECASE)
-_TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,16 @@ class RetryPolicy:
     min_interval : float
         Least seconds between two requests of one transport (client-side throttle; comtradr
         keeps Comtrade calls at least 6 s apart). 0 disables it.
+    deadline : float or None
+        Total seconds one attempt may take, headers and body included (the read timeout
+        bounds each socket read only, so a server sending a byte a second would never time
+        out). None means three times the read timeout.
+    max_bytes : int
+        Largest body read, in bytes (512 MiB; Eurostat's largest extraction, 5 million
+        cells, is well under 200 MB of JSON). Reading stops with
+        :class:`~belru_trade.fetchers.errors.ResponseTooLargeError` past it.
+    max_decoded_bytes : int
+        Largest body after gzip/ZIP decompression (512 MiB), checked while inflating.
     """
 
     max_retries: int = 4
@@ -109,6 +119,13 @@ class RetryPolicy:
     max_retry_after: float = 120.0
     timeout: tuple[float, float] = (10.0, 120.0)
     min_interval: float = 0.0
+    deadline: float | None = None
+    max_bytes: int = 512 * 1024 * 1024
+    max_decoded_bytes: int = 512 * 1024 * 1024
+
+    def total_deadline(self) -> float:
+        """Seconds one attempt may take in total (``deadline`` or 3 x the read timeout)."""
+        return self.deadline if self.deadline is not None else 3.0 * self.timeout[1]
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based)."""
@@ -134,9 +151,11 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     text = str(value).strip()
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):
@@ -144,66 +163,52 @@ def parse_retry_after(value: str | None) -> float | None:
     return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
 
 
-def resolve_base_url(explicit: str | None, env_var: str, default: str) -> str:
-    """Base URL from the argument, else the environment variable, else the default."""
-    chosen = explicit or os.environ.get(env_var) or default
-    return chosen.rstrip("/")
-
-
-def decompress(body: bytes) -> bytes:
-    """Undo gzip or single-member ZIP compression, recognised by magic bytes."""
-    if body[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(body)
-        except (OSError, EOFError) as exc:
-            raise TruncatedResponseError(f"gzip body is incomplete: {exc}") from exc
-    if body[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(body)) as archive:
-                return archive.read(archive.namelist()[0])
-        except (zipfile.BadZipFile, IndexError) as exc:
-            raise TruncatedResponseError(f"ZIP body is incomplete: {exc}") from exc
-    return body
-
-
-def error_message(body: bytes) -> str:
-    """Best human message from an error body (Eurostat envelope, APIM JSON, SOAP fault)."""
-    text = body[:4000].decode("utf-8", "replace")
+def is_loopback(host: str | None) -> bool:
+    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
     try:
-        data = json.loads(text)
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        data = None
-    if isinstance(data, dict):
-        errors = data.get("error")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return str(errors[0].get("label", errors[0]))
-        if isinstance(data.get("errorObject"), dict):
-            return str(data["errorObject"].get("errorMessage", ""))
-        for name in ("message", "error", "Message"):
-            if data.get(name):
-                return str(data[name])
-    fault = re.search(r"<faultstring>(.*?)</faultstring>", text, re.DOTALL)
-    if fault:
-        return fault.group(1).strip()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()[:300]
+        return False
 
 
-def _quota_wait(message: str) -> float | None:
-    match = _QUOTA_WAIT.search(message)
-    if match:
-        hours, minutes, seconds = (int(g) for g in match.groups())
-        return float(hours * 3600 + minutes * 60 + seconds)
-    match = _TRY_AGAIN.search(message)
-    return float(match.group(1)) if match else None
+def resolve_base_url(explicit: str | None, env_var: str, default: str) -> str:
+    """Base URL from the argument, else the environment variable, else the default.
 
+    Only ``https://`` URLs, or ``http://`` ones (an
+    :class:`~belru_trade.fetchers.errors.InsecureTransportWarning` unless the host is loopback), are
+    allowed. Credentials in the URL (``user:pw@``) are used for the request only: every URL
+    shown, logged or stored has them removed.
 
-class _RetryableError(Exception):
-    """Internal: this attempt failed in a retryable way."""
-
-    def __init__(self, error: FetchError, wait: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.wait = wait
+    Raises
+    ------
+    InvalidQueryError
+        Another scheme (``file://``, ``ftp://``), no host, or characters a URL cannot hold.
+    """
+    name = "base_url" if explicit else env_var
+    chosen = str(explicit or os.environ.get(env_var) or default).strip().rstrip("/")
+    try:
+        parts = urlsplit(chosen)
+        host = parts.hostname
+        _ = parts.port
+    except ValueError as exc:
+        raise InvalidQueryError(f"{name}={redact_url(chosen)!r} is not a valid URL") from exc
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in chosen):
+        raise InvalidQueryError(
+            f"{name}={redact_url(chosen)!r} is not allowed; expected an https:// URL with a "
+            "host (http:// is accepted with a warning, and silently for a loopback host)"
+        )
+    if parts.scheme == "http" and not is_loopback(host):
+        warnings.warn(
+            f"{name}={redact_url(chosen)!r} uses plain http: replies and any credential travel "
+            "unencrypted; use https",
+            InsecureTransportWarning,
+            stacklevel=3,
+        )
+    return chosen
 
 
 @dataclass
@@ -256,7 +261,7 @@ class Transport:
                 self.sleep(wait)
             try:
                 return self._attempt(request, shown, headers, validate)
-            except _RetryableError as retry:
+            except RetryableError as retry:
                 last = retry.error
         raise last if last is not None else FetchError(f"no attempt was made [{shown}]")
 
@@ -269,36 +274,63 @@ class Transport:
     ) -> Response:
         self._throttle()
         logger.debug("GET %s", shown)
-        self.sent += 1
-        merged = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **(headers or {})}
+        secrets = [v for v in (headers or {}).values() if v]
+        deadline = time.monotonic() + self.policy.total_deadline()
         try:
-            resp = self.session.get(  # type: ignore[union-attr]
-                request.url,
-                params=list(request.params),
-                headers=merged,
-                timeout=self.policy.timeout,
+            resp = self._get_following(request, headers or {}, deadline)
+            final = redact_url(resp.url or request.full_url)
+            body = read_capped(resp, max_bytes=self.policy.max_bytes, deadline=deadline,
+                               shown=shown)  # fmt: skip
+        except DeadlineExceededError:
+            error = RequestTimeoutError(
+                f"the reply was not complete within the total deadline of "
+                f"{self.policy.total_deadline():g} s [{shown}]"
             )
-        except requests.Timeout as exc:
-            error = RequestTimeoutError(f"no answer within the timeout [{shown}]")
-            raise _RetryableError(error) from exc
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
-            raise _RetryableError(TruncatedResponseError(f"body ended early [{shown}]")) from None
-        except requests.ConnectionError as exc:
-            error = ConnectionFailedError(f"connection failed: {type(exc).__name__} [{shown}]")
-            raise _RetryableError(error) from None
-        body = resp.content
+            raise RetryableError(error) from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise network_error(exc, shown) from None
         if resp.status_code >= 400:
-            self._raise_for_status(resp.status_code, resp.headers, body, shown)
-        if _HTML.match(body[:200]) or "sorry.ec.europa.eu" in (resp.url or ""):
-            raise _RetryableError(MaintenanceError(f"the provider served an HTML page [{shown}]"))
-        body = decompress(body)
+            self._raise_for_status(resp.status_code, resp.headers, body, shown, secrets)
+        if _HTML.match(body[:200]) or "sorry.ec.europa.eu" in final:
+            raise RetryableError(MaintenanceError(f"the provider served an HTML page [{shown}]"))
+        body = decompress(body, max_size=self.policy.max_decoded_bytes)
         if validate is not None:
             try:
                 validate(body)
             except (TruncatedResponseError, MaintenanceError) as exc:
-                raise _RetryableError(exc) from None
-        logger.debug("HTTP %d, %d bytes from %s", resp.status_code, len(body), shown)
-        return Response(url=shown, status=resp.status_code, headers=resp.headers, body=body)
+                raise RetryableError(exc) from None
+        logger.debug("HTTP %d, %d bytes from %s", resp.status_code, len(body), final)
+        return Response(url=final, status=resp.status_code, headers=resp.headers, body=body)
+
+    def _get_following(
+        self, request: PlannedRequest, secret: Mapping[str, str], deadline: float
+    ) -> requests.Response:
+        """GET with redirects followed here: credentials go only to the original origin."""
+        url, params = request.url, list(request.params)
+        home = origin(url)
+        public = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
+        headers = {**public, **secret}
+        for _ in range(MAX_REDIRECTS + 1):
+            self.sent += 1
+            remaining = max(deadline - time.monotonic(), 0.001)
+            connect, read = self.policy.timeout
+            resp = self.session.get(  # type: ignore[union-attr]
+                url, params=params, headers=headers, stream=True, allow_redirects=False,
+                timeout=(min(connect, remaining), min(read, remaining)),
+            )  # fmt: skip
+            if resp.status_code not in _REDIRECTS or "Location" not in resp.headers:
+                return resp
+            target = urljoin(resp.url, resp.headers["Location"])
+            resp.close()
+            if urlsplit(target).scheme not in ("http", "https"):
+                raise RedirectError(f"redirect to a non-http URL refused [{redact_url(url)}]")
+            if origin(target) != home:
+                headers = dict(public)  # never send a credential to another host
+            logger.debug("redirect %s -> %s", redact_url(url), redact_url(target))
+            url, params = target, []
+            if time.monotonic() > deadline:
+                raise DeadlineExceededError
+        raise RedirectError(f"more than {MAX_REDIRECTS} redirects [{redact_url(request.url)}]")
 
     def _throttle(self) -> None:
         if self.policy.min_interval > 0 and self._last is not None:
@@ -308,35 +340,25 @@ class Transport:
         self._last = time.monotonic()
 
     def _raise_for_status(
-        self, status: int, headers: Mapping[str, str], body: bytes, shown: str
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        shown: str,
+        secrets: Sequence[str] = (),
     ) -> None:
-        message = error_message(body) or f"HTTP {status}"
-        wait = parse_retry_after(headers.get("Retry-After")) or _quota_wait(message)
+        message = error_message(body, secrets) or f"HTTP {status}"
+        wait = parse_retry_after(headers.get("Retry-After")) or quota_wait(message)
         quota = status == 403 and (wait is not None or "quota" in message.lower())
         if status == 429 or quota:
             error = RateLimitError(message, status=status, url=shown, retry_after=wait)
             too_long = wait is not None and wait > self.policy.max_retry_after
             if too_long or (status == 403 and wait is None):
                 raise error
-            raise _RetryableError(error)
+            raise RetryableError(error)
         if status in _RETRYABLE_STATUS:
-            raise _RetryableError(ServerError(message, status=status, url=shown))
-        raise _status_error(status, message, shown)
-
-
-def _status_error(status: int, message: str, shown: str) -> HTTPError:
-    if status in (401, 403):
-        return AuthenticationError(message, status=status, url=shown)
-    if status == 404:
-        return NotFoundError(message, status=status, url=shown)
-    if status == 413:
-        rows = re.search(r"estimated (\d+) rows", message)
-        return ExtractionTooBigError(
-            message, url=shown, estimated_rows=int(rows.group(1)) if rows else None
-        )
-    if status in (400, 414, 416, 422):
-        return BadRequestError(message, status=status, url=shown)
-    return HTTPError(message, status=status, url=shown)
+            raise RetryableError(ServerError(message, status=status, url=shown))
+        raise status_error(status, message, shown)
 
 
 @dataclass
@@ -398,6 +420,8 @@ class Runner:
         if self.offline:
             raise NotInStoreError([shown])
         response = self.transport.send(request, headers=self.headers, validate=validate)
+        if response.url != shown:
+            self.urls.append(response.url)
         body = resolve(response) if resolve is not None else response.body
         if self.store is not None:
             meta = {

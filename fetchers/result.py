@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
@@ -41,11 +41,24 @@ SECRET_PARAMS: frozenset[str] = frozenset(
 )
 
 
+def _strip_userinfo(parts: SplitResult) -> SplitResult:
+    if "@" not in parts.netloc:
+        return parts
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
+
+
 def redact_url(url: str) -> str:
-    """Return ``url`` with credential query parameters replaced by ``REDACTED``."""
-    parts = urlsplit(url)
+    """Return ``url`` without credentials: ``user:pw@`` removed, secret parameters redacted.
+
+    >>> redact_url("http://user:pw@h:8080/x?token=abc&a=1")
+    'http://h:8080/x?token=REDACTED&a=1'
+    """
+    try:
+        parts = _strip_userinfo(urlsplit(url))
+    except ValueError:
+        return "<unparseable URL>"
     if not parts.query:
-        return url
+        return urlunsplit(parts)
     pairs = [
         (k, "REDACTED" if k.lower() in SECRET_PARAMS else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)

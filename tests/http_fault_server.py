@@ -6,7 +6,11 @@ unrecorded: it is answered with status 599 and listed in ``unexpected`` (tests a
 list is empty, so any unplanned request fails the test).
 
 Actions: ``reply(status, body, headers)``, ``delay(seconds, then)``, ``RESET`` (abort the
-connection), ``short(body)`` (announce the full length, send half, close).
+connection), ``short(body)`` (announce the full length, send half, close), ``echo(status)``
+(an error body quoting every request header, as some gateways do), ``drip(body, interval)``
+(one byte per ``interval`` seconds), ``stream(total)`` (a body of ``total`` bytes generated
+chunk by chunk, so the server itself holds little memory), ``redirect(location)``.
+Bodies: :func:`gzip_bomb`, :func:`nested_json`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import socket
 import struct
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +38,7 @@ class Action:
     headers: Mapping[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     then: Action | None = None
+    announce: bool = True
 
 
 def reply(status: int = 200, body: bytes | str | dict = b"", **headers: str) -> Action:
@@ -54,6 +60,36 @@ def short(body: bytes) -> Action:
 
 
 RESET = Action("reset")
+
+
+def echo(status: int = 401) -> Action:
+    return Action("echo", status=status)
+
+
+def drip(body: bytes, interval: float) -> Action:
+    return Action("drip", body=body, seconds=interval)
+
+
+def stream(total: int, *, announce: bool = True, **headers: str) -> Action:
+    """``total`` bytes; without ``announce`` no Content-Length (read until close)."""
+    return Action("stream", seconds=float(total), headers=headers, announce=announce)
+
+
+def redirect(location: str, status: int = 302) -> Action:
+    return reply(status, b"", Location=location)
+
+
+def gzip_bomb(inflated: int, chunk: int = 1 << 20) -> bytes:
+    """A gzip stream of ``inflated`` zero bytes (about 1,000 times smaller)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = bytes(chunk)
+    parts = [packer.compress(zeros) for _ in range(inflated // chunk)]
+    return b"".join([*parts, packer.flush()])
+
+
+def nested_json(depth: int) -> bytes:
+    """``{"a":[[[...]]]}`` nested ``depth`` levels deep."""
+    return b'{"a":' + b"[" * depth + b"]" * depth + b"}"
 
 
 @dataclass
@@ -93,6 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
             self.close_connection = True
             self.connection.close()
+        elif action.kind in ("echo", "drip", "stream"):
+            getattr(self, f"_{action.kind}")(action)
         elif action.kind == "short":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -103,6 +141,47 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             self._send(action)
+
+    def _echo(self, action: Action) -> None:
+        # a gateway's plain-text error page quoting the request it refused
+        quoted = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+        text = f"Access denied. Request headers: {quoted}"
+        self._send(reply(action.status, text, Content_Type="text/plain"))
+
+    def _drip(self, action: Action) -> None:
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(action.body)))
+            self.end_headers()
+            for byte in action.body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(action.seconds)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _stream(self, action: Action) -> None:
+        total = int(action.seconds)
+        block = b"[" + b" " * 65534 + b"]"
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            for name, value in action.headers.items():
+                self.send_header(name.replace("_", "-"), value)
+            if action.announce:
+                self.send_header("Content-Length", str(total))
+            else:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            sent = 0
+            while sent < total:
+                piece = block[: total - sent]
+                self.wfile.write(piece)
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True
 
     def _send(self, action: Action) -> None:
         try:
@@ -116,6 +195,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that stop reading (size caps, deadlines) reset the connection
+
+
 class FaultServer:
     """Start with ``with FaultServer() as server:``; ``server.url`` is the base URL."""
 
@@ -125,7 +211,7 @@ class FaultServer:
         self.seen: list[Seen] = []
         self.unexpected: list[str] = []
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.fault = self  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"

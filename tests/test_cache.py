@@ -20,7 +20,14 @@ from belru_trade.fetchers.errors import (
 from belru_trade.fetchers.http import RetryPolicy
 from http_fault_server import RESET, FaultServer, comext_from_query, delay, reply, short
 
-from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError
+from belru_trade.errors import (
+    CacheIntegrityWarning,
+    InvalidArgumentError,
+    NotAStoreError,
+    ProviderError,
+    StoreError,
+    StoreFormatError,
+)
 from belru_trade.store import cache, sources
 
 KEY_A = "a" * 64
@@ -34,7 +41,7 @@ def store(tmp_path, monkeypatch) -> Path:
 
 
 def files(base: Path) -> list[Path]:
-    return sorted(p for p in base.rglob("*") if p.is_file())
+    return sorted(p for p in base.rglob("*") if p.is_file() and p.name != cache.MARKER)
 
 
 def test_root_from_environment_and_default(store, monkeypatch) -> None:
@@ -141,9 +148,10 @@ def test_failed_fetch_leaves_no_partial_entry(store, second, error, attempts) ->
         return second
 
     with FaultServer(respond) as server:
-        with pytest.raises(error):
+        with pytest.raises(ProviderError) as info:
             sources.comext("BE", "RU", ["080830", "080810"], start="2014-01", end="2014-03",
                            base_url=server.url, progress=False, policy=FAST)  # fmt: skip
+        assert isinstance(info.value.__cause__, error)  # the fetcher error, chained
         assert server.unexpected == [] and server.count() == 1 + 1 + attempts
     table = cache.info()
     assert table["kind"].tolist() == ["raw"]  # the complete first chunk only; no tidy entry
@@ -151,3 +159,99 @@ def test_failed_fetch_leaves_no_partial_entry(store, second, error, attempts) ->
     assert not [p for p in files(store) if p.name.startswith(".tmp-")]
     body = Path(table["path"].iloc[0]).read_bytes()
     assert json.loads(body)["value"]  # complete and parseable
+
+
+# ----------------------------------------------------------------- the store knows itself
+
+
+def test_clear_refuses_a_folder_that_is_not_a_store(tmp_path, monkeypatch) -> None:
+    # an ordinary project folder: clear() used to delete */*/*.json and every .tmp-* file
+    folder = tmp_path / "project"
+    (folder / "docs" / "api").mkdir(parents=True)
+    (folder / "docs" / "api" / "index.json").write_text("{}")
+    (folder / "src").mkdir()
+    (folder / "src" / ".tmp-notes.txt").write_text("notes")
+    before = sorted(p for p in folder.rglob("*") if p.is_file())
+    monkeypatch.setenv("BELRU_TRADE_CACHE", str(folder))
+    with pytest.raises(NotAStoreError, match="not a belru_trade store"):
+        cache.clear()
+    assert sorted(p for p in folder.rglob("*") if p.is_file()) == before
+    assert cache.info().empty  # nothing listed either
+
+
+def test_clear_removes_only_its_own_entries(store) -> None:
+    cache.RawStore().put(KEY_A, b"{}", {"url": "https://h/x"})
+    strangers = [
+        store / "raw" / "aa" / "notes.json",  # not a key name
+        store / "raw" / "zz" / f"{'b' * 64}.json",  # folder is not the key prefix
+        store / "tidy" / "comext" / "README.json",
+        store / "docs" / "api" / "index.json",  # outside the layout
+        store / "raw" / "aa" / ".tmp-notes.txt",  # a .tmp- file we never write
+    ]
+    for path in strangers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('{"kind": "raw"}')
+    assert cache.clear() == 1
+    assert all(path.exists() for path in strangers)
+    assert not (store / "raw" / "aa" / f"{KEY_A}.json").exists()
+
+
+def test_older_store_refused_with_rebuild_message(store) -> None:
+    (store / "raw" / "aa").mkdir(parents=True)  # a format-1 store: entries, no marker
+    (store / "raw" / "aa" / f"{KEY_A}.json").write_text("{}")
+    for call in (cache.info, cache.clear, lambda: cache.RawStore().get(KEY_A)):
+        with pytest.raises(StoreFormatError, match=r"format 1.*delete the folder"):
+            call()
+    (store / cache.MARKER).write_text('{"format": 99}')
+    with pytest.raises(StoreFormatError, match="format 99"):
+        cache.load_tidy("comext", {"q": 1})
+
+
+def test_store_path_that_is_a_file_or_read_only(tmp_path, monkeypatch) -> None:
+    target = tmp_path / "afile"
+    target.write_text("x")
+    monkeypatch.setenv("BELRU_TRADE_CACHE", str(target))
+    with pytest.raises(StoreError, match="is a file"):
+        cache.RawStore().put(KEY_A, b"{}", {})
+    with pytest.raises(StoreError, match="is a file"):
+        cache.info()
+    if os.geteuid() == 0:
+        pytest.skip("root ignores folder permissions")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    monkeypatch.setenv("BELRU_TRADE_CACHE", str(locked / "store"))
+    with pytest.raises(StoreError, match="cannot write"):
+        cache.RawStore().put(KEY_A, b"{}", {})
+
+
+def test_store_read_only_folder_named_error(tmp_path, monkeypatch) -> None:
+    # a file where the entry folder should be: the write fails whatever the user's rights
+    base = tmp_path / "store"
+    cache.RawStore(base).put(KEY_A, b"{}", {})
+    (base / "raw" / "bb").write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot write"):
+        cache.RawStore(base).put("b" * 64, b"{}", {})
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '"text"', "42", "null"])
+def test_metadata_that_is_not_an_object(store, content) -> None:
+    raw = cache.RawStore()
+    raw.put(KEY_A, b"{}", {"url": "https://h/x"})
+    (store / "raw" / "aa" / f"{KEY_A}.json").write_text(content)
+    assert cache.info().empty  # listed as nothing, not a crash
+    with pytest.warns(CacheIntegrityWarning, match="not a JSON object"):
+        assert raw.get(KEY_A) is None
+    assert cache.clear() == 0
+
+
+def test_data_info_on_a_broken_store_is_a_named_error(tmp_path, monkeypatch, capsys) -> None:
+    from belru_trade.cli.main import main
+
+    target = tmp_path / "afile"
+    target.write_text("x")
+    monkeypatch.setenv("BELRU_TRADE_CACHE", str(target))
+    with pytest.raises(SystemExit) as info:
+        main(["data", "info"])
+    err = capsys.readouterr().err
+    assert info.value.code == 1 and "StoreError" in err and "is a file" in err
+    assert "Traceback" not in err

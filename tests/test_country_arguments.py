@@ -43,3 +43,26 @@ def test_measure_normalises_target_and_sender():
         Measure(sender="EU", target="WORLD", **kw)
     with pytest.raises(InvalidArgumentError, match="not EU member states"):
         Measure(sender=["US"], target="RU", **kw)
+
+
+def test_sources_normalise_country_arguments_like_the_cli():
+    """bt.sources plans the same request for 'be'/'BEL'/'Belgium' as for 'BE'."""
+    from belru_trade.store import sources
+
+    plans = [
+        sources.comext(
+            reporter=r, partner="ru", product="080830", start="2014-01", end="2014-02", dry_run=True
+        )
+        for r in ("BE", "be", "BEL", "Belgium")
+    ]
+    urls = [[req.full_url for req in plan] for plan in plans]
+    assert all(u == urls[0] for u in urls[1:])
+    with pytest.raises(bt.UnknownCodeError, match="reporter"):
+        sources.comext(
+            reporter="XX",
+            partner="RU",
+            product="080830",
+            start="2014-01",
+            end="2014-02",
+            dry_run=True,
+        )

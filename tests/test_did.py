@@ -3,6 +3,8 @@ check of the estimates, pre-trend detection, event-registry treatment, errors.""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,6 +116,41 @@ def test_product_time_effects_and_unbinned_window():
     )  # fmt: skip
     assert res.att["conf_low"] <= -0.8 <= res.att["conf_high"]
     assert "event[-4]" in res.params.index and "event[<=-4]" not in res.params.index
+
+
+def test_event_study_ses_and_pretrend_match_pyfixest():
+    """Event coefficients, clustered SEs and the pre-trend Wald test against pyfixest
+    (dummies built here, fepois with unit and destination x period effects, CRV1 by unit;
+    the Wald statistic computed from pyfixest's covariance matrix)."""
+    pf = pytest.importorskip("pyfixest")
+    from scipy import stats
+
+    df = _panel(pretrend=0.02)
+    res = bt.did(df, window=(-6, 6), estimator="ppml")
+    d = df.copy()
+    d["unit"] = d["product"] + d["partner"]
+    d["dt"] = d["partner"] + d["period"].astype(str)
+    k = np.array([(t - START).n for t in d["period"]]).clip(-6, 6)
+    group = (d["product"] < "080006") & (d["partner"] == "RU")
+    times = [e for e in range(-6, 7) if e != -1]
+    names = [f"e{'m' if e < 0 else 'p'}{abs(e)}" for e in times]
+    for e, name in zip(times, names, strict=True):
+        d[name] = (group & (k == e)).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.fepois(
+            f"value ~ {' + '.join(names)} | unit + dt", d, vcov={"CRV1": "unit"},
+            fixef_tol=1e-12, iwls_tol=1e-12,
+        )  # fmt: skip
+    np.testing.assert_allclose(res.params.to_numpy(), fit.coef()[names].to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), fit.se()[names].to_numpy(), rtol=1e-6)
+    pre = [n for n, e in zip(names, times, strict=True) if e < -1]
+    vcov = pd.DataFrame(fit._vcov, index=fit.coef().index, columns=fit.coef().index)
+    b = fit.coef()[pre].to_numpy()
+    wald = float(b @ np.linalg.solve(vcov.loc[pre, pre].to_numpy(), b))
+    assert res.pretrend["df"] == len(pre) == 5
+    assert res.pretrend["statistic"] == pytest.approx(wald, rel=1e-6)
+    assert res.pretrend["p_value"] == pytest.approx(stats.chi2.sf(wald, len(pre)), rel=1e-6)
 
 
 def test_ols_did_has_the_standard_errors_of_bt_ols():

@@ -73,6 +73,57 @@ def test_errors_exit_codes(env, capsys) -> None:
     assert "OfflineError" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("bad_key", [KEY + "\r\nX-Evil: 1", "sk-CLI 77aa88bb99cc", "sk-ÇLI-77aa88"])
+def test_malformed_key_is_a_named_error_never_printed(env, capsys, monkeypatch, bad_key) -> None:
+    server, _ = env
+    monkeypatch.setenv("COMTRADE_API_KEY", bad_key)
+    with pytest.raises(SystemExit) as exit_:
+        main(["fetch", "comtrade", *ARGS])
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2 and "malformed" in captured.err
+    assert "Traceback" not in captured.err and "77aa88" not in captured.out + captured.err
+    assert server.seen == []
+
+
+def test_header_echoing_error_body_never_prints_the_key(env, capsys) -> None:
+    from http_fault_server import echo
+
+    server, _ = env
+    server.responder = lambda path, query: echo(401)
+    assert main(["fetch", "comtrade", *ARGS]) == 1
+    err = capsys.readouterr().err
+    assert "AuthenticationError" in err and "Access denied" in err and KEY not in err
+    assert "REDACTED" in err  # the quoted key was replaced
+
+
+def test_bare_year_end_means_december(env, capsys) -> None:
+    args = [*ARGS[:8], "--start", "2012", "--end", "2012", *ARGS[12:]]
+    assert main(["fetch", "comext", *args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "sinceTimePeriod=2012-01" in out and "untilTimePeriod=2012-12" in out
+
+
+@pytest.mark.parametrize("bad", ["2014-13", "2014-02-30", "01/02/2014"])
+def test_impossible_or_ambiguous_dates_exit_2(env, capsys, bad) -> None:
+    args = [*ARGS[:8], "--start", bad, *ARGS[10:]]
+    with pytest.raises(SystemExit) as exit_:
+        main(["fetch", "comext", *args, "--dry-run"])
+    assert exit_.value.code == 2 and repr(bad) in capsys.readouterr().err
+
+
+def test_refused_connection_names_offline_and_snapshot(env, capsys, monkeypatch) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("BELRU_TRADE_COMEXT_URL", f"http://127.0.0.1:{port}")
+    assert main(["fetch", "comext", *ARGS]) == 1
+    err = capsys.readouterr().err
+    assert "ProviderConnectionError" in err and "connection refused" in err
+    assert "--offline" in err and "snapshot" in err
+
+
 def test_country_codes_normalised_or_rejected(env, capsys) -> None:
     """--reporter/--partner go through bt.codes.country: 'be', 'Russia', 'BLR' are BE/RU/BY."""
     assert main(["fetch", "comext", *ARGS, "--dry-run"]) == 0

@@ -109,10 +109,10 @@ def test_error_bodies() -> None:
 
 def test_defaults_and_key_vs_preview_endpoints() -> None:
     query = ct.comtrade_query(56, [643, 112], "080830", freq="A", start=2014, end=2015)
-    (keyed,) = ct.build_request(query, preview=False, base_url="http://h")
-    (public,) = ct.build_request(query, preview=True, base_url="http://h")
-    assert keyed.url == "http://h/data/v1/get/C/A/HS"
-    assert public.url == "http://h/public/v1/preview/C/A/HS"
+    (keyed,) = ct.build_request(query, preview=False, base_url="https://h")
+    (public,) = ct.build_request(query, preview=True, base_url="https://h")
+    assert keyed.url == "https://h/data/v1/get/C/A/HS"
+    assert public.url == "https://h/public/v1/preview/C/A/HS"
     params = dict(keyed.params)
     assert params["partner2Code"] == "0" and params["customsCode"] == "C00"
     assert params["motCode"] == "0" and params["period"] == "2014,2015"
@@ -121,9 +121,9 @@ def test_defaults_and_key_vs_preview_endpoints() -> None:
 
 
 def test_environment_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BELRU_TRADE_COMTRADE_URL", "http://mirror/ct/")
+    monkeypatch.setenv("BELRU_TRADE_COMTRADE_URL", "https://mirror/ct/")
     query = ct.comtrade_query(440, 643, "TOTAL", freq="A", start="2020", end="2020")
-    assert ct.build_request(query, preview=False)[0].url.startswith("http://mirror/ct/data/v1")
+    assert ct.build_request(query, preview=False)[0].url.startswith("https://mirror/ct/data/v1")
 
 
 def test_period_formats_per_frequency() -> None:
@@ -247,7 +247,7 @@ def test_random_arguments_only_raise_invalid_query(**kw) -> None:
         )  # fmt: skip
     except InvalidQueryError:
         return
-    assert ct.build_request(query, preview=True, base_url="http://h")
+    assert ct.build_request(query, preview=True, base_url="https://h")
 
 
 def test_year_zero_is_invalid_not_a_crash() -> None:

@@ -220,9 +220,9 @@ def test_build_request_json_and_tsv() -> None:
     assert ("freq", "M") in request.params and ("flow", "2") in request.params
     assert request.params.count(("indicators", "VALUE_IN_EUROS")) == 1
     tsv = es.comext_query(["BE", "NL"], "RU", ["0808", "080830"], fmt="tsv", start="2014-01")
-    (request,) = es.build_request(tsv, base_url="http://h")
+    (request,) = es.build_request(tsv, base_url="https://h")
     assert request.url == (
-        "http://h/sdmx/2.1/data/DS-045409/M.BE+NL.RU.0808+080830.1+2."
+        "https://h/sdmx/2.1/data/DS-045409/M.BE+NL.RU.0808+080830.1+2."
         "VALUE_IN_EUROS+QUANTITY_IN_100KG"
     )
     assert dict(request.params) == {"format": "TSV", "startPeriod": "2014-01"}
@@ -235,11 +235,11 @@ def test_hosts_and_environment_override(monkeypatch: pytest.MonkeyPatch) -> None
     assert es.build_request(main)[0].url.startswith(es.EUROSTAT_URL + "/statistics/1.0/data/")
     comext = es.comext_query("BE", "RU", "TOTAL")
     assert es.build_request(comext)[0].url.startswith(es.COMEXT_URL)
-    monkeypatch.setenv("BELRU_TRADE_COMEXT_URL", "http://mirror/comext/")
-    monkeypatch.setenv("BELRU_TRADE_EUROSTAT_URL", "http://mirror/main")
-    assert es.build_request(comext)[0].url.startswith("http://mirror/comext/statistics")
-    assert es.build_request(main)[0].url.startswith("http://mirror/main/statistics")
-    assert es.build_request(main, base_url="http://arg")[0].url.startswith("http://arg/")
+    monkeypatch.setenv("BELRU_TRADE_COMEXT_URL", "https://mirror/comext/")
+    monkeypatch.setenv("BELRU_TRADE_EUROSTAT_URL", "https://mirror/main")
+    assert es.build_request(comext)[0].url.startswith("https://mirror/comext/statistics")
+    assert es.build_request(main)[0].url.startswith("https://mirror/main/statistics")
+    assert es.build_request(main, base_url="https://arg")[0].url.startswith("https://arg/")
 
 
 def test_pre_split_over_cell_limit_products_first() -> None:
@@ -318,7 +318,7 @@ def test_random_arguments_only_raise_invalid_query(**kwargs) -> None:
         )
     except InvalidQueryError:
         return
-    assert es.build_request(query, base_url="http://h")
+    assert es.build_request(query, base_url="https://h")
 
 
 @settings(max_examples=200, deadline=None)
@@ -333,7 +333,7 @@ def test_random_dataset_queries_only_raise_invalid_query(dataset, filters) -> No
         query = es.dataset_query(dataset, filters)
     except InvalidQueryError:
         return
-    assert es.build_request(query, base_url="http://h")
+    assert es.build_request(query, base_url="https://h")
 
 
 def test_year_zero_is_invalid_not_a_crash() -> None:

@@ -113,7 +113,7 @@ def run_comext(server: FaultServer, store: DictStore, waits: list, **kw):
 
 
 def scripted_success(server: FaultServer, *faults) -> None:
-    body = good_comext(es.build_request(comext_query(), base_url="http://x")[0].params)
+    body = good_comext(es.build_request(comext_query(), base_url="https://x")[0].params)
     server.script(PATH, *faults, reply(200, body))
 
 
@@ -178,7 +178,7 @@ def test_connection_reset_then_success(server: FaultServer) -> None:
 
 def test_truncated_json_then_success(server: FaultServer) -> None:
     store, waits = DictStore(), []
-    whole = good_comext(es.build_request(comext_query(), base_url="http://x")[0].params)
+    whole = good_comext(es.build_request(comext_query(), base_url="https://x")[0].params)
     scripted_success(server, reply(200, whole[: len(whole) // 2]), short(whole))
     assert_right_data(run_comext(server, store, waits))
     assert server.count(PATH) == 3
@@ -228,7 +228,7 @@ def test_async_reply_needs_two_polls(server: FaultServer) -> None:
         reply(200, envelope.format("PROCESSING"), Content_Type="text/xml"),
         reply(200, envelope.format("AVAILABLE"), Content_Type="text/xml"),
     )
-    data = good_comext(es.build_request(comext_query(), base_url="http://x")[0].params)
+    data = good_comext(es.build_request(comext_query(), base_url="https://x")[0].params)
     server.script(f"/1.0/async/data/{key}", reply(200, data))
     store, waits = DictStore(), []
     result = es.fetch(comext_query(), base_url=server.url, policy=POLICY, store=store,

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import belru_trade as bt
-from belru_trade.errors import InvalidArgumentError
+from belru_trade.errors import ConvergenceError, InvalidArgumentError
 from belru_trade.policy.ge import solve_cross_section
-from belru_trade.policy.ge_solver import solve_resistances, trade_matrix
+from belru_trade.policy.ge_solver import solve_full_yotov2016, solve_resistances, trade_matrix
 
 DATA = Path(__file__).parent / "data"
 NAFTA = ("CAN", "MEX", "USA")
@@ -39,12 +39,44 @@ def test_stage_one_rta_matches_stata_log(nafta_book):
     assert nafta_book.params["rta"] == pytest.approx(0.5571853, abs=5e-6)
 
 
+# Tolerances from the published precision (2 decimals: half a unit is 0.005 pp). The two
+# export columns are held to 0.015 pp: the book's export changes sit up to 0.014 pp above the
+# ones computed here for every method and stopping rule tried (already in the conditional
+# column, before the full-endowment loop), a gap not traced to a documented step of the
+# do-file; every other column agrees within 0.005.
+NAFTA_TOL = {
+    "exports_cdl": 0.015,
+    "exports_full": 0.015,
+    "rgdp_full": 0.005,
+    "imr_full": 0.005,
+    "omr_full": 0.005,
+    "price_full": 0.005,
+}
+
+
 def test_nafta_reproduces_published_table(nafta_book):
     published = pd.read_csv(DATA / "policy" / "yotov2016_nafta_ge_published.csv", index_col=0)
     ours = nafta_book.table(style="book").loc[published.index, published.columns]
-    # published values are rounded to 2 decimals; tolerance 0.05 percentage points
-    np.testing.assert_allclose(ours.to_numpy(), published.to_numpy(), atol=0.05)
+    for column, tol in NAFTA_TOL.items():
+        np.testing.assert_allclose(ours[column], published[column], atol=tol, err_msg=column)
+    # signs of every entry the table does not round to zero
+    shown = published.abs() >= 0.01
+    assert ((np.sign(ours) == np.sign(published)) | ~shown).all().all()
     assert nafta_book.iterations == 3  # the Stata log stops after three iterations
+
+
+def test_book_loop_raises_when_its_rule_is_not_met():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(1, 10, (4, 4)) + np.diag(rng.uniform(50, 100, 4))
+    t_bln = rng.uniform(0.3, 1, (4, 4))
+    np.fill_diagonal(t_bln, 1.0)
+    t_cfl = t_bln * np.where(np.eye(4) == 1, 1.0, 0.8)
+    kw = {"sigma": 7, "reference": 0}
+    assert solve_full_yotov2016(t_bln, t_cfl, x, **kw)["iterations"] < 100
+    with pytest.raises(ConvergenceError, match="maxiter=1"):
+        solve_full_yotov2016(t_bln, t_cfl, x, maxiter=1, **kw)
+    with pytest.raises(ConvergenceError, match="tol=1e-14"):
+        solve_full_yotov2016(t_bln, t_cfl, x, tol=1e-14, maxiter=5, **kw)
 
 
 def test_exact_equilibrium_conditions(nafta_panel):
@@ -55,7 +87,9 @@ def test_exact_equilibrium_conditions(nafta_panel):
     book = pd.read_csv(DATA / "policy" / "yotov2016_nafta_ge_published.csv", index_col=0)
     table = res.table(style="book")
     # conditional GE does not depend on the full-endowment loop: same as published
-    np.testing.assert_allclose(table.loc[book.index, "exports_cdl"], book["exports_cdl"], atol=0.05)
+    np.testing.assert_allclose(
+        table.loc[book.index, "exports_cdl"], book["exports_cdl"], atol=NAFTA_TOL["exports_cdl"]
+    )
     c = res.countries
     # market clearing in the full equilibrium: p = (OMR'/OMR)^(1/sigma) with IMR_ref = 1
     np.testing.assert_allclose(

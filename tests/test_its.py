@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 import belru_trade as bt
-from belru_trade.errors import InvalidArgumentError, ShortSeriesError, SpecificationError
+from belru_trade.errors import (
+    InvalidArgumentError,
+    SeparationWarning,
+    ShortSeriesError,
+    SpecificationError,
+)
 from belru_trade.models.its.design import build_design, newey_west_lags
 
 
@@ -67,7 +72,7 @@ def test_sicily_quasipoisson_seasonal(sicily, refs):
     low, high = _ci(ref["notes"])
     assert (row["ratio_low"], row["ratio_high"]) == pytest.approx((low, high), abs=tol)
     dispersion = float(re.search(r"dispersion (\d\.\d+)", ref["notes"]).group(1))
-    assert res.dispersion == pytest.approx(dispersion, abs=1e-4)
+    assert res.dispersion == pytest.approx(dispersion, abs=5e-5)
     trend = float(re.search(r"trend x(\d\.\d+) per year", ref["notes"]).group(1))
     assert np.exp(12 * res.params["trend"]) == pytest.approx(trend, abs=tol)
 
@@ -79,8 +84,75 @@ def test_sicily_newey_west(sicily, refs):
     res = bt.its(y, "2005-01", family="poisson", exposure=pop, slope_change=False, errors="hac")
     low, high = _ci(ref["notes"], "Newey-West(3) Poisson CI")
     row = _row(res)
-    assert (row["ratio_low"], row["ratio_high"]) == pytest.approx((low, high), abs=5e-4)
+    assert (row["ratio_low"], row["ratio_high"]) == pytest.approx((low, high), abs=5e-5)
     assert "3 lags" in res.cov_type
+
+
+def _irls_poisson(y, X, offset):
+    """Poisson MLE by Newton's method in numpy (independent of statsmodels and its_fit)."""
+    beta = np.zeros(X.shape[1])
+    beta[0] = np.log(y.sum() / np.exp(offset).sum())
+    for _ in range(100):
+        mu = np.exp(X @ beta + offset)
+        step = np.linalg.solve(X.T @ (X * mu[:, None]), X.T @ (y - mu))
+        beta += step
+        if np.max(np.abs(step)) < 1e-13:
+            break
+    mu = np.exp(X @ beta + offset)
+    return beta, np.linalg.inv(X.T @ (X * mu[:, None])), mu
+
+
+@pytest.mark.parametrize("seasonal", [False, True])
+def test_sicily_models_against_independent_numpy_fit(reference_dir, sicily, seasonal):
+    """The tutorial's models (Rcode.R model1 and the quasi-Poisson model with two harmonics)
+    refitted by hand: estimates and SEs at 1e-6 relative, and the 95% intervals of both
+    ``tidy()`` and ``effect()`` equal exp(b -/+ z * se) with the normal quantile."""
+    d = pd.read_csv(reference_dir / "sicily_lopezbernal2017.csv")
+    y = d["aces"].to_numpy(float)
+    cols = [np.ones(len(d)), d["time"].to_numpy(float), d["smokban"].to_numpy(float)]
+    if seasonal:
+        for k in (1, 2):
+            angle = 2 * np.pi * k * d["month"].to_numpy(float) / 12
+            cols += [np.sin(angle), np.cos(angle)]
+    X = np.column_stack(cols)
+    beta, bread, mu = _irls_poisson(y, X, np.log(d["stdpop"].to_numpy(float)))
+    scale = np.sum((y - mu) ** 2 / mu) / (len(y) - X.shape[1]) if seasonal else 1.0
+    se = np.sqrt(bread[2, 2] * scale)
+    yy, pop = sicily
+    res = bt.its(
+        yy, "2005-01", family="quasipoisson" if seasonal else "poisson", exposure=pop,
+        seasonality="fourier" if seasonal else None, harmonics=2, slope_change=False,
+        errors="model",
+    )  # fmt: skip
+    assert res.params["level_change"] == pytest.approx(beta[2], rel=1e-6)
+    assert res.std_errors["level_change"] == pytest.approx(se, rel=1e-6)
+    z = 1.959963984540054  # normal 97.5% quantile: GLM inference is asymptotic
+    expected = (np.exp(beta[2] - z * se), np.exp(beta[2] + z * se))
+    row = _row(res)
+    assert (row["ratio_low"], row["ratio_high"]) == pytest.approx(expected, rel=1e-6)
+    eff = res.effect("2006-06")
+    assert eff["estimate"] == pytest.approx(beta[2], rel=1e-6)
+    assert (eff["ratio_low"], eff["ratio_high"]) == pytest.approx(expected, rel=1e-6)
+
+
+def test_gaussian_effect_interval_uses_t_quantile():
+    y, _ = _simulated(n=96)
+    res = bt.its(np.log(y), "2014-08", family="gaussian", errors="model", harmonics=1)
+    X = res.design.X.to_numpy()
+    ly = np.log(y.to_numpy())
+    beta, *_ = np.linalg.lstsq(X, ly, rcond=None)
+    df = len(ly) - X.shape[1]
+    cov = np.linalg.inv(X.T @ X) * np.sum((ly - X @ beta) ** 2) / df
+    j = list(res.design.X.columns).index("level_change")
+    c = np.zeros(X.shape[1])
+    c[j], c[j + 1] = 1.0, 3.0  # third post period: level + 3 x slope
+    est, se = c @ beta, np.sqrt(c @ cov @ c)
+    assert df == 90
+    q = 1.9866745  # t(90) 97.5% quantile (R: qt(0.975, 90) = 1.986675); the normal's is 1.96
+    eff = res.effect("2014-10")
+    assert eff["estimate"] == pytest.approx(est, rel=1e-9)
+    expected = (est - q * se, est + q * se)
+    assert (eff["conf_low"], eff["conf_high"]) == pytest.approx(expected, abs=1e-7 * se)
 
 
 def test_slope_convention_and_terms():
@@ -141,7 +213,12 @@ def test_placebo_and_plot(sicily, tmp_path):
     pl = res.placebo(n=8)
     assert len(pl.placebos) == 8
     assert (pl.placebos["date"] < pd.Period("2005-01", "M")).all()
-    assert 1 / 9 <= pl.p_value <= 1
+    # rank p-value over the 9 dates (8 placebos + the ban) of |z| at least the ban's
+    real = abs(res.params["level_change"] / res.std_errors["level_change"])
+    assert pl.statistic == pytest.approx(-real)
+    at_least = 1 + int((pl.placebos["statistic"].abs() >= real).sum())
+    assert pl.p_value == pytest.approx(at_least / 9)
+    assert pl.p_value == pytest.approx(1 / 9)  # no pre-ban date looks like the ban
     from belru_trade.plotting.charts import save_png
 
     path = save_png(res.plot(unit="events"), tmp_path / "its.png")
@@ -201,8 +278,11 @@ def test_input_errors(mutate, error, match):
 def test_zero_segment_and_bad_options():
     y, _ = _simulated(n=72)
     stopped = y.where(y.index < pd.Period("2014-08", "M"), 0.0)
+    with pytest.warns(SeparationWarning, match="trade stopped"):
+        res = bt.its(stopped, "2014-08", family="quasipoisson")
+    assert res.extra["status"] == "trade stopped"
     with pytest.raises(SpecificationError, match="trade stopped"):
-        bt.its(stopped, "2014-08", family="quasipoisson")
+        bt.its(y.where(y.index >= pd.Period("2014-08", "M"), 0.0), "2014-08")
     with pytest.raises(InvalidArgumentError, match="family="):
         bt.its(y, "2014-08", family="negbin")
     with pytest.raises(InvalidArgumentError, match="harmonics"):

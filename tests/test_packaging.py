@@ -62,7 +62,16 @@ def test_version_matches_pyproject():
 
 @pytest.mark.parametrize("name", sorted(bt._LAZY))
 def test_every_public_name_resolves(name):
-    assert getattr(bt, name) is not None
+    import importlib
+    import inspect
+
+    module_name, attribute = bt._LAZY[name]
+    module = importlib.import_module(module_name)
+    expected = module if attribute is None else getattr(module, attribute)
+    assert getattr(bt, name) is expected  # the declared object, not a look-alike
+    assert name in bt.__all__
+    if attribute is not None and callable(expected):
+        assert (inspect.getdoc(expected) or "").strip(), f"{name} has no docstring"
 
 
 def test_unknown_attribute_raises_attribute_error():
@@ -77,7 +86,11 @@ def test_cli_help_for_every_command():
     commands = parser._subparsers._group_actions[0].choices
     assert {"data"} <= set(commands)
     for name, sub in commands.items():
-        assert sub.format_help(), name
+        text = sub.format_help()
+        assert text.startswith(f"usage: {parser.prog} {name}"), (name, text[:80])
+        for action in sub._actions:
+            for option in action.option_strings:
+                assert option in text, (name, option)
 
 
 def test_cli_bad_arguments_exit_with_code_2(capsys):

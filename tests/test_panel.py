@@ -157,7 +157,14 @@ def test_mirror_join_aligns_exports_with_partner_imports():
 
 
 def test_empty_panel_validates():
-    tp.validate(tp.empty_panel())
+    empty = tp.empty_panel()
+    out = tp.validate(empty)
+    assert out is empty and out.empty
+    assert list(out.columns) == list(tp.COLUMNS)
+    assert str(out["period"].dtype) == "period[M]"
+    assert out["value"].dtype == np.float64
+    with pytest.raises(DataValidationError):  # the same frame without a column fails
+        tp.validate(empty.drop(columns="value"))
 
 
 _values = st.one_of(

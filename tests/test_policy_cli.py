@@ -17,7 +17,8 @@ def test_simulate_writes_brief(tmp_path, capsys):
     ])  # fmt: skip
     assert code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["brief.csv", "brief.html", "brief.md"]  # no temporary files left
+    # no temporary files left; the manifest lists what the tool wrote
+    assert names == [".belru_trade-outputs.json", "brief.csv", "brief.html", "brief.md"]
     table = pd.read_csv(tmp_path / "brief.csv")
     assert table.loc[0, "member"] == "BE"
     assert {"baseline", "expected_loss", "loss_low", "loss_high", "leakage_share",

@@ -249,6 +249,7 @@ def test_write_report_files_html_and_provenance(tmp_path):
     folder = index.parent
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     assert files == [
+        ".belru_trade-outputs.json",  # the manifest of what the tool wrote
         "figures/alpha__figure_one.png",
         "figures/alpha__figure_two.png",
         "index.html",

@@ -86,13 +86,14 @@ def test_second_call_sends_nothing_and_offline(store, server) -> None:
     sent = len(server.seen)
     again = sources.comext("BE", "RU", "080830", **args)
     offline = sources.comext("BE", "RU", "080830", offline=True, **args)
-    refreshed = sources.comext("BE", "RU", "080830", refresh=True, **args)  # raw store hit
     assert len(server.seen) == sent == 1
+    refreshed = sources.comext("BE", "RU", "080830", refresh=True, **args)  # fetched again
+    assert len(server.seen) == 2 and refreshed.attrs["requests_sent"] == 1
     for other in (again, offline, refreshed):
         pd.testing.assert_frame_equal(first, other)
     with pytest.raises(OfflineError, match="080808"):
         sources.comext("BE", "RU", "080808", offline=True, **args)
-    assert len(server.seen) == 1
+    assert len(server.seen) == 2
 
 
 def test_unknown_code_dropped_by_eurostat_is_an_error(store, server) -> None:
@@ -189,3 +190,86 @@ def test_russia_after_2021_warns_and_preview_is_cached_apart(store, server) -> N
                      base_url=server.url, progress=False, api_key=KEY)  # fmt: skip
     paths = [s.path for s in server.seen]
     assert paths[1].startswith("/public/v1/preview/") and paths[2].startswith("/data/v1/get/")
+
+
+# ----------------------------------------------------------------------------- hostile cases
+
+
+def test_tidy_results_are_keyed_by_host(store, server) -> None:
+    # data fetched from an overridden host must never be served for another host
+    from http_fault_server import FaultServer as Other
+
+    server.responder = answer_comext
+    args = dict(start="2014-01", end="2014-02", progress=False, flow="export")
+    first = sources.comext("BE", "RU", "080830", base_url=server.url, **args)
+    with Other(lambda p, q: reply(200, comext_from_query(q, lambda c: 1.0))) as other:
+        second = sources.comext("BE", "RU", "080830", base_url=other.url, **args)
+        assert len(other.seen) == 1  # fetched from the other host, not served from the store
+    assert second["value"].tolist() == [1.0, 1.0] != first["value"].tolist()
+    with pytest.raises(OfflineError):  # nothing stored for the default host
+        sources.comext("BE", "RU", "080830", offline=True, **args)
+
+
+def test_bare_year_end_is_the_last_month(store) -> None:
+    (request,) = sources.comext("BE", "RU", "080830", start="2012", end="2012", dry_run=True)
+    params = dict(request.params)
+    assert (params["sinceTimePeriod"], params["untilTimePeriod"]) == ("2012-01", "2012-12")
+    plan = sources.comtrade("BE", "RU", "080830", start="2012", end="2012", api_key="",
+                            dry_run=True)  # fmt: skip
+    assert dict(plan[0].params)["period"].split(",")[-1] == "201212"
+
+
+def test_fetcher_errors_and_warnings_under_one_root(store, server) -> None:
+    from belru_trade.fetchers.errors import AuthenticationError, RateLimitError
+
+    from belru_trade.errors import (
+        BelruTradeError,
+        ProviderRateLimitError,
+        ProviderResponseError,
+        ProviderWarning,
+    )
+
+    server.script(PATH, reply(429, {"message": "slow"}, Retry_After="9999"))
+    with pytest.raises(ProviderRateLimitError) as info:
+        sources.comext("BE", "RU", "080830", start="2014-01", end="2014-02",
+                       base_url=server.url, progress=False, policy=FAST)  # fmt: skip
+    assert isinstance(info.value, BelruTradeError) and info.value.retry_after == 9999.0
+    assert isinstance(info.value.__cause__, RateLimitError)
+    server.script("/data/v1/get/C/M/HS", reply(401, {"message": f"bad key {KEY}"}))
+    with pytest.raises(ProviderResponseError) as denied:
+        sources.comtrade("BE", "RU", "080830", start="2014-01", end="2014-01", api_key=KEY,
+                         base_url=server.url, progress=False, policy=FAST)  # fmt: skip
+    assert isinstance(denied.value.__cause__, AuthenticationError) and KEY not in str(denied.value)
+
+    # a keyless preview reply at the cap that cannot be split: the fetcher's
+    # PreviewCapWarning comes out as a ProviderWarning (a BelruTradeWarning)
+    def at_cap(path, q):
+        data = json.loads(comtrade_from_query([*q[:5], ("period", "201402")], lambda *a: 1.0))
+        return reply(200, data)
+
+    server.responder = at_cap
+    with pytest.warns(ProviderWarning, match="PreviewCapWarning"):
+        sources.comtrade("BE", "RU", "080830", start="2014-01", end="2014-01", api_key="",
+                         flow="export", base_url=server.url, progress=False, policy=FAST,
+                         record_cap=1)  # fmt: skip
+    with pytest.warns(ProviderWarning, match="InsecureTransportWarning: base_url"):
+        sources.comext("BE", "RU", "080830", start="2014-01", end="2014-01", dry_run=True,
+                       base_url="http://mirror.example.org")  # fmt: skip
+
+
+def test_bad_body_is_never_cached_and_refresh_refetches(store, server) -> None:
+    from belru_trade.errors import ProviderResponseError
+
+    def strings(path, q):
+        data = json.loads(comext_from_query(q, comext_value))
+        data["value"] = {k: str(v) for k, v in data["value"].items()}
+        return reply(200, data)
+
+    server.responder = strings
+    args = dict(start="2014-01", end="2014-02", base_url=server.url, progress=False)
+    with pytest.raises(ProviderResponseError, match="JSON-stat value"):
+        sources.comext("BE", "RU", "080830", **args)
+    assert cache.info().empty  # neither the raw body nor an empty tidy result was stored
+    server.responder = answer_comext
+    good = sources.comext("BE", "RU", "080830", **args)
+    assert good["value"].notna().all() and len(server.seen) == 2

@@ -94,6 +94,35 @@ def test_synth_errors():
         bt.synth(data.drop(index=IDX[5]), "RU", "2014-08")
 
 
+def _nnls_fit(X0, x1):
+    big = 1e4 * np.abs(X0).max()
+    w, _ = optimize.nnls(np.vstack([X0, big * np.ones(X0.shape[1])]), np.r_[x1, big])
+    return w
+
+
+def test_placebo_table_and_p_value_match_independent_computation():
+    """In-space placebos (Abadie, Diamond & Hainmueller 2010) recomputed with scipy's NNLS:
+    every unit's pre/post RMSPE and their ratio, and p = share of units whose ratio is at
+    least the treated unit's."""
+    data = _data(effect=8.0)
+    data["RU"] += np.random.default_rng(9).normal(0, 2.0, len(IDX))  # not an exact fit
+    res = bt.synth(data, "RU", "2014-08")
+    pre = np.asarray(pd.Period("2014-08", "M") > IDX)
+    rows = {}
+    for unit in ["RU", *UNITS]:
+        pool = [u for u in UNITS if u != unit]
+        Y0, y1 = data[pool].to_numpy(), data[unit].to_numpy()
+        gap = y1 - Y0 @ _nnls_fit(Y0[pre], y1[pre])
+        pre_r, post_r = np.sqrt(np.mean(gap[pre] ** 2)), np.sqrt(np.mean(gap[~pre] ** 2))
+        rows[unit] = (pre_r, post_r, post_r / pre_r)
+    expected = pd.DataFrame(rows, index=["pre_rmspe", "post_rmspe", "rmspe_ratio"]).T
+    table = res.placebos.set_index("unit").loc[expected.index]
+    np.testing.assert_allclose(table[expected.columns], expected, rtol=1e-4)
+    ratios = expected["rmspe_ratio"]
+    assert res.p_value == pytest.approx((ratios >= ratios["RU"]).mean())
+    assert res.rmspe_ratio == pytest.approx(ratios["RU"], rel=1e-4)
+
+
 def test_integer_years_and_annual_periods_give_the_same_fit():
     """Annual data: integer-year index (wide and panel) equals an annual PeriodIndex."""
     rng = np.random.default_rng(5)

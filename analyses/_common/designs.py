@@ -25,6 +25,7 @@ def origin_event_study(
     event: str,
     min_pre: float = 120.0,
     window: tuple[int, int] = (-12, 12),
+    method: str = "twfe",
 ):
     """Event study across origins of flows to one destination (``bt.did``, PPML).
 
@@ -33,6 +34,7 @@ def origin_event_study(
     reporters from ``event`` on; the others are controls. Fixed effects: flow and
     product x month (absorbing the destination's demand per product, e.g. the ruble's fall).
     Flows shipping less than ``min_pre`` tonnes over the pre-event months are left out.
+    ``method`` is passed to ``bt.did`` ('twfe', 'imputation' or 'sunab').
 
     Returns
     -------
@@ -65,6 +67,7 @@ def origin_event_study(
             destination="product",
             window=window,
             estimator="ppml",
+            method=method,
         )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from belru_trade import sources
-from belru_trade.errors import InvalidArgumentError
+from belru_trade.errors import InvalidArgumentError, ProviderError
 from belru_trade.geo.codes import country
 
 _FORMATS = {".parquet": "parquet", ".csv": "csv"}
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 print(request.full_url)
             return 0
         frame = fetch(*codes, **options)
-    except sources.FetchError as exc:
+    except ProviderError as exc:
         print(f"belru-trade fetch: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     provenance = frame.attrs.get("provenance", {})

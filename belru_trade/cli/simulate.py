@@ -39,10 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--leakage", default="0", help="leakage share in [0, 1], or 'estimated' (diversion)"
     )
-    parser.add_argument("--horizon", type=int, default=24, help="months summed (default 24)")
+    parser.add_argument(
+        "--horizon", type=int, default=24, help="months summed (default 24, at most 240)"
+    )
     parser.add_argument("--phase-in", type=int, default=None, help="months of linear phase-in")
-    parser.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument(
+        "--draws", type=int, default=2000, help="Monte Carlo draws (100 to 100,000)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0 to 2**32 - 1)")
     parser.add_argument("--out", default="brief", help="output folder (default ./brief)")
     parser.set_defaults(handler=_run)
 
@@ -83,9 +87,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _analogues(args: argparse.Namespace) -> list:
+    from belru_trade import events
     from belru_trade.policy.measure import Analogue
 
     out: list = list(args.analogue or [])
+    for event_id in out:
+        events.get(event_id)  # UnknownCodeError (exit 2) naming the id and close ids
     if args.analogue_products or args.analogue_start:
         if not (args.analogue_products and args.analogue_start):
             raise InvalidArgumentError("--analogue-products and --analogue-start go together")

@@ -22,8 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_choice, check_fraction, check_positive_int
+from belru_trade._validation import (
+    check_choice,
+    check_fraction,
+    check_positive_int,
+    check_same_frequency,
+    check_unique_columns,
+)
 from belru_trade.errors import InvalidArgumentError
+from belru_trade.models.counterfactual.resampling import ar1_paths
 from belru_trade.models.its.design import build_design, coerce_series
 
 __all__ = ["DiversionResults", "diversion"]
@@ -52,6 +59,37 @@ class _Projection:
 
 
 def _project(y: pd.Series, ban: Any, opts: dict, rng: np.random.Generator) -> _Projection:
+    X, start, _, b, xtx_inv, _, s2 = _prefit(y, ban, opts)
+    draws_b = rng.multivariate_normal(b, s2 * xtx_inv, size=opts["n_sim"], method="eigh")
+    eta = draws_b @ X.T + rng.normal(0.0, np.sqrt(s2), (opts["n_sim"], len(y)))
+    if opts["family"] == "loglinear":
+        return _Projection(y, np.exp(X @ b + s2 / 2), np.exp(eta), start)
+    return _Projection(y, X @ b, eta, start)
+
+
+def _project_joint(series: dict, ban: Any, opts: dict, rng: np.random.Generator) -> dict:
+    """All flows at once: joint AR(1) errors, refits on simulated pre-ban periods."""
+    fits = {k: _prefit(v, ban, opts) for k, v in series.items()}
+    lengths = {(len(v), f[1]) for v, f in zip(series.values(), fits.values(), strict=True)}
+    if len(lengths) > 1:
+        raise InvalidArgumentError("noise='ar1' needs every flow on the same periods")
+    X, start = next(iter(fits.values()))[:2]
+    resid = np.column_stack([f[5] for f in fits.values()])
+    paths = ar1_paths(resid, len(X), size=opts["n_sim"], rng=rng, n_params=X.shape[1])
+    out = {}
+    for j, (name, (X, start, Xp, b, xtx_inv, _, s2)) in enumerate(fits.items()):
+        e = paths[:, :, j]
+        b_star = (xtx_inv @ Xp.T @ (Xp @ b + e[:, :start]).T).T
+        eta = b_star @ X.T + e
+        y = series[name]
+        if opts["family"] == "loglinear":
+            out[name] = _Projection(y, np.exp(X @ b + s2 / 2), np.exp(eta), start)
+        else:
+            out[name] = _Projection(y, X @ b, eta, start)
+    return out
+
+
+def _prefit(y: pd.Series, ban: Any, opts: dict) -> tuple:
     design = build_design(
         y.index, [ban], seasonality=opts["seasonality"], harmonics=opts["harmonics"],
         slope_change=False,
@@ -70,11 +108,7 @@ def _project(y: pd.Series, ban: Any, opts: dict, rng: np.random.Generator) -> _P
     b = xtx_inv @ Xp.T @ yp
     resid = yp - Xp @ b
     s2 = float(resid @ resid / (len(yp) - X.shape[1]))
-    draws_b = rng.multivariate_normal(b, s2 * xtx_inv, size=opts["n_sim"], method="eigh")
-    eta = draws_b @ X.T + rng.normal(0.0, np.sqrt(s2), (opts["n_sim"], len(y)))
-    if opts["family"] == "loglinear":
-        return _Projection(y, np.exp(X @ b + s2 / 2), np.exp(eta), start)
-    return _Projection(y, X @ b, eta, start)
+    return X, start, Xp, b, xtx_inv, resid, s2
 
 
 def _interval(draws: np.ndarray, point: float, level: float) -> dict[str, float]:
@@ -207,6 +241,7 @@ def diversion(
     level: float = 0.95,
     n_sim: int = 4000,
     seed: int = 0,
+    noise: str = "iid",
 ) -> DiversionResults:
     """Excess flows through transit countries after a ban, and the implied leakage share.
 
@@ -230,6 +265,12 @@ def diversion(
     level : float, default 0.95
     n_sim : int, default 4000
     seed : int, default 0
+    noise : {'iid', 'ar1'}
+        ``'iid'``: independent normal noise per flow and period (serial and cross-flow
+        correlation ignored: cumulative intervals too narrow when errors are
+        autocorrelated). ``'ar1'``: every flow's pre-ban residuals get an AR(1) model
+        (bias-corrected), innovations are drawn jointly across flows, and the trends are
+        refitted on each simulated pre-ban period (recommended; flows must share periods).
 
     Returns
     -------
@@ -279,6 +320,11 @@ def diversion(
     check_choice("family", family, FAMILIES)
     check_fraction("level", level)
     check_positive_int("n_sim", n_sim, minimum=100)
+    inputs = {"direct": direct, "to_transit": to_transit, "transit_to_target": transit_to_target,
+              "production": production}  # fmt: skip
+    for name, value in inputs.items():
+        check_unique_columns(name, value)
+    check_same_frequency(inputs)
     d = coerce_series(direct, name="direct")
     ins = _frame(to_transit, "to_transit")
     outs = _frame(transit_to_target, "transit_to_target")
@@ -287,6 +333,7 @@ def diversion(
             f"to_transit columns {list(ins.columns)} and transit_to_target columns "
             f"{list(outs.columns)} must name the same transit countries"
         )
+    check_choice("noise", noise, ("iid", "ar1"))
     opts = {"family": family, "seasonality": seasonality, "harmonics": harmonics, "n_sim": n_sim}
     rng = np.random.default_rng(seed)
     series = {"direct": d}
@@ -299,7 +346,10 @@ def diversion(
             if t not in production.columns:
                 raise InvalidArgumentError(f"production has no column for transit country {t!r}")
             series[f"production:{t}"] = coerce_series(production[t], name=f"production[{t!r}]")
-    proj = {k: _project(v, ban, opts, rng) for k, v in series.items()}
+    if noise == "ar1":
+        proj = _project_joint(series, ban, opts, rng)
+    else:
+        proj = {k: _project(v, ban, opts, rng) for k, v in series.items()}
     return _assemble(proj, list(ins.columns), level)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import pandas as pd
 from scipy import optimize
 
 from belru_trade._frames import as_pandas
-from belru_trade._validation import check_period
+from belru_trade._validation import check_period, check_unique_columns
 from belru_trade.errors import (
     BelruTradeWarning,
     ConvergenceError,
@@ -21,14 +22,19 @@ from belru_trade.errors import (
 )
 from belru_trade.models.its.design import coerce_series
 
-__all__ = ["SynthResults", "synth", "synth_weights"]
+__all__ = ["POOR_FIT", "SynthResults", "synth", "synth_weights"]
+
+POOR_FIT = 0.10  # pre-RMSPE / mean |treated pre-period outcome| above which a warning is given
 
 
 def synth_weights(x1: np.ndarray, X0: np.ndarray, v: np.ndarray | None = None) -> np.ndarray:
     """Convex weights minimising ``(x1 - X0 w)' V (x1 - X0 w)``, ``w >= 0``, ``sum w = 1``.
 
-    Solved as a quadratic programme by SLSQP with analytic gradient, on a problem scaled
-    to unit size; raises ConvergenceError if the solver fails.
+    Solved on a problem scaled to unit size: Lawson-Hanson NNLS with the adding-up
+    constraint as a heavily weighted extra row gives the support, the KKT system on that
+    support gives the exact weights, and the KKT conditions are checked on every donor;
+    if they fail, SLSQP (analytic gradient) polishes from there. Raises
+    ConvergenceError if that fails too.
 
     >>> X0 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     >>> synth_weights(X0 @ np.array([0.25, 0.75]), X0).round(6).tolist()
@@ -42,13 +48,17 @@ def synth_weights(x1: np.ndarray, X0: np.ndarray, v: np.ndarray | None = None) -
     H = A.T @ A
     f = A.T @ b
 
+    start = _polish(H, f, _nnls_start(A, b))
+    if _kkt_holds(H, f, start):
+        return start
+
     def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
         Hw = H @ w
         return float(w @ Hw - 2 * f @ w), 2 * (Hw - f)
 
     res = optimize.minimize(
         objective,
-        np.full(J, 1.0 / J),
+        start,
         jac=True,
         method="SLSQP",
         bounds=[(0.0, 1.0)] * J,
@@ -59,6 +69,29 @@ def synth_weights(x1: np.ndarray, X0: np.ndarray, v: np.ndarray | None = None) -
         raise ConvergenceError(f"synthetic-control weights: SLSQP failed ({res.message})")
     w = np.clip(res.x, 0.0, None)
     return _polish(H, f, w / w.sum())
+
+
+def _nnls_start(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Simplex-constrained least squares, the equality as a heavily weighted row (NNLS)."""
+    J = A.shape[1]
+    big = 1e3 * max(1.0, float(np.abs(A).max()))
+    try:
+        w, _ = optimize.nnls(np.vstack([A, np.full((1, J), big)]), np.r_[b, big], maxiter=50 * J)
+    except RuntimeError:  # iteration limit: start SLSQP from equal weights
+        return np.full(J, 1.0 / J)
+    total = w.sum()
+    return w / total if total > 0 else np.full(J, 1.0 / J)
+
+
+def _kkt_holds(H: np.ndarray, f: np.ndarray, w: np.ndarray) -> bool:
+    """KKT conditions of the simplex QP: equal gradients on the support, no smaller off it."""
+    g = 2 * (H @ w - f)
+    support = w > 0
+    if not support.any() or abs(w.sum() - 1.0) > 1e-12:
+        return False
+    lam = -float(np.mean(g[support]))
+    tol = 1e-9 * (1.0 + float(np.abs(g).max()) + abs(lam))
+    return bool(np.all(np.abs(g[support] + lam) <= tol) and np.all(g[~support] + lam >= -tol))
 
 
 def _polish(H: np.ndarray, f: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -92,6 +125,12 @@ class SynthResults:
         By period: ``treated``, ``synthetic``, ``gap`` (treated minus synthetic).
     pre_rmspe, post_rmspe, rmspe_ratio : float
         Root mean squared gap before / after ``start`` and post/pre ratio.
+    pre_rmspe_relative : float
+        ``pre_rmspe`` divided by the treated unit's mean absolute pre-period outcome; above
+        ``POOR_FIT`` (10 %) a warning says the synthetic control does not track the
+        treated unit.
+    predictor_weights : pandas.Series or None
+        ``V`` on the standardised predictors when chosen by ``predictor_weights='nested'``.
     placebos : pandas.DataFrame or None
         In-space placebos, one row per unit (the treated unit included): ``pre_rmspe``,
         ``post_rmspe``, ``rmspe_ratio``, ``treated`` (bool).
@@ -113,12 +152,15 @@ class SynthResults:
     p_value: float
     start: pd.Period
     predictor_balance: pd.DataFrame
+    pre_rmspe_relative: float = float("nan")
+    predictor_weights: pd.Series | None = None
 
     def __repr__(self) -> str:
         donors = ", ".join(f"{k} {v:.3f}" for k, v in self.weights[self.weights > 1e-4].items())
         return (
             f"Synthetic control from {self.start}: weights {donors}; pre-RMSPE "
-            f"{self.pre_rmspe:.4g}, post/pre ratio {self.rmspe_ratio:.3g}, p = {self.p_value:.3f}"
+            f"{self.pre_rmspe:.4g} ({self.pre_rmspe_relative:.1%} of the treated pre-period "
+            f"mean), post/pre ratio {self.rmspe_ratio:.3g}, p = {self.p_value:.3f}"
         )
 
     def tidy(self) -> pd.DataFrame:
@@ -132,6 +174,7 @@ class SynthResults:
                 "relative": [post["gap"].sum() / post["synthetic"].sum()],
                 "cumulative_gap": [post["gap"].sum()],
                 "pre_rmspe": [self.pre_rmspe],
+                "pre_rmspe_relative": [self.pre_rmspe_relative],
                 "post_rmspe": [self.post_rmspe],
                 "rmspe_ratio": [self.rmspe_ratio],
                 "p_value": [self.p_value],
@@ -162,7 +205,7 @@ class SynthResults:
         return fig
 
 
-def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: str):
+def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: str, treated=None):
     data = as_pandas(data)
     if "period" not in data.columns:
         wide = data.copy()
@@ -175,6 +218,14 @@ def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: s
         wide = rows.pivot_table(index="period", columns=unit, values=column, aggfunc="sum")
         if not pd.api.types.is_integer_dtype(wide.index.dtype):  # integer years stay
             wide.index = pd.PeriodIndex(wide.index)
+    zero = [c for c in wide.columns if str(c) != str(treated) and (wide[c].fillna(1.0) == 0).all()]
+    if zero:
+        warnings.warn(
+            f"donors {[str(c) for c in zero]} are zero in every period and were dropped",
+            BelruTradeWarning,
+            stacklevel=3,
+        )
+        wide = wide.drop(columns=zero)
     for col in wide.columns:
         wide[col] = coerce_series(wide[col], name=f"data[{col!r}]").to_numpy()
     wide.index = coerce_series(pd.Series(1.0, index=wide.index), name="data").index
@@ -253,9 +304,11 @@ def synth(
     predictors : pandas.DataFrame, optional
         Predictor values (rows = predictors, columns = units, e.g. pre-period averages,
         GDP). Default: every pre-period outcome is a predictor (unit weights).
-    predictor_weights : sequence or dict, optional
+    predictor_weights : sequence, dict or 'nested', optional
         Diagonal of ``V``; default with ``predictors``: inverse cross-unit variance of each
-        predictor. ``V`` is fixed (not chosen by the nested optimisation of Abadie et al.).
+        predictor (fixed). ``'nested'`` chooses ``V`` by the nested optimisation of Abadie,
+        Diamond & Hainmueller (2010) (:mod:`belru_trade.models.synth_v`); placebos then
+        reuse the treated unit's ``V``.
     placebos : bool, default True
         Run in-space placebos (each donor treated in turn, the rest as its pool).
 
@@ -297,7 +350,8 @@ def synth(
     >>> res.weights.round(3).to_dict()
     {'DE': 0.7, 'FR': 0.0, 'NL': 0.3, 'PL': 0.0}
     """
-    Y = _wide(data, unit, selector, column)
+    check_unique_columns("data", data)
+    Y = _wide(data, unit, selector, column, treated)
     if treated not in Y.columns:
         raise InvalidArgumentError(f"treated={treated!r} is not a unit; units: {list(Y.columns)}")
     pool = [str(d) for d in (donors if donors is not None else Y.columns) if str(d) != treated]
@@ -320,11 +374,30 @@ def synth(
             raise InvalidArgumentError(f"predictors lacks columns for units {missing}")
         P = predictors.copy()
         P.columns = P.columns.astype(str)
-    v = _predictor_weights(P, predictor_weights)
+    v, v_report = _choose_v(Y, treated, pool, pre, P, predictor_weights)
     w, synthetic, gap, pre_r, post_r = _fit_one(Y, treated, pool, pre, P, v)
-    return _results(
-        Y, treated, pool, pre, P, v, first, placebos, (w, synthetic, gap, pre_r, post_r)
+    res = _results(Y, treated, pool, pre, P, v, first, placebos, (w, synthetic, gap, pre_r, post_r))
+    return dataclasses.replace(res, predictor_weights=v_report)
+
+
+def _choose_v(Y, treated, pool, pre, P, predictor_weights):
+    if not isinstance(predictor_weights, str):
+        return _predictor_weights(P, predictor_weights), None
+    if predictor_weights != "nested" or P is None:
+        raise InvalidArgumentError(
+            f"predictor_weights={predictor_weights!r}: the only named choice is 'nested', "
+            "which needs predictors"
+        )
+    from belru_trade.models.synth_v import nested_v
+
+    fit = nested_v(
+        P[treated].to_numpy(float),
+        P[pool].to_numpy(float),
+        Y.loc[pre, treated].to_numpy(),
+        Y.loc[pre, pool].to_numpy(),
+        solve=synth_weights,
     )
+    return fit.v, pd.Series(fit.v_scaled, index=P.index, name="V")
 
 
 def _results(Y, treated, pool, pre, P, v, first, placebos, fit) -> SynthResults:
@@ -342,6 +415,17 @@ def _results(Y, treated, pool, pre, P, v, first, placebos, fit) -> SynthResults:
         p_value = float((table["rmspe_ratio"] >= ratio).mean())
     if pre_r == 0:
         warnings.warn("pre-period fit is exact (RMSPE 0)", BelruTradeWarning, stacklevel=3)
+    scale = float(np.mean(np.abs(Y.loc[pre, treated])))
+    relative = pre_r / scale if scale > 0 else float("inf")
+    if relative > POOR_FIT:
+        warnings.warn(
+            f"poor pre-period fit: RMSPE {pre_r:.4g} is {relative:.0%} of the treated unit's "
+            f"mean pre-period outcome ({scale:.4g}); the synthetic control does not track "
+            f"{treated!r}, so its gap and p-value are not informative (Abadie 2021 advises "
+            "against using it); try predictors, other donors or a comparative ITS",
+            BelruTradeWarning,
+            stacklevel=3,
+        )
     x1 = Y.loc[pre, treated] if P is None else P[treated]
     X0 = Y.loc[pre, pool] if P is None else P[pool]
     balance = pd.DataFrame(
@@ -360,4 +444,5 @@ def _results(Y, treated, pool, pre, P, v, first, placebos, fit) -> SynthResults:
         p_value=p_value,
         start=first,
         predictor_balance=balance.set_index(x1.index),
+        pre_rmspe_relative=relative,
     )

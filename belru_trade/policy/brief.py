@@ -103,12 +103,17 @@ def write_atomic(path: Path, text: str) -> Path:
 
 def write_brief(result: Any, out_dir: str | Path, stem: str = "brief") -> dict[str, Path]:
     """Write ``<stem>.md``, ``<stem>.html`` and ``<stem>.csv`` (member x sector table)."""
-    out = Path(out_dir)
-    return {
+    from belru_trade._outputs import prepare_out_dir, read_manifest, replace_manifest
+
+    out = prepare_out_dir(out_dir)
+    previous = read_manifest(out)
+    paths = {
         "markdown": write_atomic(out / f"{stem}.md", render(result, "markdown")),
         "html": write_atomic(out / f"{stem}.html", render(result, "html")),
         "csv": write_atomic(out / f"{stem}.csv", result.table().to_csv(index=False)),
     }
+    replace_manifest(out, previous, [p.name for p in paths.values()])
+    return paths
 
 
 def plot_members(result: Any, ax: Any = None) -> Any:

@@ -217,6 +217,11 @@ def solve_full_yotov2016(
     -------
     dict
         ``price``, ``Y``, ``E``, ``omr``, ``imr`` (book definitions) and ``iterations``.
+
+    Raises
+    ------
+    ConvergenceError
+        If the stopping rule is not met within ``maxiter`` steps (as :func:`solve_full`).
     """
     inv = 1.0 / (1.0 - sigma)
     Y, E = X.sum(1), X.sum(0)
@@ -241,6 +246,11 @@ def solve_full_yotov2016(
         state = new
         if iteration > 1 and abs(diff.max()) <= tol and diff.std(ddof=1) <= tol:
             break
+    else:
+        raise ConvergenceError(
+            f"the book's full endowment loop did not meet tol={tol!r} in maxiter={maxiter} "
+            "iterations; raise maxiter or tol, or use method='exact'"
+        )
     price = ((state["exp_pi"] / bln["exp_pi"]) / (state["er"] / er0)) ** inv
     y_full = price * Y
     return {

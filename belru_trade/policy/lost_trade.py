@@ -115,7 +115,8 @@ def _window(window: Any) -> tuple[pd.Period, pd.Period]:
         window = window.split(":")
     if not isinstance(window, Sequence) or len(window) != 2:
         raise InvalidArgumentError(f"window={window!r} must be (start, end) or 'YYYY-MM:YYYY-MM'")
-    start, end = (check_period("window", w, "M") for w in window)
+    start = check_period("window", window[0], "M")
+    end = check_period("window", window[1], "M", side="end")
     if end < start:
         raise InvalidArgumentError(f"window={window!r} ends before it starts")
     return start, end

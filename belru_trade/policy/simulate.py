@@ -25,7 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_choice, check_fraction, check_positive_int
+from belru_trade._validation import (
+    check_choice,
+    check_fraction,
+    check_int_range,
+)
 from belru_trade.errors import BelruTradeWarning, InvalidArgumentError
 from belru_trade.policy.baseline import Trend, affected_flows, fit_trends
 from belru_trade.policy.effects import (
@@ -39,6 +43,10 @@ from belru_trade.policy.effects import (
 from belru_trade.policy.measure import Analogue, Measure, resolve_analogue
 
 __all__ = ["Analogue", "Measure", "SimulationResult", "simulate"]
+
+#: largest horizon simulated (20 years) and number of Monte Carlo draws
+MAX_HORIZON = 240
+MAX_DRAWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -378,8 +386,10 @@ def simulate(
     """
     if not isinstance(measure, Measure):
         raise InvalidArgumentError(f"measure must be a bt.Measure; got {type(measure).__name__}")
-    horizon = check_positive_int("horizon_months", horizon_months)
-    n_draws = check_positive_int("n_draws", n_draws, 100)
+    horizon = check_int_range("horizon_months", horizon_months, 1, MAX_HORIZON)
+    n_draws = check_int_range("n_draws", n_draws, 100, MAX_DRAWS)
+    if seed is not None:
+        check_int_range("seed", seed, 0, 2**32 - 1)
     if not isinstance(leakage, str):
         _resolve_leakage(leakage)  # validate before loading data
     if not 0 < level < 1:

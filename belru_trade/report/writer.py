@@ -21,7 +21,13 @@ from typing import Any
 
 import pandas as pd
 
-from belru_trade.report._io import atomic_write_bytes, atomic_write_text
+from belru_trade.report._io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    prepare_out_dir,
+    read_manifest,
+    replace_manifest,
+)
 from belru_trade.report.result import AnalysisResult, table_names
 
 __all__ = ["format_table", "git_commit", "write_report"]
@@ -211,35 +217,47 @@ def _html(results: Sequence[AnalysisResult], pngs: dict, meta: dict[str, Any]) -
     )
 
 
+def _md(text: Any) -> str:
+    """Text for report.md: HTML special characters escaped (Markdown renders raw HTML)."""
+    return html.escape(str(text), quote=False)
+
+
+def _md_table(table: pd.DataFrame) -> str:
+    shown = format_table(table)
+    shown = shown.rename(columns=lambda c: _md(c))
+    shown = shown.astype(object).map(lambda v: _md(v) if isinstance(v, str) else v)
+    return shown.to_markdown(index=False)
+
+
 def _md_section(result: AnalysisResult) -> list[str]:
     table_files, figure_files = _files(result)
-    lines = [f"## {result.title}", "", f"Status: **{_STATUS_LABEL[result.status]}**", ""]
+    lines = [f"## {_md(result.title)}", "", f"Status: **{_STATUS_LABEL[result.status]}**", ""]
     for heading, text in (
         ("Question", result.question),
         ("Data and concept", result.data_and_concept),
         ("Method", result.method),
     ):
-        lines += [f"### {heading}", "", text, ""]
+        lines += [f"### {heading}", "", _md(text), ""]
     if result.status != "ok":
-        lines += ["### Why it did not run", "", result.reason, ""]
+        lines += ["### Why it did not run", "", _md(result.reason), ""]
     if result.fetch_commands:
         heading, text = _fetch_heading(result)
-        lines += [f"### {heading}", "", text, "", "```", *result.fetch_commands, "```", ""]
+        lines += [f"### {heading}", "", _md(text), "", "```", *result.fetch_commands, "```", ""]
     if result.findings:
-        lines += ["### Results", "", *[f"- {f}" for f in result.findings], ""]
+        lines += ["### Results", "", *[f"- {_md(f)}" for f in result.findings], ""]
     for key, table in result.tables.items():
-        lines += [f"### {key} ([CSV]({table_files[key]}))", ""]
-        lines += [format_table(table).to_markdown(index=False), ""]
+        lines += [f"### {_md(key)} ([CSV]({table_files[key]}))", ""]
+        lines += [_md_table(table), ""]
     for key in result.figures:
-        lines += [f"![{key}]({figure_files[key]})", ""]
+        lines += [f"![{_md(key)}]({figure_files[key]})", ""]
     if result.caveats:
-        lines += ["### Caveats", "", *[f"- {c}" for c in result.caveats], ""]
+        lines += ["### Caveats", "", *[f"- {_md(c)}" for c in result.caveats], ""]
     return lines
 
 
 def _markdown(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> str:
     lines = [
-        f"# Belgium/EU-Russia trade under sanctions: report ({meta['config']['reporter']})",
+        f"# Belgium/EU-Russia trade under sanctions: report ({_md(meta['config']['reporter'])})",
         "",
         f"Generated {meta['generated']} by belru_trade {meta['package_version']}.",
         "",
@@ -249,8 +267,8 @@ def _markdown(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> str:
         "|---|---|---|",
     ]
     for r in results:
-        text = (r.headline if r.ran else r.reason).replace("|", "/")
-        lines.append(f"| {r.title} | {_STATUS_LABEL[r.status]} | {text} |")
+        text = _md(r.headline if r.ran else r.reason).replace("|", "/")
+        lines.append(f"| {_md(r.title)} | {_STATUS_LABEL[r.status]} | {text} |")
     lines.append("")
     for r in results:
         lines += _md_section(r)
@@ -287,7 +305,8 @@ def write_report(
         In the order they appear in the report.
     out : str or Path
         Report folder (created when missing; existing files with the same names are
-        replaced atomically).
+        replaced atomically; tables and figures an earlier run wrote there and this run
+        does not are removed, as listed in ``.belru_trade-outputs.json``; nothing else).
     config : dict, optional
         Run parameters recorded in ``provenance.json`` (``AnalysisConfig.as_dict()``).
 
@@ -303,12 +322,12 @@ def write_report(
     ...                    method="M", tables={"t": pd.DataFrame({"x (EUR)": [1.0]})})
     >>> path = write_report([r], tempfile.mkdtemp())
     >>> sorted(p.name for p in path.parent.rglob("*") if p.is_file())
-    ['demo__t.csv', 'index.html', 'provenance.json', 'report.md']
+    ['.belru_trade-outputs.json', 'demo__t.csv', 'index.html', 'provenance.json', 'report.md']
     """
     from belru_trade import __version__
 
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = prepare_out_dir(out)
+    previous = read_manifest(folder)
     meta = {
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "package_version": __version__,
@@ -326,4 +345,9 @@ def write_report(
     atomic_write_text(folder / "report.md", _markdown(results, meta))
     provenance = json.dumps(_provenance(results, meta), indent=2, default=str)
     atomic_write_text(folder / "provenance.json", provenance + "\n")
-    return atomic_write_text(folder / "index.html", _html(results, pngs, meta))
+    index = atomic_write_text(folder / "index.html", _html(results, pngs, meta))
+    written = ["report.md", "provenance.json", "index.html"]
+    for result in results:
+        written += [*_files(result)[0].values(), *_files(result)[1].values()]
+    replace_manifest(folder, previous, written)
+    return index

@@ -2,6 +2,7 @@
 
 Layout under :func:`root` (the platformdirs user cache dir, or ``BELRU_TRADE_CACHE``)::
 
+    belru_trade-store.json   marker written when the store is created: {"format": 2, ...}
     raw/<k[:2]>/<k>.body   raw response body, k = SHA-256 of the request URL (secrets removed)
     raw/<k[:2]>/<k>.json   metadata: URL, provider, retrieval time, SHA-256 and size of the body
     tidy/<provider>/<q>.parquet   tidy panel, q = SHA-256 of the canonical query
@@ -12,6 +13,12 @@ the metadata file is written last, so an entry exists only once it is complete. 
 checks the SHA-256: a mismatching entry is discarded with a
 :class:`~belru_trade.errors.CacheIntegrityWarning` and fetched again. No credential is ever
 part of a key, a file name or a file.
+
+The marker makes the store know itself: :func:`clear` removes only files of the store's own
+layout, in a folder holding the marker, and refuses any other folder
+(:class:`~belru_trade.errors.NotAStoreError`). A store of another format (format 1 had no
+marker and tidy keys without the provider host) is refused with
+:class:`~belru_trade.errors.StoreFormatError`, whose message says how to rebuild it.
 
 Examples
 --------
@@ -31,6 +38,7 @@ import io
 import json
 import logging
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Mapping
@@ -40,9 +48,33 @@ from typing import Any
 
 import pandas as pd
 
-from belru_trade.errors import CacheIntegrityWarning, InvalidArgumentError
+from belru_trade.errors import (
+    CacheIntegrityWarning,
+    InvalidArgumentError,
+    NotAStoreError,
+    StoreError,
+    StoreFormatError,
+)
 
-__all__ = ["RawStore", "clear", "info", "load_tidy", "root", "save_tidy", "tidy_key"]
+__all__ = [
+    "MARKER",
+    "STORE_FORMAT",
+    "RawStore",
+    "clear",
+    "info",
+    "load_tidy",
+    "root",
+    "save_tidy",
+    "tidy_key",
+]
+
+#: format of the store layout; bumped when keys or layout change
+STORE_FORMAT = 2
+#: marker file at the root of every store
+MARKER = "belru_trade-store.json"
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+_PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_SUFFIXES = {"raw": ".body", "tidy": ".parquet"}
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +104,64 @@ def root(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_cache_dir("belru_trade", appauthor=False))
 
 
+def _rebuild_hint(base: Path) -> str:
+    return (
+        f"delete the folder {base} (it holds only downloaded data, fetched again on demand) "
+        "or set BELRU_TRADE_CACHE to a new folder"
+    )
+
+
+def _marker(base: Path) -> dict[str, Any] | None:
+    """The store marker, None when absent; raise for a file path or another format."""
+    if base.exists() and not base.is_dir():
+        raise StoreError(f"store path {base} is a file, not a folder; set BELRU_TRADE_CACHE")
+    path = base / MARKER
+    if not path.exists():
+        if (base / "raw").is_dir() or (base / "tidy").is_dir():
+            raise StoreFormatError(
+                f"the store at {base} has format 1 (no marker, tidy keys without the "
+                f"provider host); this version reads format {STORE_FORMAT}: " + _rebuild_hint(base)
+            )
+        return None
+    try:
+        marker = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise StoreFormatError(
+            f"the store marker {path} is unreadable: {_rebuild_hint(base)}"
+        ) from exc
+    if not isinstance(marker, dict) or marker.get("format") != STORE_FORMAT:
+        found = marker.get("format") if isinstance(marker, dict) else marker
+        raise StoreFormatError(
+            f"the store at {base} has format {found!r}; this version reads format "
+            f"{STORE_FORMAT}: " + _rebuild_hint(base)
+        )
+    return marker
+
+
+def _ensure_store(base: Path) -> None:
+    """Create the store (folder and marker) on first write; check it otherwise."""
+    if _marker(base) is not None:
+        return
+    record = {"format": STORE_FORMAT, "created": _now(), "by": "belru_trade"}
+    _atomic_write(base / MARKER, json.dumps(record, indent=1).encode())
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    try:
+        _write_replace(path, data)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write {path.name} in the store at {path.parent}: {exc.strerror or exc} "
+            "(read-only folder, or a file where a folder is needed?); set BELRU_TRADE_CACHE to "
+            "a writable folder"
+        ) from exc
+
+
+def _write_replace(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
@@ -114,7 +199,8 @@ class RawStore:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.root = root(path) / "raw"
+        self.base = root(path)
+        self.root = self.base / "raw"
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
@@ -125,13 +211,10 @@ class RawStore:
     def get(self, key: str) -> bytes | None:
         """Return the stored body, or None when absent or failing its integrity check."""
         body_path, meta_path = self._paths(key)
-        if not meta_path.exists():
+        if _marker(self.base) is None or not meta_path.exists():
             return None
-        try:
-            meta = json.loads(meta_path.read_text())
-            body = body_path.read_bytes()
-        except (OSError, ValueError):
-            _discard([meta_path, body_path], "unreadable")
+        meta, body = _read_entry(meta_path, body_path)
+        if meta is None or body is None:
             return None
         if _sha256(body) != meta.get("sha256"):
             _discard([meta_path, body_path], "SHA-256 mismatch")
@@ -144,8 +227,22 @@ class RawStore:
         record = {k: v for k, v in meta.items() if k in ("url", "provider", "label", "retrieved")}
         record.update({"sha256": _sha256(body), "size": len(body), "kind": "raw"})
         record.setdefault("retrieved", _now())
+        _ensure_store(self.base)
         _atomic_write(body_path, body)
         _atomic_write(meta_path, json.dumps(record, indent=1).encode())
+
+
+def _read_entry(meta_path: Path, data_path: Path) -> tuple[dict | None, bytes | None]:
+    """Metadata (a JSON object) and data of an entry; discard an unreadable entry."""
+    try:
+        meta = json.loads(meta_path.read_text())
+        data = data_path.read_bytes()
+    except (OSError, ValueError, RecursionError):
+        meta, data = None, None
+    if not isinstance(meta, dict):
+        _discard([meta_path, data_path], "unreadable or not a JSON object")
+        return None, None
+    return meta, data
 
 
 def tidy_key(provider: str, query: Mapping[str, Any]) -> str:
@@ -155,6 +252,10 @@ def tidy_key(provider: str, query: Mapping[str, Any]) -> str:
 
 
 def _tidy_paths(provider: str, key: str, path: Any = None) -> tuple[Path, Path]:
+    if not isinstance(provider, str) or not _PROVIDER.match(provider):
+        raise InvalidArgumentError(
+            f"provider={provider!r} is not allowed; expected lower-case letters, digits, '_'"
+        )
     folder = root(path) / "tidy" / provider
     return folder / f"{key}.parquet", folder / f"{key}.json"
 
@@ -191,6 +292,7 @@ def save_tidy(
         "size": len(buffer),
         "provenance": dict(provenance),
     }
+    _ensure_store(root(path))
     _atomic_write(data_path, buffer)
     _atomic_write(meta_path, json.dumps(meta, indent=1, default=str).encode())
     return data_path
@@ -201,13 +303,10 @@ def load_tidy(
 ) -> tuple[pd.DataFrame, dict[str, Any]] | None:
     """Return ``(frame, provenance)`` for a stored query, or None (absent or corrupt)."""
     data_path, meta_path = _tidy_paths(provider, tidy_key(provider, query), path)
-    if not meta_path.exists():
+    if _marker(root(path)) is None or not meta_path.exists():
         return None
-    try:
-        meta = json.loads(meta_path.read_text())
-        buffer = data_path.read_bytes()
-    except (OSError, ValueError):
-        _discard([meta_path, data_path], "unreadable")
+    meta, buffer = _read_entry(meta_path, data_path)
+    if meta is None or buffer is None:
         return None
     if _sha256(buffer) != meta.get("sha256"):
         _discard([meta_path, data_path], "SHA-256 mismatch")
@@ -222,13 +321,29 @@ def load_tidy(
     return frame, dict(meta.get("provenance", {}))
 
 
-def _entries(base: Path) -> list[tuple[Path, dict[str, Any]]]:
+def _entry_paths(base: Path) -> list[Path]:
+    """Metadata files of the store's own layout (``raw/<2 hex>/<key>.json``, ``tidy/...``)."""
     out = []
-    for meta_path in sorted(base.glob("*/*/*.json")):
+    for kind in ("raw", "tidy"):
+        for meta_path in sorted((base / kind).glob("*/*.json")):
+            folder, key = meta_path.parent.name, meta_path.stem
+            own = (folder == key[:2]) if kind == "raw" else bool(_PROVIDER.match(folder))
+            if own and _KEY.match(key) and not meta_path.is_symlink():
+                out.append(meta_path)
+    return out
+
+
+def _entries(base: Path) -> list[tuple[Path, dict[str, Any]]]:
+    if _marker(base) is None:
+        return []
+    out = []
+    for meta_path in _entry_paths(base):
         try:
-            out.append((meta_path, json.loads(meta_path.read_text())))
-        except (OSError, ValueError):
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError, RecursionError):
             continue
+        if isinstance(meta, dict) and meta.get("kind", "raw") in _SUFFIXES:
+            out.append((meta_path, meta))
     return out
 
 
@@ -307,6 +422,16 @@ def clear(older_than: Any = None, *, path: str | os.PathLike[str] | None = None)
     ------
     InvalidArgumentError
         ``older_than`` is not a positive duration.
+    NotAStoreError
+        The folder exists but is not a store (no marker): nothing is deleted.
+    StoreFormatError
+        The store has another format (the message says how to rebuild it).
+
+    Notes
+    -----
+    Only files of the store's own layout are removed (``raw/<2 hex>/<64 hex>.json|.body``,
+    ``tidy/<provider>/<64 hex>.json|.parquet`` and the ``.tmp-*`` files of interrupted
+    writes in those folders); nothing else in the folder is touched.
 
     Examples
     --------
@@ -317,19 +442,35 @@ def clear(older_than: Any = None, *, path: str | os.PathLike[str] | None = None)
     (0, 1)
     """
     limit = _age_limit(older_than)
+    base = root(path)
+    if not base.exists():
+        return 0
+    if _marker(base) is None:
+        raise NotAStoreError(
+            f"{base} is not a belru_trade store (no {MARKER}); nothing was deleted. Point "
+            "BELRU_TRADE_CACHE (or path=) at the store folder"
+        )
     now = datetime.now(timezone.utc)
     removed = 0
-    base = root(path)
     for meta_path, meta in _entries(base):
         retrieved = pd.to_datetime(meta.get("retrieved"), utc=True, errors="coerce")
         if limit is not None and not pd.isna(retrieved) and now - retrieved <= limit:
             continue
-        suffix = ".parquet" if meta.get("kind") == "tidy" else ".body"
-        for item in (meta_path, meta_path.with_suffix(suffix)):
+        for item in (meta_path, meta_path.with_suffix(_SUFFIXES[meta.get("kind", "raw")])):
             with contextlib.suppress(OSError):
                 item.unlink()
         removed += 1
-    for leftover in base.glob("**/.tmp-*"):
+    _remove_leftovers(base)
+    return removed
+
+
+def _remove_leftovers(base: Path) -> None:
+    """Remove temporary files our atomic writes left (``.tmp-*`` in entry folders only)."""
+    for kind in ("raw", "tidy"):
+        for leftover in (base / kind).glob("*/.tmp-*"):
+            if leftover.suffix in (".json", ".body", ".parquet") and leftover.is_file():
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+    for leftover in base.glob(".tmp-*.json"):
         with contextlib.suppress(OSError):
             leftover.unlink()
-    return removed

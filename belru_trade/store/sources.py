@@ -18,8 +18,11 @@ Results are stored as parquet with their provenance; a second identical call sen
 request. ``offline=True`` serves only from the store and raises
 :class:`~belru_trade.errors.OfflineError` listing what is missing.
 
-Provider failures surface as :class:`belru_trade.fetchers.errors.FetchError` subclasses (re-exported
-here as ``FetchError`` for callers that must not import :mod:`fetchers`).
+Provider failures surface as :class:`~belru_trade.errors.ProviderError` subclasses (the
+fetcher error chained as ``__cause__``) and fetcher warnings as
+:class:`~belru_trade.errors.ProviderWarning`: callers catch one root, ``BelruTradeError``.
+Results are keyed in the store by the provider host too, so data fetched from an overridden
+host is never served for another.
 
 Examples
 --------
@@ -31,54 +34,46 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import requests
 
 from belru_trade._validation import check_choice, check_period
-from belru_trade.errors import BelruTradeWarning, InvalidArgumentError, OfflineError
+from belru_trade.errors import (
+    BelruTradeWarning,
+    InvalidArgumentError,
+    OfflineError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderRateLimitError,
+    ProviderResponseError,
+    ProviderTimeoutError,
+    ProviderWarning,
+)
 from belru_trade.fetchers import comtrade as _ct
+from belru_trade.fetchers import errors as _fe
 from belru_trade.fetchers import eurostat as _es
-from belru_trade.fetchers.errors import FetchError, InvalidQueryError, NotInStoreError
-from belru_trade.fetchers.result import FetchResult, PlannedRequest
+from belru_trade.fetchers.http import resolve_base_url
+from belru_trade.fetchers.result import FetchResult, PlannedRequest, redact_url
 from belru_trade.geo import codes
-from belru_trade.geo.harmonise import harmonise
+from belru_trade.store import _provider_panels as _panels
 from belru_trade.store import cache
+from belru_trade.store._provider_panels import _COMEXT_AGGREGATES, FLAG_WORDS
 from belru_trade.trade import panel
 
-__all__ = ["FLAG_WORDS", "FetchError", "comext", "comtrade", "mirror"]
+__all__ = ["FLAG_WORDS", "ProviderError", "comext", "comtrade", "mirror"]
 
 logger = logging.getLogger(__name__)
-
-#: Eurostat observation flags as words (Eurostat's code list of flags)
-FLAG_WORDS = {
-    "c": "confidential",
-    "p": "provisional",
-    "e": "estimated",
-    "b": "break",
-    "u": "low_reliability",
-    "n": "not_significant",
-    "z": "not_applicable",
-    "d": "definition_differs",
-    "s": "eurostat_estimate",
-    "r": "revised",
-}
-_COMEXT_AGGREGATES = {"EXTRA_EU27_2020": "EXT_EU27_2020", "INTRA_EU27_2020": "INT_EU27_2020"}
-_HS_VINTAGES = {
-    "H0": "HS1992",
-    "H1": "HS1996",
-    "H2": "HS2002",
-    "H3": "HS2007",
-    "H4": "HS2012",
-    "H5": "HS2017",
-    "H6": "HS2022",
-}
+_OFFLINE_HINT = (
+    "; offline=True (CLI --offline) serves what the local store holds, and the embedded "
+    "snapshot (belru_trade.store.snapshot.load_snapshot, `belru-trade data info`) needs no network"
+)
 
 
 def _as_list(name: str, value: Any) -> list[str]:
@@ -97,28 +92,80 @@ def _bounds(freq: str, start: Any, end: Any) -> tuple[pd.Period, pd.Period]:
     if start is None or end is None:
         raise InvalidArgumentError(f"start={start!r}, end={end!r}: both periods are required")
     pandas_freq = "M" if freq == "M" else "Y"
-    first = check_period("start", start, pandas_freq)
-    last = check_period("end", end, pandas_freq)
+    first = check_period("start", start, pandas_freq, side="start")
+    last = check_period("end", end, pandas_freq, side="end")
     if first > last:
         raise InvalidArgumentError(f"start={start!r} is after end={end!r}")
     return first, last
 
 
-def _flag_words(flags: Any) -> str | None:
-    if flags is None or (isinstance(flags, float) and np.isnan(flags)):
-        return None
-    words = [FLAG_WORDS.get(letter, letter) for letter in str(flags)]
-    return ";".join(dict.fromkeys(words)) or None
-
-
-def _run(fetch: Any, query: Any, offline: bool, **options: Any) -> FetchResult:
-    try:
-        return fetch(query, store=cache.RawStore(), offline=offline, **options)
-    except NotInStoreError as exc:
-        raise OfflineError(
+def _provider_error(exc: _fe.FetchError, provider: str) -> Exception:
+    """The belru_trade error for a fetcher error (the caller raises it ``from exc``)."""
+    if isinstance(exc, _fe.NotInStoreError):
+        return OfflineError(
             f"offline=True but the local store ({cache.root()}) lacks "
             f"{len(exc.missing)} request(s): {'; '.join(exc.missing[:5])}"
-        ) from exc
+        )
+    if isinstance(exc, _fe.InvalidQueryError) and not isinstance(exc, _fe.HTTPError):
+        return InvalidArgumentError(str(exc))
+    message = f"{provider}: {type(exc).__name__}: {exc}"
+    if isinstance(exc, _fe.RateLimitError):
+        return ProviderRateLimitError(message, provider=provider, retry_after=exc.retry_after)
+    if isinstance(exc, _fe.RequestTimeoutError | _fe.AsyncTimeoutError):
+        return ProviderTimeoutError(message + _OFFLINE_HINT, provider=provider)
+    if isinstance(exc, _fe.ConnectionFailedError):
+        return ProviderConnectionError(message + _OFFLINE_HINT, provider=provider)
+    return ProviderResponseError(message, provider=provider)
+
+
+@contextlib.contextmanager
+def _bridge(provider: str) -> Iterator[None]:
+    """Raise fetcher errors as :class:`ProviderError` subclasses (``from`` the original)
+    and re-issue fetcher warnings as :class:`ProviderWarning`: users catch one root."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield
+            except _fe.FetchError as exc:
+                raise _provider_error(exc, provider) from exc
+    finally:
+        _reissue(caught)  # outside the recording context
+
+
+def _reissue(caught: list[warnings.WarningMessage]) -> None:
+    for item in caught:
+        if item.category.__module__ == _fe.__name__:
+            warnings.warn(
+                f"{item.category.__name__}: {item.message}", ProviderWarning, stacklevel=5
+            )
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
+class _WriteOnly:
+    """A raw store that is written but never read (``refresh=True`` fetches again)."""
+
+    def __init__(self, store: cache.RawStore) -> None:
+        self.store = store
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+    def put(self, key: str, body: bytes, meta: Mapping[str, Any]) -> None:
+        self.store.put(key, body, meta)
+
+
+def _run(fetch: Any, query: Any, offline: bool, refresh: bool, **options: Any) -> FetchResult:
+    raw = cache.RawStore()
+    store = _WriteOnly(raw) if refresh and not offline else raw
+    return fetch(query, store=store, offline=offline, **options)
+
+
+def _host(base_url: str | None, env_var: str, default: str) -> str:
+    """The provider base URL without credentials: part of every tidy store key."""
+    return redact_url(resolve_base_url(base_url, env_var, default))
 
 
 def _cached(provider: str, key: dict[str, Any], refresh: bool) -> pd.DataFrame | None:
@@ -142,32 +189,15 @@ def _store(provider: str, key: dict[str, Any], frame: pd.DataFrame, result: Fetc
     return frame
 
 
-def _objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """String columns as object dtype with None for missing (as in ``panel.empty_panel``)."""
-    for column in ("reporter", "partner", "product", "nomenclature", "flow", "currency",
-                   "unit", "source", "flag"):  # fmt: skip
-        series = frame[column].astype(object)
-        frame[column] = series.where(series.notna(), None)
-    return frame
-
-
 # ----------------------------------------------------------------------------- Comext
 
 
 def _eurostat_geo(name: str, value: Any) -> list[str]:
     out = []
     for item in _as_list(name, value):
-        iso = codes.to_iso2(item)
+        iso = codes.country(item, name)
         out.append(_COMEXT_AGGREGATES.get(iso) or codes.eurostat_code(iso))
     return out
-
-
-def _geo_back(values: pd.Series) -> pd.Series:
-    back = {v: k for k, v in _COMEXT_AGGREGATES.items()}
-    mapping = {
-        code: back.get(code) or codes.to_iso2(code, scheme="eurostat") for code in set(values)
-    }
-    return values.map(mapping).astype(object)
 
 
 def comext(
@@ -205,7 +235,8 @@ def comext(
     offline : bool
         Serve only from the local store; :class:`OfflineError` lists what is missing.
     refresh : bool
-        Ignore a stored tidy result (raw responses are still reused).
+        Fetch again: ignore the stored tidy result and the stored raw responses (the new
+        ones replace them).
     dry_run : bool
         Return the planned requests without sending any.
     progress : bool
@@ -229,8 +260,16 @@ def comext(
     InvalidArgumentError
         A bad argument, or a code Eurostat does not know (it drops them silently).
     OfflineError
-    belru_trade.fetchers.errors.FetchError
-        Network failures after retries (``RateLimitError``, ``ServerError``, ...).
+    ProviderError
+        The provider failed after retries: :class:`~belru_trade.errors.ProviderConnectionError`
+        (refused, unknown host: not retried), ``ProviderTimeoutError``,
+        ``ProviderRateLimitError``, ``ProviderResponseError`` (error status, malformed or
+        oversized body); the fetcher error is chained as ``__cause__``.
+
+    Warns
+    -----
+    ProviderWarning
+        Fetcher warnings (plain-http override, truncated keyless preview) re-issued.
 
     Examples
     --------
@@ -243,108 +282,25 @@ def comext(
     first, last = _bounds(freq, start, end)
     fmt = "%Y-%m" if freq == "M" else "%Y"
     indicators = ["VALUE_IN_EUROS", *(["QUANTITY_IN_100KG"] if quantity else [])]
-    try:
+    with _bridge("comext"):
         query = _es.comext_query(
             _eurostat_geo("reporter", reporter), _eurostat_geo("partner", partner),
             _as_list("product", product), flow=flow, freq=freq, start=first.strftime(fmt),
             end=last.strftime(fmt), indicators=indicators,
         )  # fmt: skip
-    except InvalidQueryError as exc:
-        raise InvalidArgumentError(str(exc)) from exc
-    key = {"source": "comext", **query.as_dict()}
-    if dry_run:
-        return _es.build_request(query, base_url=base_url)
-    hit = _cached("comext", key, refresh)
-    if hit is not None:
-        return hit
-    try:
-        result = _run(_es.fetch, query, offline, session=session, base_url=base_url,
+        if dry_run:
+            return _es.build_request(query, base_url=base_url)
+        host = _host(base_url, "BELRU_TRADE_COMEXT_URL", _es.COMEXT_URL)
+        key = {"source": "comext", "host": host, **query.as_dict()}
+        hit = _cached("comext", key, refresh)
+        if hit is not None:
+            return hit
+        result = _run(_es.fetch, query, offline, refresh, session=session, base_url=base_url,
                       progress=progress, policy=policy)  # fmt: skip
-    except InvalidQueryError as exc:
-        raise InvalidArgumentError(str(exc)) from exc
-    return _store("comext", key, _comext_panel(result.frame, freq), result)
-
-
-def _periods(values: pd.Series, freq: str) -> pd.PeriodIndex:
-    """Period index from period strings, parsing each distinct string once."""
-    codes_, uniques = pd.factorize(values.astype(str))
-    return pd.PeriodIndex(list(uniques), freq="M" if freq == "M" else "Y").take(codes_)
-
-
-def _merge_flags(value_flag: pd.Series, quantity_flag: pd.Series) -> pd.Series:
-    joined = value_flag.fillna("").astype(str) + quantity_flag.fillna("").astype(str)
-    words = {text: _flag_words("".join(dict.fromkeys(text))) for text in joined.unique()}
-    return joined.map(words).astype(object)
-
-
-def _comext_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
-    if frame.empty:
-        return panel.empty_panel()
-    frame = frame.copy()
-    frame["flow"] = frame["flow"].map({"1": "import", "2": "export"})
-    keys = ["reporter", "partner", "product", "flow", "period"]
-    wide = frame.set_index([*keys, "indicators"])[["value", "flag"]].unstack("indicators")
-    out = wide.index.to_frame(index=False)
-    empty = pd.Series(np.nan, index=wide.index)
-
-    def column(kind: str, indicator: str) -> pd.Series:
-        return wide[(kind, indicator)] if (kind, indicator) in wide.columns else empty
-
-    value = column("value", "VALUE_IN_EUROS").to_numpy(dtype="float64")
-    mass = column("value", "QUANTITY_IN_100KG").to_numpy(dtype="float64")
-    flags = _merge_flags(
-        column("flag", "VALUE_IN_EUROS").reset_index(drop=True),
-        column("flag", "QUANTITY_IN_100KG").reset_index(drop=True),
-    )
-    product = out["product"].astype(str)
-    result = pd.DataFrame(
-        {
-            "reporter": _geo_back(out["reporter"]),
-            "partner": _geo_back(out["partner"]),
-            "product": product.astype(object),
-            "nomenclature": np.where(product == "TOTAL", "TOTAL",
-                                     np.where(product.str.len() == 8, "CN", "HS")),
-            "flow": out["flow"].astype(object),
-            "period": _periods(out["period"], freq),
-            "value": value,
-            "currency": "EUR",
-            "quantity": mass * 100.0,
-            "unit": np.where(np.isnan(mass), None, "kg"),
-            "source": "comext",
-            "flag": flags.to_numpy(),
-        }
-    )  # fmt: skip
-    result = result[result["value"].notna() | result["quantity"].notna() | result["flag"].notna()]
-    return panel.validate(_objects(result.sort_values(keys).reset_index(drop=True)))
+    return _store("comext", key, _panels.comext_panel(result.frame, freq), result)
 
 
 # ----------------------------------------------------------------------------- Comtrade
-
-
-def _segments(
-    reporters: list[str], partners: list[str], first: pd.Period, last: pd.Period
-) -> list[tuple[pd.Period, pd.Period, list[int], list[int]]]:
-    """Split the period range where a Comtrade code changes (Belgium 58 -> 56 in 1999)."""
-
-    def codes_at(period: pd.Period) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        day = period.start_time.strftime("%Y-%m-%d")
-        rep = tuple(codes.comtrade_code(r, day) for r in reporters)
-        par = tuple(0 if p == "WORLD" else codes.comtrade_code(p, day) for p in partners)
-        return rep, par
-
-    out, seg_start, current = [], first, codes_at(first)
-    for year in range(first.year + 1, last.year + 1):
-        boundary = (
-            pd.Period(f"{year}-01", first.freqstr)
-            if first.freqstr == "M"
-            else pd.Period(str(year), first.freqstr)
-        )
-        found = codes_at(boundary)
-        if found != current:
-            out.append((seg_start, boundary - 1, list(current[0]), list(current[1])))
-            seg_start, current = boundary, found
-    out.append((seg_start, last, list(current[0]), list(current[1])))
-    return out
 
 
 def comtrade(
@@ -410,32 +366,32 @@ def comtrade(
     freq = _freq(freq)
     check_choice("flow", flow, ("import", "export", "both"))
     first, last = _bounds(freq, start, end)
-    reporters = [codes.to_iso2(r) for r in _as_list("reporter", reporter)]
-    partners = [codes.to_iso2(p) for p in _as_list("partner", partner)]
+    reporters = [codes.country(r, "reporter") for r in _as_list("reporter", reporter)]
+    partners = [codes.country(p, "partner") for p in _as_list("partner", partner)]
     fmt = "%Y%m" if freq == "M" else "%Y"
-    queries = []
-    for seg_first, seg_last, rep, par in _segments(reporters, partners, first, last):
-        try:
-            queries.append(
-                _ct.comtrade_query(rep, par, _as_list("product", product), flow=flow, freq=freq,
-                                   start=seg_first.strftime(fmt), end=seg_last.strftime(fmt))
-            )  # fmt: skip
-        except InvalidQueryError as exc:
-            raise InvalidArgumentError(str(exc)) from exc
-    secret = api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY", "")
     _warn_russia(reporters, last)
-    options = {"session": session, "base_url": base_url, "progress": progress,
-               "record_cap": record_cap, "api_key": secret, "policy": policy}  # fmt: skip
-    if dry_run:
-        return [r for q in queries for r in _ct.fetch(q, dry_run=True, **options)]
-    key = {"source": "comtrade", "queries": [q.as_dict() for q in queries],
-           "periods": [first.strftime(fmt), last.strftime(fmt)], "cap": record_cap,
-           "endpoint": "data" if secret else "preview"}  # fmt: skip
-    hit = _cached("comtrade", key, refresh)
-    if hit is not None:
-        return hit
-    results = [_run(_ct.fetch, q, offline, **options) for q in queries]
-    frames = [_comtrade_panel(r.frame, freq) for r in results]
+    with _bridge("comtrade"):
+        queries = [
+            _ct.comtrade_query(rep, par, _as_list("product", product), flow=flow, freq=freq,
+                               start=seg_first.strftime(fmt), end=seg_last.strftime(fmt))
+            for seg_first, seg_last, rep, par in _panels.segments(reporters, partners, first, last)
+        ]  # fmt: skip
+        secret = _ct.check_key(
+            api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY")
+        )
+        options = {"session": session, "base_url": base_url, "progress": progress,
+                   "record_cap": record_cap, "api_key": secret, "policy": policy}  # fmt: skip
+        if dry_run:
+            return [r for q in queries for r in _ct.fetch(q, dry_run=True, **options)]
+        key = {"source": "comtrade", "queries": [q.as_dict() for q in queries],
+               "host": _host(base_url, "BELRU_TRADE_COMTRADE_URL", _ct.COMTRADE_URL),
+               "periods": [first.strftime(fmt), last.strftime(fmt)], "cap": record_cap,
+               "endpoint": "data" if secret else "preview"}  # fmt: skip
+        hit = _cached("comtrade", key, refresh)
+        if hit is not None:
+            return hit
+        results = [_run(_ct.fetch, q, offline, refresh, **options) for q in queries]
+    frames = [_panels.comtrade_panel(r.frame, freq) for r in results]
     merged = pd.concat([f for f in frames if len(f)] or [panel.empty_panel()], ignore_index=True)
     return _store("comtrade", key, panel.validate(merged), _merge_provenance(results))
 
@@ -465,32 +421,6 @@ def _merge_provenance(results: list[FetchResult]) -> FetchResult:
         notes=tuple(n for r in results for n in r.provenance.notes),
     )
     return FetchResult(first.frame, provenance)
-
-
-def _comtrade_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
-    frame = frame[frame["flow"].isin(["import", "export"])]
-    if frame.empty:
-        return panel.empty_panel()
-    product = frame["product"].astype(str)
-    vintage = frame["classification"].map(_HS_VINTAGES).fillna("HS")
-    result = pd.DataFrame(
-        {
-            "reporter": harmonise(frame["reporter_code"], scheme="comtrade").astype(object),
-            "partner": harmonise(frame["partner_code"], scheme="comtrade").astype(object),
-            "product": product.astype(object),
-            "nomenclature": np.where(product == "TOTAL", "TOTAL", vintage),
-            "flow": frame["flow"].astype(object),
-            "period": _periods(frame["period"], freq),
-            "value": frame["value"].astype("float64"),
-            "currency": "USD",
-            "quantity": frame["net_weight"].astype("float64"),
-            "unit": "kg",
-            "source": "comtrade",
-            "flag": frame["flag"].astype(object),
-        }
-    )
-    keys = ["reporter", "partner", "product", "flow", "period"]
-    return _objects(result.sort_values(keys).reset_index(drop=True))
 
 
 # ----------------------------------------------------------------------------- mirror

@@ -184,12 +184,18 @@ def _check_domains(panel: pd.DataFrame, *, check_codes: bool) -> None:
         negative = panel[column][panel[column] < 0]
         if len(negative):
             raise DataValidationError(column, "must not be negative", negative.unique().tolist())
+        infinite = panel[column][np.isinf(panel[column].to_numpy(dtype="float64"))]
+        if len(infinite):
+            raise DataValidationError(
+                column, "must be finite (or missing)", infinite.unique().tolist()
+            )
     products = _distinct(panel["product"])
-    bad_products = products[~products.str.fullmatch(r"TOTAL|[0-9]{2,10}").astype(bool)]
+    bad_products = products[~products.str.fullmatch(r"TOTAL|(?:[0-9]{2}){1,5}").astype(bool)]
     if len(bad_products):
         raise DataValidationError(
             "product",
-            "must be 'TOTAL' or a string of 2-10 digits (leading zeros kept)",
+            "must be 'TOTAL' or an HS/CN code string of 2, 4, 6, 8 or 10 digits (leading "
+            "zeros kept)",
             bad_products.unique().tolist(),
         )
     if check_codes:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError, UnknownCodeError
@@ -87,10 +88,22 @@ class SectorCodes:
         >>> sector("milk_dairy", "2014").matches("040630")
         True
         """
-        code = str(product_code).strip()
+        code = _code_text(product_code)
         if self.codes == (_TOTAL,) or code.upper() == _TOTAL:
             return self.codes == (_TOTAL,) and code.upper() == _TOTAL
         return code.isdigit() and code.startswith(self.codes)
+
+
+def _code_text(product_code: Any) -> str:
+    """Code as a string; an int lost its leading zero (80830 is '080830'): restore it."""
+    if isinstance(product_code, bool):
+        raise InvalidArgumentError(f"product_code={product_code!r} is not an HS code")
+    if isinstance(product_code, int | np.integer):
+        if product_code < 0:
+            raise InvalidArgumentError(f"product_code={product_code!r} is not an HS code")
+        text = str(int(product_code))
+        return text.zfill(len(text) + len(text) % 2)
+    return str(product_code).strip()
 
 
 @functools.cache

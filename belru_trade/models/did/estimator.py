@@ -17,15 +17,19 @@ import pandas as pd
 from scipy import stats
 
 from belru_trade._frames import as_pandas
-from belru_trade._validation import check_choice
+from belru_trade._validation import check_choice, check_unique_columns
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.did.engine import fit_fe
+from belru_trade.models.did.methods import fit_method
+from belru_trade.models.did.pretrend import pretrend_test, pretrend_verdict
+from belru_trade.models.did.sensitivity import SensitivityResult, relative_magnitude_bounds
 from belru_trade.models.hdfe.vcov import SSC_CHOICES
 from belru_trade.models.results import EstimationResults
 
 __all__ = ["DiDResults", "did"]
 
 ESTIMATORS = ("ppml", "ols")
+METHODS = ("twfe", "imputation", "sunab")
 
 
 def _event_name(k: int, lo: int, hi: int, bin_lo: bool, bin_hi: bool) -> str:
@@ -47,8 +51,15 @@ class DiDResults(EstimationResults):
 
     ``params``/``std_errors`` hold the event-time coefficients (relative to ``reference``);
     ``att`` the pooled treated-x-post coefficient (estimate, std_error, conf_low, conf_high,
-    p_value, and ``ratio = exp(estimate)`` for PPML); ``pretrend`` the joint Wald test that
-    every pre-period coefficient is zero (statistic, df, p_value).
+    p_value, and ``ratio = exp(estimate)`` for PPML); ``pretrend`` the joint test that every
+    pre-period coefficient is zero (statistic, df, df_denom, test, p_value, rejected; see
+    :func:`~belru_trade.models.did.pretrend.pretrend_test`). ``summary()`` and ``tidy()``
+    state the pre-trend verdict next to the pooled effect; ``sensitivity()`` gives
+    relative-magnitude bounds. ``method`` is 'twfe', 'imputation' or 'sunab'; ``cells`` the
+    cohort x event-time cell estimates of 'sunab' and PPML 'imputation' (cohort as the
+    ``Period.ordinal`` of the first treated period). With 'imputation' the pre-period
+    coefficients come from the separate pre-trend regression on untreated observations, so
+    ``cov`` is NaN between pre- and post-period terms.
     """
 
     event_times: tuple[int, ...] = ()
@@ -57,6 +68,38 @@ class DiDResults(EstimationResults):
     att: pd.Series = field(default_factory=pd.Series)
     pretrend: pd.Series = field(default_factory=pd.Series)
     estimator: str = "ppml"
+    method: str = "twfe"
+    window: tuple[int, int] = (-12, 12)
+    binned: bool = True
+    cells: pd.DataFrame | None = None
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table plus ``pretrend_p_value`` and ``pretrend_rejected`` columns."""
+        table = super().tidy(level=level)
+        table["pretrend_p_value"] = float(self.pretrend.get("p_value", np.nan))
+        table["pretrend_rejected"] = bool(self.pretrend.get("rejected", False))
+        table.attrs["pretrend"] = pretrend_verdict(self.pretrend)
+        return table
+
+    def summary(self) -> str:
+        """Pooled effect with the pre-trend verdict, then the event-time coefficients."""
+        att = self.att
+        head = (
+            f"Pooled effect ({self.method}): {att['estimate']:.6g} (se {att['std_error']:.6g}, "
+            f"95% CI {att['conf_low']:.6g} .. {att['conf_high']:.6g})"
+        )
+        return "\n".join([head, pretrend_verdict(self.pretrend), super().summary()])
+
+    def sensitivity(self, mbar: Sequence[float] = (0.0, 0.5, 1.0, 2.0)) -> SensitivityResult:
+        """Relative-magnitude identified-set bounds (Rambachan & Roth 2023) for each ``mbar``.
+
+        See :func:`~belru_trade.models.did.sensitivity.relative_magnitude_bounds`; the
+        binned end bins are left out, and ``reference`` must be -1.
+        """
+        return relative_magnitude_bounds(
+            self.event_table(), mbar, reference=self.reference, window=self.window,
+            binned=self.binned, estimator=self.estimator,
+        )  # fmt: skip
 
     def event_table(self, level: float = 0.95) -> pd.DataFrame:
         """Event-time coefficients with the reference period (0 by construction) included."""
@@ -88,6 +131,11 @@ class DiDResults(EstimationResults):
 
 
 def _prepare(data, outcome, treatment, events, unit, time) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidArgumentError(f"data is a {type(data).__name__}; expected a DataFrame")
+    check_unique_columns("data", data)
+    if data.empty:
+        raise InvalidArgumentError("data is empty; nothing to estimate")
     need = [outcome, *unit, time] + ([treatment] if events is None else [])
     missing = [c for c in need if c not in data.columns]
     if missing:
@@ -102,8 +150,10 @@ def _prepare(data, outcome, treatment, events, unit, time) -> pd.DataFrame:
         if not values.isin([0, 1]).all():
             raise InvalidArgumentError(f"treatment column {treatment!r} must hold only 0 and 1")
         df["_d"] = values.to_numpy()
-    parts = [df[c].astype(str) for c in unit]
-    df["_unit"] = parts[0].str.cat(parts[1:], sep="|") if len(parts) > 1 else parts[0]
+    key = df[unit[0]].astype(str)
+    for col in unit[1:]:  # vectorised "|".join (row-wise agg is slow on long panels)
+        key = key + "|" + df[col].astype(str)
+    df["_unit"] = key
     if not isinstance(df[time].dtype, pd.PeriodDtype):
         raise InvalidArgumentError(f"column {time!r} must hold pandas Periods")
     if df[[*unit, time]].duplicated().any():
@@ -144,20 +194,6 @@ def _event_dummies(df, window, reference, binned) -> tuple[pd.DataFrame, list, l
     return df, cols, times, names
 
 
-def _pretrend(params, cov, times: list[int], reference: int, df_resid: float | None):
-    """Joint Wald test of the pre-period coefficients: chi-square (z inference, PPML) or
-    F(q, df_resid) with ``statistic = W / q`` (t inference, OLS), as fixest's ``wald()``."""
-    pre = [c for c, t in zip(params.index, times, strict=True) if t < reference]
-    if not pre:
-        return pd.Series({"statistic": np.nan, "df": 0, "p_value": np.nan})
-    b = params[pre].to_numpy()
-    V = cov.loc[pre, pre].to_numpy()
-    stat, q = float(b @ np.linalg.solve(V, b)), len(pre)
-    if df_resid is None:
-        return pd.Series({"statistic": stat, "df": q, "p_value": stats.chi2.sf(stat, q)})
-    return pd.Series({"statistic": stat / q, "df": q, "p_value": stats.f.sf(stat / q, q, df_resid)})
-
-
 def did(
     data: pd.DataFrame,
     *,
@@ -174,6 +210,7 @@ def did(
     fixed_effects: Sequence[str] = ("unit", "destination^time"),
     cluster: str | None = "unit",
     ssc: str = "fixest",
+    method: str = "twfe",
 ) -> DiDResults:
     """Event study and pooled DiD on a product x destination x period panel.
 
@@ -207,6 +244,12 @@ def did(
         and :func:`belru_trade.ols`.
     ssc : {'fixest', 'stata', 'cluster', 'none'}, default 'fixest'
         Small-sample correction (:mod:`belru_trade.models.hdfe.vcov`).
+    method : {'twfe', 'imputation', 'sunab'}, default 'twfe'
+        Two-way fixed effects (the equation below), imputation (Borusyak, Jaravel & Spiess
+        2024 / Gardner 2022 for OLS; Wooldridge's 2023 extended TWFE for PPML) or Sun &
+        Abraham (2021) interaction weighting; see :mod:`belru_trade.models.did.methods`.
+        The robust methods avoid TWFE's negative weights when treatment starts at different
+        dates. Treatment is taken as absorbing from a unit's first treated period.
 
     Returns
     -------
@@ -228,9 +271,11 @@ def did(
 
     with ``G_pd`` the treated-flow indicator, ``T_pd`` its first treated period, ``a_pd``
     flow and ``g_dt`` destination x period fixed effects. The pooled model replaces the sum
-    by ``b D_pdt`` (``att``). The pre-trend test is the Wald statistic ``b_pre' V^-1 b_pre``
-    against chi-square with as many degrees of freedom as pre-period coefficients (PPML),
-    or ``W / q`` against F(q, G - 1) for OLS (fixest's ``wald()``).
+    by ``b D_pdt`` (``att``). The pre-trend test is the Wald statistic ``b_pre' V^+ b_pre``
+    on the generalized inverse (rank ``r``): with clustered errors referred to Hotelling's
+    F(r, G - r) (``G`` clusters; robust to few clusters), otherwise ``W / r`` against
+    F(r, df_resid) for OLS or chi-square(r) for PPML; ``pretrend['rejected']`` flags
+    p < 0.05 (:func:`~belru_trade.models.did.pretrend.pretrend_test`).
 
     One model, one standard error: the regressions are fitted by :func:`belru_trade.ppml`
     and :func:`belru_trade.ols`, so the same model, ``cluster`` and ``ssc`` give the same
@@ -239,8 +284,13 @@ def did(
 
     References
     ----------
+    Borusyak, Jaravel & Spiess (2024), Rev. Econ. Stud. 91(6):3253-3285.
     Crozet & Hinz (2020), Economic Policy 35(101):97-146.
+    Gardner (2022), "Two-stage differences in differences", arXiv:2207.05943.
+    Rambachan & Roth (2023), Rev. Econ. Stud. 90(5):2555-2591.
     Santos Silva & Tenreyro (2006), Rev. Econ. Stat. 88(4):641-658.
+    Sun & Abraham (2021), J. Econometrics 225(2):175-199.
+    Wooldridge (2023), Econometrics J. 26(3):C31-C66.
 
     Examples
     --------
@@ -259,6 +309,7 @@ def did(
     """
     check_choice("estimator", estimator, ESTIMATORS)
     check_choice("ssc", ssc, SSC_CHOICES)
+    check_choice("method", method, METHODS)
     lo, hi = window
     if not lo < reference < hi or lo >= 0 or hi < 0:
         raise InvalidArgumentError(
@@ -269,6 +320,12 @@ def did(
     fe_cols = _fixed_effects(df, fixed_effects, destination, tuple(unit), time)
     df, cols, times, names = _event_dummies(df, window, reference, binned)
     cl = "_unit" if cluster == "unit" else cluster
+    if method != "twfe":
+        extra = {"fixed_effects": ", ".join(fixed_effects), "window": f"{lo}..{hi}"}
+        design = {"outcome": outcome, "time": time, "fe": fe_cols, "cols": cols, "times": times,
+                  "names": names, "window": (lo, hi), "reference": reference, "binned": binned,
+                  "extra": extra, "ssc": ssc}  # fmt: skip
+        return DiDResults(**fit_method(method, df, design, estimator=estimator, cluster=cl))
     try:
         fit = fit_fe(outcome, cols, fe_cols, df, estimator, cl, ssc)
     except SpecificationError as exc:  # name the event times, not the internal columns
@@ -297,9 +354,16 @@ def did(
         reference=reference,
         cov=cov,
         att=_att(pooled.params, pooled.cov, estimator, pooled.df_resid),
-        pretrend=_pretrend(params, cov, times, reference, fit.df_resid),
+        pretrend=pretrend_test(params, cov, times, reference, _n_clusters(df, cl), fit.df_resid),
         estimator=estimator,
+        window=(lo, hi),
+        binned=binned,
     )
+
+
+def _n_clusters(df: pd.DataFrame, cluster: str | None) -> int | None:
+    """Number of clusters behind a clustered covariance (None when not clustered)."""
+    return None if cluster is None else int(df[cluster].nunique())
 
 
 def _att(params: pd.Series, cov: pd.DataFrame, estimator: str, df_resid) -> pd.Series:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from belru_trade._frames import as_pandas
+from belru_trade._validation import check_magnitude, check_unique_columns
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.hdfe.absorb import FixedEffects, compact_codes
 from belru_trade.models.hdfe.formula import (
@@ -94,6 +95,7 @@ def prepare(formula: str, data: pd.DataFrame, weights: Any, offset: Any, cluster
     """Parse the formula and build the arrays (rows with missing values dropped)."""
     parsed = parse_formula(formula)
     data = as_pandas(data)
+    check_unique_columns("data", data)
     extra = {
         "weights": column_or_array("weights", weights, data),
         "offset": column_or_array("offset", offset, data),
@@ -121,6 +123,7 @@ def prepare(formula: str, data: pd.DataFrame, weights: Any, offset: Any, cluster
     )
     if prep.y.size == 0:
         raise SpecificationError(f"no complete observations for formula {formula!r}")
+    _check_values(prep, formula)
     if fe is not None:
         fe2, used = fe.subset(np.ones(prep.y.size, dtype=bool))
         levels = [
@@ -128,6 +131,18 @@ def prepare(formula: str, data: pd.DataFrame, weights: Any, offset: Any, cluster
         ]
         prep = dataclasses.replace(prep, fe=fe2, fe_levels=levels)
     return prep
+
+
+def _check_values(prep: Prepared, formula: str) -> None:
+    """Named errors for inputs that would give inf/NaN or an undefined fit."""
+    check_magnitude(f"the dependent variable of {formula!r}", prep.y)
+    if prep.X.size:
+        check_magnitude(f"the regressors of {formula!r}", prep.X)
+    if not np.any(prep.y != 0):
+        raise SpecificationError(
+            f"the dependent variable of {formula!r} is zero in every complete observation; "
+            "nothing to estimate"
+        )
 
 
 def dropped_frame(all_index: pd.Index, reason: np.ndarray, missing: pd.Index) -> pd.DataFrame:

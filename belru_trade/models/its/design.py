@@ -41,7 +41,12 @@ import numpy as np
 import pandas as pd
 
 from belru_trade._frames import as_pandas, type_name
-from belru_trade._validation import check_choice, check_period, check_positive_int
+from belru_trade._validation import (
+    check_choice,
+    check_magnitude,
+    check_period,
+    check_positive_int,
+)
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
 
 __all__ = [
@@ -196,6 +201,8 @@ def coerce_series(
                 "or pyarrow table) with selector="
             ) from exc
         y = _select_panel(frame, selector, column)
+    if len(y) == 0:
+        raise InvalidArgumentError(f"{name} is empty; nothing to estimate")
     index = _to_period_index(y.index, name)
     _check_index(index, name)
     values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -211,6 +218,7 @@ def coerce_series(
         )
     if np.all(values == 0):
         raise InvalidArgumentError(f"{name} is zero in every period; nothing to estimate")
+    check_magnitude(name, values)
     return pd.Series(values, index=index, name=y.name)
 
 
@@ -280,6 +288,11 @@ def parse_interventions(interventions: Any, index: pd.PeriodIndex) -> tuple[pd.P
     """Parse, sort and range-check intervention dates against ``index``."""
     if isinstance(interventions, str | int | pd.Period | pd.Timestamp):
         interventions = [interventions]
+    if interventions is None or not isinstance(interventions, Iterable):
+        raise InvalidArgumentError(
+            f"interventions={interventions!r} is not allowed; expected a date such as "
+            "'2014-08' or a list of dates"
+        )
     items = list(interventions)
     if not items:
         raise InvalidArgumentError("interventions=[] is empty; pass at least one date")

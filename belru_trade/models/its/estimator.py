@@ -269,6 +269,8 @@ def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | Non
     except BelruTradeError as exc:
         logger.info("placebo date %s skipped: %s", date, exc)
         return None
+    if fake.extra.get("status") == "trade stopped":  # a stop at a fake date: as extreme
+        return {"date": date, "estimate": -np.inf, "statistic": -np.inf}
     term = fake.design.level_terms[0]
     est, se = float(fake.params[term]), float(fake.std_errors[term])
     return {"date": date, "estimate": est, "statistic": est / se}
@@ -278,6 +280,12 @@ def _fit(
     y: pd.Series, interventions: Any, offset: np.ndarray | None, options: dict[str, Any]
 ) -> ITSResults:
     design = build_design(y.index, interventions, **_design_options(options))
+    if options["family"] in ("poisson", "quasipoisson"):
+        from belru_trade.models.its.stopped import check_count_series, fit_stopped
+
+        stop = check_count_series(y.to_numpy(), design)
+        if stop is not None:
+            return fit_stopped(y, design, stop, offset, options)
     out = fit_series(
         y.to_numpy(),
         design,
@@ -370,7 +378,17 @@ def its(
     ShortSeriesError
         Pre- or post-intervention segments too short for their terms.
     SpecificationError
-        A count series is zero over a whole segment (no finite Poisson estimate).
+        A count series is zero over a whole pre-intervention segment, or has fewer positive
+        periods than parameters + 2 (no finite Poisson estimate).
+
+    Warns
+    -----
+    SeparationWarning
+        Count families: the flow stopped (from an intervention on, below 1 % of its
+        pre-intervention mean with fewer than half of the periods positive). The result is then a
+        :class:`~belru_trade.models.its.stopped.StoppedITSResults`: level change -100 %,
+        counterfactual fitted on the periods before the stop; :func:`scan` labels the same
+        series ``stopped``.
 
     Notes
     -----
@@ -391,7 +409,12 @@ def its(
     Inference caveat: with autocorrelated errors, Newey-West intervals under-cover at
     typical ITS lengths (measured 0.89 for nominal 0.95 at n = 240, AR(1) rho = 0.3); a
     correctly specified ARMA model (``errors='arima'``) gave 0.92-0.93 at n = 96 (see
-    BENCHMARKS.md, Scan section). Check ``placebo()`` as well.
+    BENCHMARKS.md, Scan section); at 48-60 months coverage is 0.51-0.80, and fixed-b
+    critical values (:func:`~belru_trade.models.its.fixed_b.fixed_b_tidy`) give 0.85-0.94
+    (BENCHMARKS.md, Intervals section). For counterfactuals from comparison flows and
+    cumulative intervals that account for autocorrelation, see
+    :func:`~belru_trade.models.counterfactual.comparative.comparative_counterfactual`.
+    Check ``placebo()`` as well.
 
     References
     ----------

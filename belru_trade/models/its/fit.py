@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_choice, check_positive_int
+from belru_trade._validation import check_choice, check_hac_lags
 from belru_trade.errors import (
     ConvergenceError,
     InvalidArgumentError,
@@ -98,7 +98,7 @@ def fit_series(
 def _lags(hac_lags: int | None, n: int) -> int:
     if hac_lags is None:
         return newey_west_lags(n)
-    return check_positive_int("hac_lags", hac_lags, minimum=0)
+    return check_hac_lags(hac_lags, n)
 
 
 def _ols_endog(y: np.ndarray, family: str, log_offset: np.ndarray | None) -> np.ndarray:
@@ -155,11 +155,18 @@ def _fit_glm(
         label = f"Newey-West HAC ({lags} lags)"
     else:
         label = "Pearson-scaled model-based" if family == "quasipoisson" else "model-based"
+    advice = (
+        "typically a flow with very few non-zero periods (quasi-separation): aggregate it "
+        "(products, partners, quarters), drop seasonal terms or use family='gaussian'"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
-        res = model.fit(**kwargs)
+        try:
+            res = model.fit(**kwargs)
+        except np.linalg.LinAlgError as exc:
+            raise ConvergenceError(f"the {family} GLM has a singular Hessian; {advice}") from exc
     if not res.converged:
-        raise ConvergenceError(f"the {family} GLM did not converge (IRLS)")
+        raise ConvergenceError(f"the {family} GLM did not converge (IRLS); {advice}")
     mu = np.asarray(res.fittedvalues)
     if mu.min() < 1e-20 * y.mean():
         warnings.warn(

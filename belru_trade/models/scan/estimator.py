@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import warnings
 from collections.abc import Sequence
@@ -44,8 +43,11 @@ class ScanResults:
     params, std_errors : pandas.DataFrame
         One row per series, one column per term (NaN where the series was not fitted).
     status : pandas.Series
-        ``ok``, ``all_zero``, ``separated`` (a segment is all zero: the Poisson level
-        change is -infinity, typically a flow that stopped), ``sparse`` (fewer positive
+        ``ok``, ``all_zero``, ``stopped`` (count families: from an intervention on, the flow
+        averages below 1 % of its pre-intervention mean with fewer than half of the
+        periods positive; the rule :func:`its` applies,
+        see :mod:`belru_trade.models.its.stopped`), ``separated`` (another segment is all
+        zero: the Poisson level change is infinite), ``sparse`` (fewer positive
         periods than parameters + 2, count families), ``near_separated`` (IRLS converged
         but some fitted mean is below 1e-20 times the series mean: a coefficient is
         diverging and its value is arbitrary), ``nonpositive`` (loglinear or negative
@@ -154,13 +156,11 @@ def _statuses(Y: np.ndarray, design: Design, family: str) -> np.ndarray:
     if family == "loglinear":
         status[finite & (Yf <= 0).any(axis=0)] = "nonpositive"
     elif family in ("poisson", "quasipoisson"):
+        from belru_trade.models.its.stopped import count_status
+
         status[finite & (Yf < 0).any(axis=0)] = "nonpositive"
-        sparse = (Yf > 0).sum(axis=0) < design.X.shape[1] + 2
-        status[(status == "ok") & sparse] = "sparse"
-        bounds = [0, *[design.X.index.get_loc(p) for p in design.interventions], len(Yf)]
-        for lo, hi in itertools.pairwise(bounds):
-            zero_segment = (Yf[lo:hi] == 0).all(axis=0)
-            status[(status == "ok") & zero_segment] = "separated"
+        counts = count_status(Yf, design)
+        status[status == "ok"] = counts[status == "ok"]
     status[finite & (Yf == 0).all(axis=0)] = "all_zero"
     return status
 
@@ -236,6 +236,12 @@ def _combine(parts: list[BatchFit]) -> BatchFit:
 
 
 def _fit_ok(X, Y, family, errors, lags, log_offset, engine, chunk_size, client) -> BatchFit:
+    if Y.shape[1] == 0:  # no series to fit (all flagged)
+        k = X.shape[1]
+        empty = np.empty(0)
+        return BatchFit(
+            np.empty((0, k)), np.empty((0, k, k)), empty.astype(bool), empty, empty, empty
+        )
     starts = range(0, Y.shape[1], chunk_size)
     chunks = [Y[:, s : s + chunk_size] for s in starts]
     args = (X, family, errors, lags, log_offset)
