@@ -148,15 +148,19 @@ def known_geo_codes() -> frozenset[str]:
     Returns
     -------
     frozenset of str
-        ISO alpha-2 codes (incl. ``XK``, historical and Eurostat special codes) and the
-        aggregates in :data:`AGGREGATES`.
+        ISO alpha-2 codes (incl. ``XK``, historical and Eurostat special codes), the
+        formerly used ISO 3166-3 codes that UN Comtrade's historical partners map to
+        (``VD`` Dem. Rep. of Vietnam to 1974, ``YD``, ``PC``, ``PZ``) and the aggregates
+        in :data:`AGGREGATES`.
 
     Examples
     --------
-    >>> {"BE", "XK", "EU27_2020", "WORLD"} <= known_geo_codes()
+    >>> {"BE", "XK", "EU27_2020", "WORLD", "VD"} <= known_geo_codes()
+    True
+    >>> to_iso2(866, scheme="comtrade") in known_geo_codes()
     True
     """
-    return frozenset(_countries()["iso2"]) | AGGREGATES
+    return frozenset(_countries()["iso2"]) | frozenset(_comtrade()["iso2"]) | AGGREGATES
 
 
 def _unknown(argument: str, value: Any, what: str, choices: Iterable[str]) -> UnknownCodeError:
