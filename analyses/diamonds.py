@@ -46,9 +46,9 @@ CAVEATS = (
     "the country of origin declared at import, which for mixed parcels may not be Russia "
     "even when Russian stones are included (the mixed-origin Kimberley certificates were "
     "required only from 2025-03).",
-    "Russian imports had already fallen sharply in 2022-2023 (AWDC: -75% since Aug 2021; "
-    "docs/sanctions_registry.md section 2.3), so the pre-ban path is itself affected by the "
-    "war; the counterfactual extrapolates 2022-2023, not the pre-war level.",
+    "Russian imports had already fallen sharply in 2022-2023 (National Bank of Belgium via "
+    "VRT: -83% in 2022 on 2021; see the published-figures data), so the pre-ban path is "
+    "itself affected by the war; the counterfactual extrapolates 2022-2023, not the pre-war level.",
 )
 _DIAMONDS = ("710210", "710231", "710239")
 ORIGINS = ("RU", "AE", "IN", "BW", "ZA", "CA", "AO", "NA", "CD", "GB", "CH", "IL", "US")

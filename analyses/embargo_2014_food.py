@@ -12,8 +12,11 @@ from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     comtrade_exports_to,
+    contrast_sensitivity,
     describe_contrast,
+    describe_event_study,
     did_row,
+    embargo_2014_controls,
     embargo_2014_reporters,
     fit_its_row,
     its_contrast,
@@ -21,10 +24,20 @@ from belru_trade.analyses._common import (
     new_figure,
     origin_event_study,
     plot_its,
+    regular_reporters,
+    without_earlier_bans,
 )
+from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
 
 import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report import (
+    PARTNER,
+    REPORTER,
+    AnalysisResult,
+    DataRequirement,
+    Ours,
+    published_table,
+)
 
 #: position in the report
 ORDER = 60
@@ -38,8 +51,11 @@ DATA = (
     "UN Comtrade (legacy API, snapshot comtrade): every reporter's monthly exports to Russia, "
     "net weight in kg, 2010-01..2020-12, reporter data: dairy 0401-0406, meat 0201-0205, "
     "fish 0301-0305 (HS4 as reported). Treated: origins under the embargo in 2014-08 "
-    "(bt.codes.embargo_origins). Controls: reporters never on the list (Belarus, Ukraine and "
-    "the EU28 aggregate row are left out)."
+    "(bt.codes.embargo_origins). Controls: reporters never on the list, without the Eurasian "
+    "Economic Union members and the documented transit routes to Russia (Belarus, Ukraine, KZ, "
+    "AM, KG, TR, GE, AE and the EU28 aggregate row are left out). Flows under an earlier "
+    "origin-specific Russian ban are left out: Lithuanian dairy (from 2013-10) and pork and "
+    "live pigs from every origin (EU pork banned from 2014-01)."
 )
 METHOD = (
     "Per food group and origin group: interrupted time series on monthly tonnes, "
@@ -50,10 +66,20 @@ METHOD = (
     "with 95% simulation intervals. Event study (bt.did, PPML): monthly tonnes of each origin x "
     "HS4 flow, 2013-01..2016-07, flow and product x month fixed effects, event times -12..12 "
     "relative to 2014-07 (end points binned), errors clustered by flow; pooled effect "
-    "exp(b) - 1 and a Wald pre-trend test."
+    "exp(b) - 1 and a Wald pre-trend test. "
+    "Headline lost volume: control-based counterfactual (bt.comparative_counterfactual): the "
+    "treated pre-period path moved by the never-embargoed controls' deviation from their "
+    "own path, with AR(1) parametric-bootstrap intervals; the own-trend ITS lost volume is "
+    "a sensitivity row."
 )
 CAVEATS = (
-    "0 kg can mean 'not reported' in this extract; months without a row count as zero.",
+    "UN Comtrade records no zeros, and this extract (exports to Russia only) cannot tell a "
+    "month without shipments from a month without a filing. Months without a row count as "
+    "zero for the embargoed origins (EU members, NO, US, CA, AU report every month to "
+    "Comtrade through their statistical offices, so an empty month is no shipment); for the "
+    "controls the same reading is tested by a sensitivity row that keeps only reporters "
+    "with a row in at least 90% of the pre-period months. 0 kg can also mean 'not "
+    "reported' (e.g. Belarus cheese 2018-2019).",
     "Reported volumes above 1,000 t and 20 times the largest monthly volume of the same "
     "series in any other year are treated as unit errors and excluded (listed in a table).",
     "Values (USD) exist for meat and fish only, so the comparison is in net weight.",
@@ -99,10 +125,9 @@ def prepare(panel: pd.DataFrame, config) -> tuple[pd.DataFrame, pd.DataFrame]:
 def group_series(rows: pd.DataFrame, config) -> dict[tuple[str, str], pd.Series]:
     """Monthly tonnes per (food group, origin group)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    ever = bt.codes.embargo_origins("2016-01") | {"UA", "BY"}
     origin_masks = {
         "embargoed origins": rows["reporter"].isin(embargoed),
-        "non-embargoed origins": ~rows["reporter"].isin(ever),
+        "non-embargoed origins": rows["reporter"].isin(embargo_2014_controls()),
         config.reporter: rows["reporter"] == config.reporter,
     }
     out = {}
@@ -150,8 +175,7 @@ def contrasts(models: dict, config) -> pd.DataFrame:
 def event_studies(rows: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, object]:
     """Event study per food group: embargoed vs non-embargoed origins, PPML."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    ever = bt.codes.embargo_origins("2016-01") | {"UA", "BY"}
-    sample = rows[rows["reporter"].isin(embargoed) | ~rows["reporter"].isin(ever)]
+    sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
     out = []
     fig, axes = new_figure(1, len(FOOD_GROUPS), width=12, height=3.6)
     for ax, (food, codes) in zip(axes, FOOD_GROUPS.items(), strict=True):
@@ -192,15 +216,16 @@ def _figure(cfs: dict):
     return fig
 
 
-def _findings(effects: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
+def _findings(lost: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
     out = []
-    key = "cumulative counterfactual - observed (t)"
-    lost = effects[effects["series"].isin(["embargoed origins", config.reporter])]
-    for _, r in lost.dropna(subset=[key]).iterrows():
-        out.append(
-            f"{r['food group']}, {r['series']}: lost volume 2014-08..{_END} {r[key]:,.0f} t "
-            f"[{r['cumulative CI low']:,.0f}, {r['cumulative CI high']:,.0f}]."
-        )
+    for (food, origin), grp in lost.groupby(["food group", "series"], sort=False):
+        parts = [
+            f"{r['counterfactual']} {lost_text(r, 't')}"
+            for r in grp.to_dict("records")
+            if pd.notna(r["lost (t)"])
+        ]
+        if parts:
+            out.append(f"{food}, {origin}: lost volume 2014-08..{_END}: " + "; ".join(parts) + ".")
     for _, r in table.iterrows():
         out.append(f"{r['food group']}, " + describe_contrast(r, p_value=False))
     return out
@@ -209,22 +234,18 @@ def _findings(effects: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
 def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """Comparative ITS per food group with lost volumes."""
     rows, dropped = prepare(panel, config)
+    rows, earlier = without_earlier_bans(rows, _START, _BREAK)
     models: dict = {}
-    effects, cfs = fit_all(group_series(rows, config), models)
+    series = group_series(rows, config)
+    effects, cfs = fit_all(series, models)
     table = contrasts(models, config)
+    lost = lost_volume(series, effects, config)
     studies, es_fig = event_studies(rows, models)
-    findings = _findings(effects, table, config)
+    findings = _findings(lost, table, config)
     findings += [
-        f"Event study, {r['series']}: pooled effect {r['pooled effect (%)']:.1f}% "
-        f"[{r['CI low (%)']:.1f}, {r['CI high (%)']:.1f}]; pre-trend Wald p = "
-        f"{r['pre-trend Wald p-value']:.3f}."
+        describe_event_study(r, r["series"])
         for _, r in studies.dropna(subset=["pooled effect (%)"]).iterrows()
     ]
-    findings.append(
-        "For comparison, Miromanova (2018, monthly UN Comtrade, gravity-style DiD) reports "
-        "Russian imports of embargoed goods from sanctioning countries down by 80% or more "
-        "(docs/sanctions_registry.md section 3)."
-    )
     emb = table[table["treated"] == "embargoed origins"]
     headline = "Embargoed origins vs controls, change at 2014-08: " + "; ".join(
         f"{r['food group']} {r['difference in level change (%)']:.0f}% "
@@ -238,8 +259,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         tables={
             "Comparative ITS per food group (95% intervals)": table,
             "Event study per food group, PPML (95% intervals)": studies,
+            "Lost volume 2014-08.." + _END + ": control-based (headline) and own-trend ITS": lost,
             "Interrupted time series per food and origin group (95% intervals)": effects,
             "Excluded unit-error observations": dropped,
+            "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
+            "Sensitivity of the comparative ITS (one choice varied at a time)": sensitivity(rows),
+            "Compared with published estimates": published(table),
         },
         figures={
             "Food exports to Russia: observed vs counterfactual (t)": _figure(cfs),
@@ -247,4 +272,107 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         },
         models=models,
         config=config,
+        controls=comparison_groups(config),
     )
+
+
+def comparison_groups(config) -> dict[str, tuple[str, ...]]:
+    """The comparison groups of the analysis (ISO alpha-2 codes per group)."""
+    controls = embargo_2014_controls()
+    return {
+        "treated: origins under the embargo in 2014-08": tuple(bt.codes.embargo_origins(_BREAK)),
+        "controls: never-embargoed origins": controls,
+        "left out of the controls: Eurasian Economic Union and transit routes": tuple(
+            sorted(set(bt.codes.embargo_control_origins()) - set(controls))
+        ),
+        "left out: Belarus (leakage channel), Ukraine (embargoed from 2016)": ("BY", "UA"),
+        "reporter": (config.reporter,),
+    }
+
+
+def _tonnes(rows: pd.DataFrame, codes, reporters, start: str) -> pd.Series:
+    sub = rows[rows["product"].isin(codes) & rows["reporter"].isin(reporters)]
+    series = sub[sub["quantity"].notna()].groupby("period")["quantity"].sum() / 1e3
+    series.index = pd.PeriodIndex(series.index)
+    return complete_months(series, "2010-01", "2020-12").loc[start:_END]
+
+
+SENSITIVITY = {
+    "baseline: controls without EAEU and transit routes, pre-period from 2012-01, "
+    "quasi-Poisson, Newey-West errors": {},
+    "control pool: with the EAEU members and transit routes (KZ, AM, KG, TR, GE, AE)": {
+        "pool": "with EAEU and transit"
+    },
+    "control pool: only regular reporters (a row in at least 90% of the pre-period months), "
+    "so that an empty month is no shipment rather than no filing": {"pool": "regular"},
+    "pre-period from 2013-01": {"start": "2013-01"},
+    "error model: model-based (no Newey-West correction)": {"errors": "model"},
+}
+
+
+def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
+    """Comparative ITS per food group, one choice varied at a time (net weight)."""
+    embargoed = bt.codes.embargo_origins(_BREAK)
+    pools = {
+        "baseline": embargo_2014_controls(),
+        "with EAEU and transit": bt.codes.embargo_control_origins(),
+        "regular": regular_reporters(rows, embargo_2014_controls(), _START, "2014-07"),
+    }
+    out = []
+    for food, codes in FOOD_GROUPS.items():
+        table = contrast_sensitivity(
+            lambda start, codes=codes: _tonnes(rows, codes, embargoed, start),
+            lambda pool, start, codes=codes: _tonnes(rows, codes, pools[pool], start),
+            event=_BREAK,
+            start=_START,
+            variants=SENSITIVITY,
+        )
+        out.append(table.assign(**{"food group": food}))
+    frame = pd.concat(out, ignore_index=True)
+    return frame[["food group", *[c for c in frame.columns if c != "food group"]]]
+
+
+def published(table: pd.DataFrame) -> pd.DataFrame:
+    """Published figures beside the food-group results (none measures the same quantity)."""
+    emb = table[table["treated"] == "embargoed origins"] if not table.empty else table
+    text = (
+        "; ".join(
+            f"{r['food group']} {r['difference in level change (%)']:.0f}% "
+            f"[{r['difference CI low (%)']:.0f}, {r['difference CI high (%)']:.0f}]"
+            for _, r in emb.iterrows()
+        )
+        or "not estimated"
+    )
+    text = f"change in volume to Russia vs controls at 2014-08: {text}"
+    return published_table(
+        "embargo_2014_food",
+        {
+            "crozet_hinz_west": Ours(
+                text,
+                comparable=False,
+                reason="a USD loss over all products from a gravity GE model; ours are "
+                "relative volume changes of three embargoed food groups",
+            ),
+            "boulanger_income": Ours(
+                text, comparable=False, reason="a welfare loss of Russia, not a trade change"
+            ),
+        },
+    )
+
+
+def lost_volume(series: dict, effects: pd.DataFrame, config) -> pd.DataFrame:
+    """Lost volume per food group of the embargoed origins and the reporter: counterfactual
+    from the never-embargoed controls (headline), own-trend ITS as a sensitivity row."""
+    out = []
+    key = "cumulative counterfactual - observed (t)"
+    for food in FOOD_GROUPS:
+        controls = series.get((food, "non-embargoed origins"))
+        for origin in ("embargoed origins", config.reporter):
+            y = series.get((food, origin))
+            if y is None or controls is None:
+                continue
+            own = effects[(effects["food group"] == food) & (effects["series"] == origin)]
+            own_row = own.iloc[0].to_dict() if len(own) and pd.notna(own.iloc[0].get(key)) else None
+            rows = lost_rows(y, controls, _BREAK, label=origin, unit="t", own_trend=own_row)
+            out += [{"food group": food} | r for r in rows]
+    return pd.DataFrame(out)

@@ -1,4 +1,4 @@
-"""Belgian LNG imports from Russia: volumes, values, Russia's share, the Yamal era.
+"""LNG imports of the reporter from Russia: volumes, values, Russia's share, the Yamal era.
 
 Zeebrugge (Fluxys) became the transshipment hub for Yamal LNG in 2018; the EU's 14th
 package banned transshipment of Russian LNG, applied at Zeebrugge from 2025-03-27.
@@ -11,6 +11,7 @@ from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     its_row,
+    its_sensitivity,
     its_table,
     mark_dates,
     monthly_series,
@@ -20,25 +21,35 @@ from belru_trade.analyses._common import (
 )
 
 import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report import (
+    PARTNER,
+    REPORTER,
+    AnalysisResult,
+    DataRequirement,
+    Ours,
+    published_table,
+)
 
 #: position in the report
 ORDER = 50
-TITLE = "LNG: Belgian imports of liquefied natural gas from Russia"
+TITLE = "LNG: imports of liquefied natural gas from Russia into {reporter_name}"
 QUESTION = (
-    "How much LNG (HS 271111) did Belgium import from Russia since 2008, in energy, tonnes "
-    "and euros; what share of Belgian LNG imports came from Russia in the Yamal era; and did "
-    "arrivals change after the invasion of Ukraine (2022-03) and the 2025-03-27 Zeebrugge "
-    "transshipment ban?"
+    "How much LNG (HS 271111) did {reporter_name} import from Russia since 2008, in energy, "
+    "tonnes and euros; what share of its LNG came from Russia in the Yamal era, counted as "
+    "arrivals and as imports; and did arrivals change after the invasion of Ukraine "
+    "(2022-03) and the 2025-03-27 transshipment ban (applied at Zeebrugge)?"
 )
 DATA = (
     "Eurostat energy statistics (nrg_ti_gasm, snapshot eurostat_energy): imports of LNG by "
-    "partner in TJ, monthly 2008-01..2022-09 (Belgian LNG rows from 2013). Eurostat Comext "
+    "partner in TJ, monthly 2008-01..2022-09 (the reporter's LNG rows; Belgium's from 2013). "
+    "Eurostat Comext "
     "DS-045409 (snapshot comext_fossil): imports of 271111 by partner, EUR and kg, monthly "
     "2019-2021, community concept. CREA's combined Comtrade/Eurostat series (snapshot crea): "
     "imports from Russia, EUR and tonnes, 2016-01..2022-11. Customs data record LNG released "
-    "for free circulation in Belgium; transshipped cargoes (customs warehouse) are mostly not "
-    "recorded as imports."
+    "for free circulation in the reporter; transshipped cargoes (customs warehouse) are mostly "
+    "not recorded as imports. Two concepts of Russia's share follow: the share of LNG "
+    "arrivals (energy statistics, TJ: every cargo unloaded, Yamal transshipment at Zeebrugge "
+    "included) and the share of imports by value (Comext, EUR: goods declared for import)."
 )
 METHOD = (
     "Annual sums and Russia's share of the partner total (TJ, EUR and tonnes). Interrupted "
@@ -54,8 +65,11 @@ CAVEATS = (
     "imports; terminal and cargo-tracking data (Fluxys, FPS Economy, Kpler) would be needed.",
     "Sources disagree on the start: CREA/Comext record Russian cargoes from 2018 (first Yamal "
     "cargo at Zeebrugge on 2018-04-11), the energy statistics only from 2019.",
-    "Absent months are 'not available' in Eurostat, not zero; Russia's share is computed over "
-    "the partners reported in each year.",
+    "Absent months are 'not available' in Eurostat, not zero: a month in which the reporter "
+    "filed no LNG row for any partner is missing. A month in which it filed rows for other "
+    "partners but none for Russia is read as no Russian delivery (the statistics list the "
+    "partners that delivered); the number of such months is given in the findings. Russia's "
+    "share is computed over the partners reported in each year.",
 )
 _LNG = ("271111",)
 #: LNG suppliers named in fetch commands (where the snapshot's all-partner rows are missing)
@@ -122,7 +136,7 @@ def _by_partner_year(panel, config, source, column) -> pd.DataFrame:
     ]
     rows = rows[~rows["partner"].str.startswith("EU")]
     years = pd.PeriodIndex(rows["period"]).year
-    return rows.groupby([years, "partner"])[column].sum().unstack("partner").fillna(0.0)
+    return rows.groupby([years, "partner"])[column].sum().unstack("partner")
 
 
 def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
@@ -137,12 +151,12 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     out = pd.DataFrame({"year": years}).set_index("year")
     p = config.partner
     out["from partner (TJ)"] = tj.get(p, pd.Series(dtype=float)).reindex(years)
-    out["all partners (TJ)"] = tj.sum(axis=1).reindex(years)
+    out["all partners (TJ)"] = tj.sum(axis=1, min_count=1).reindex(years)
     out["partner share of TJ (%)"] = 100 * out["from partner (TJ)"] / out["all partners (TJ)"]
     out["from partner, Comext (EUR m)"] = eur.get(p, pd.Series(dtype=float)).reindex(years) / 1e6
     out["from partner, Comext (kt)"] = kg.get(p, pd.Series(dtype=float)).reindex(years) / 1e6
     out["partner share of EUR, Comext (%)"] = (
-        100 * eur.get(p, pd.Series(dtype=float)) / eur.sum(axis=1)
+        100 * eur.get(p, pd.Series(dtype=float)) / eur.sum(axis=1, min_count=1)
     ).reindex(years)
     out["from partner, CREA (EUR m)"] = crea_y["value"].reindex(years) / 1e6
     out["from partner, CREA (kt)"] = crea_y["quantity"].reindex(years) / 1e3
@@ -159,6 +173,28 @@ def _monthly_tj(panel: pd.DataFrame, config) -> pd.Series:
         partner=config.partner,
         product="271111",
     )
+
+
+def _filed_months(panel: pd.DataFrame, config) -> set:
+    """Months in which the reporter filed an LNG row for any partner (energy statistics)."""
+    rows = panel[
+        (panel["source"] == "eurostat_energy")
+        & (panel["reporter"] == config.reporter)
+        & (panel["product"] == "271111")
+        & panel["quantity"].notna()
+    ]
+    return set(pd.PeriodIndex(rows["period"]))
+
+
+def concepts_table(annual: pd.DataFrame) -> pd.DataFrame:
+    """Russia's share by year under the two concepts, side by side."""
+    out = annual[["year"]].copy()
+    out["share of LNG arrivals, energy statistics, TJ (%)"] = annual["partner share of TJ (%)"]
+    out["share of LNG imports by value, Comext, EUR (%)"] = annual[
+        "partner share of EUR, Comext (%)"
+    ]
+    keep = out.iloc[:, 1:].notna().any(axis=1)
+    return out[keep].reset_index(drop=True)
 
 
 def _figure_monthly(panel: pd.DataFrame, config):
@@ -195,7 +231,11 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     if series.empty:
         return None
     last = str(series.index.max())
+    filed = _filed_months(panel, config)
     full = complete_months(series, str(series.index.min()), last)
+    not_filed = [m for m in full.index if m not in filed]
+    if not_filed:  # the reporter filed nothing: missing, not zero; keep the last run
+        full = full.loc[max(not_filed) + 1 :]
     full = full.rename(f"LNG from {config.partner} (TJ)")
     fit = bt.its(full, ["2022-03"], family="quasipoisson", errors="hac")
     models["its lng TJ"] = fit
@@ -222,13 +262,20 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     its_part = _its_part(panel, config, models)
     findings = []
     by_year = annual.set_index("year")
-    share = by_year["partner share of TJ (%)"].dropna()
-    share = share[share > 0]
-    if len(share):
+    concepts = concepts_table(annual)
+    tables["Russia's share under two concepts: arrivals (TJ) and imports (EUR)"] = concepts
+    name = bt.codes.name(config.reporter)
+    arrivals = concepts.dropna(subset=[concepts.columns[1]])
+    value = concepts.dropna(subset=[concepts.columns[2]])
+    if len(arrivals) or len(value):
         findings.append(
-            "Russia's share of Belgian LNG imports (energy, TJ): "
-            + ", ".join(f"{y}: {v:.0f}%" for y, v in share.items())
-            + " (Eurostat energy statistics; 2022 to September)."
+            f"Russia's share of LNG arriving in {name} (energy statistics, TJ; cargoes for "
+            "transshipment included): "
+            + (", ".join(f"{int(y)}: {v:.0f}%" for y, v in arrivals.iloc[:, :2].values) or "none")
+            + " (2022 to September). Its share of LNG imports by value (Comext, EUR; goods "
+            "declared for import): "
+            + (", ".join(f"{int(y)}: {v:.0f}%" for y, v in value.iloc[:, [0, 2]].values) or "none")
+            + "."
         )
     crea = by_year[["from partner, CREA (EUR m)", "from partner, CREA (kt)"]].dropna()
     findings.append(
@@ -252,6 +299,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             f"{r['post months']} months (negative = more than the pre-invasion path); placebo "
             f"p = {r['placebo p-value']:.2f}."
         )
+    series = _its_series(panel, config)
+    if series is not None:
+        tables["Sensitivity of the 2022-03 break (one choice varied at a time)"] = its_sensitivity(
+            series, "2022-03", SENSITIVITY, unit="TJ"
+        )
+    tables["Compared with published estimates"] = published(concepts)
     return analysis_result(
         __name__,
         headline=headline,
@@ -259,10 +312,68 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         tables=tables,
         figures=figures,
         models=models,
-        caveats=(
-            *CAVEATS,
-            "Months without a Russian row in the energy statistics between the "
-            "first and last Russian delivery are counted as zero in the ITS.",
-        ),
+        caveats=(*CAVEATS, _zero_note(panel, config)),
         config=config,
+        controls={
+            "reporter": (config.reporter,),
+            "partner": (config.partner,),
+            "comparison group: none (the counterfactual is the 2019-2022 path)": (),
+        },
+    )
+
+
+SENSITIVITY = {
+    "baseline: from the first Russian delivery, quasi-Poisson, Newey-West errors": {},
+    "pre-period from 2020-01 (first full Yamal year)": {"start": "2020-01"},
+    "model family: Poisson": {"family": "poisson"},
+    "error model: model-based (no Newey-West correction)": {"errors": "model"},
+}
+
+
+def _its_series(panel: pd.DataFrame, config) -> pd.Series | None:
+    series = _monthly_tj(panel, config)
+    if series.empty:
+        return None
+    filed = _filed_months(panel, config)
+    full = complete_months(series, str(series.index.min()), str(series.index.max()))
+    not_filed = [m for m in full.index if m not in filed]
+    return full.loc[max(not_filed) + 1 :] if not_filed else full
+
+
+def _zero_note(panel: pd.DataFrame, config) -> str:
+    series = _monthly_tj(panel, config)
+    if series.empty:
+        return "No Russian LNG row in the energy statistics."
+    filed = _filed_months(panel, config)
+    window = pd.period_range(series.index.min(), series.index.max(), freq="M")
+    zero = [str(m) for m in window if m not in series.index and m in filed]
+    gaps = [str(m) for m in window if m not in filed]
+    return (
+        f"Between the first and last Russian delivery, {len(zero)} month(s) "
+        f"({', '.join(zero) or 'none'}) have rows for other partners but none for Russia and "
+        f"count as zero deliveries; {len(gaps)} month(s) without any filing are left out."
+    )
+
+
+def published(concepts: pd.DataFrame) -> pd.DataFrame:
+    """FPS Economy's share of arrivals beside ours."""
+    col = "share of LNG arrivals, energy statistics, TJ (%)"
+    rows = concepts.dropna(subset=[col])
+    last = rows.iloc[-1] if len(rows) else None
+    text = (
+        f"{last[col]:.0f}% of arrivals in {int(last['year'])} (to September); no interval "
+        "(a ratio of totals)"
+        if last is not None
+        else "not estimated"
+    )
+    return published_table(
+        "lng",
+        {
+            "fps_lng_arrivals_2023": Ours(
+                text,
+                comparable=False,
+                reason="same concept (arrivals incl. transshipment) but the snapshot ends in "
+                "2022-09; the published figure covers 2023-01..2023-11",
+            )
+        },
     )

@@ -11,9 +11,13 @@ from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
     comtrade_exports_to,
+    contrast_sensitivity,
     describe_contrast,
+    describe_event_study,
     describe_its,
     did_row,
+    earlier_bans,
+    embargo_2014_controls,
     embargo_2014_reporters,
     fit_its_row,
     its_contrast,
@@ -21,10 +25,20 @@ from belru_trade.analyses._common import (
     new_figure,
     origin_event_study,
     plot_its,
+    regular_reporters,
+    without_earlier_bans,
 )
+from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
 
 import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report import (
+    PARTNER,
+    REPORTER,
+    AnalysisResult,
+    DataRequirement,
+    Ours,
+    published_table,
+)
 
 #: position in the report
 ORDER = 30
@@ -39,9 +53,11 @@ DATA = (
     "of dairy headings 0401-0406, net weight in kg (values are not in the extract), "
     "2010-01..2020-12, reporter data (not Russia's mirror imports). Treated: origins under "
     "the embargo in 2014-08 (bt.codes.embargo_origins: EU28 member states, US, CA, AU, NO). "
-    "Controls: reporters never on the embargo list (e.g. AR, NZ, UY, CH, RS, KZ, AM, KG); "
-    "Belarus is analysed separately as the leakage channel; Ukraine (embargoed from 2016) "
-    "and the EU28 aggregate row are left out."
+    "Controls: reporters never on the embargo list (e.g. AR, NZ, UY, CH, RS, JP), without "
+    "the Eurasian Economic Union members and the documented transit routes to Russia (KZ, AM, "
+    "KG, TR, GE, AE are left out); Belarus is analysed separately as the leakage channel; "
+    "Ukraine (embargoed from 2016) and the EU28 aggregate row are left out. Lithuanian dairy, "
+    "banned by Russia from October 2013, is left out of the treated flows."
 )
 METHOD = (
     "Interrupted time series on monthly volumes (tonnes), 2012-01..2016-07 (31 months before, "
@@ -52,16 +68,25 @@ METHOD = (
     "95% simulation intervals. Belarus's excess = observed minus counterfactual. Event study "
     "(bt.did, PPML): monthly tonnes of each origin x heading flow 2013-01..2016-07 (flows of "
     "at least 120 t before the ban), flow and heading x month fixed effects, event times "
-    "-12..12 relative to 2014-07, errors clustered by flow."
+    "-12..12 relative to 2014-07, errors clustered by flow. "
+    "Headline lost volume: control-based counterfactual (bt.comparative_counterfactual): the "
+    "treated pre-period path moved by the never-embargoed controls' deviation from their "
+    "own path, with AR(1) parametric-bootstrap intervals; the own-trend ITS lost volume is "
+    "a sensitivity row."
 )
 CAVEATS = (
-    "In this Comtrade extract 0 kg can mean 'not reported' (e.g. Belarus cheese 2018-2019), "
-    "and months without a row are counted as zero.",
+    "UN Comtrade records no zeros, and this extract (exports to Russia only) cannot tell a "
+    "month without shipments from a month without a filing. Months without a row count as "
+    "zero for the embargoed origins (EU members, NO, US, CA, AU report every month to "
+    "Comtrade through their statistical offices, so an empty month is no shipment); for the "
+    "controls the same reading is tested by a sensitivity row that keeps only reporters "
+    "with a row in at least 90% of the pre-period months. 0 kg can also mean 'not "
+    "reported' (e.g. Belarus cheese 2018-2019).",
     "Obvious unit errors are excluded: reported volumes above 1,000 t and 20 times the "
     "largest monthly volume of the same series in any other year (Estonia, January-March "
     "2014); they are listed in a table.",
     "Net weight adds up products of very different value (fresh milk, powder, cheese).",
-    "Where Belgian dairy went instead (destination shares 2011-2013 vs 2015-2017) needs the "
+    "Where the reporter's dairy went instead (destination shares 2011-2013 vs 2015-2017) needs the "
     "reporter's exports to every partner, which the snapshot lacks: the table appears once "
     "the Comext extract of the fetch command is in the local store.",
     "The estimates depend on the pre-period: starting in 2010 instead of 2012 extrapolates "
@@ -116,7 +141,7 @@ def groups(rows: pd.DataFrame, config) -> dict[str, pd.Series]:
     masks = {
         config.reporter: reporters == config.reporter,
         "embargoed origins": reporters.isin(embargoed),
-        "non-embargoed origins": ~reporters.isin(ever | {"BY"}),
+        "non-embargoed origins": reporters.isin(embargo_2014_controls()) & ~reporters.isin(ever),
         "Belarus": reporters == "BY",
     }
     out = {}
@@ -186,8 +211,7 @@ def contrast_table(models: dict, config) -> pd.DataFrame:
 def event_study(rows: pd.DataFrame, config, models: dict):
     """Event study by origin x heading: embargoed vs non-embargoed origins (PPML)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    ever = bt.codes.embargo_origins("2016-01") | {"UA", "BY"}
-    sample = rows[rows["reporter"].isin(embargoed) | ~rows["reporter"].isin(ever)]
+    sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
     try:
         res = origin_event_study(sample, embargoed, start="2013-01", end=_END, event=_BREAK)
     except (bt.BelruTradeError, ValueError) as exc:
@@ -248,6 +272,7 @@ def _findings(effects: pd.DataFrame, contrasts: pd.DataFrame, config) -> list[st
 def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """Dairy to Russia: by heading, ITS per group, comparative ITS, Belarus leakage."""
     rows, dropped = prepare(panel, config)
+    rows, earlier = without_earlier_bans(rows, _START, _BREAK)
     series = groups(rows, config)
     models: dict = {}
     effects, cfs = fit_groups(series, models)
@@ -267,7 +292,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             belarus
         ),
         "Excluded unit-error observations": dropped,
+        "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
     }
+    lost = lost_volume(series, effects, config)
+    tables["Lost volume 2014-08.." + _END + ": control-based (headline) and own-trend ITS"] = lost
+    tables["Sensitivity of the comparative ITS (one choice varied at a time)"] = sensitivity(rows)
+    tables["Compared with published estimates"] = published(lost, config)
     shares = destination_shares(panel, config)
     if shares is not None:
         tables["Dairy export destinations before and after the ban (Comext, EUR)"] = shares
@@ -276,20 +306,149 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         figures["Event study: embargoed vs non-embargoed origins (log points)"] = study_fig
         r = study.iloc[0]
         findings_es = [
-            f"Event study (PPML, origin x heading flows, product x month fixed effects): pooled "
-            f"effect {r['pooled effect (%)']:.1f}% [{r['CI low (%)']:.1f}, {r['CI high (%)']:.1f}]"
-            f"; pre-trend Wald p = {r['pre-trend Wald p-value']:.3f}."
+            describe_event_study(r, "dairy (PPML, origin x heading flows, heading x month FE)")
         ]
     else:
         findings_es = []
-    findings = _findings(effects, contrasts, config) + findings_es
+    findings = _lost_findings(lost) + _findings(effects, contrasts, config) + findings_es
     findings += _findings(belarus, belarus.iloc[:0], config)
     return analysis_result(
         __name__,
-        headline=findings[0] if findings else "No estimable series.",
+        headline=_headline(lost, contrasts, config) or (findings[0] if findings else "-"),
         findings=tuple(findings),
         tables=tables,
         figures=figures,
         models=models,
         config=config,
+        controls=comparison_groups(config),
     )
+
+
+def comparison_groups(config) -> dict[str, tuple[str, ...]]:
+    """The comparison groups of the analysis (ISO alpha-2 codes per group)."""
+    candidates = set(bt.codes.embargo_control_origins())
+    controls = embargo_2014_controls()
+    return {
+        "treated: origins under the embargo in 2014-08": tuple(bt.codes.embargo_origins(_BREAK)),
+        "controls: never-embargoed origins": controls,
+        "left out of the controls: Eurasian Economic Union and transit routes": tuple(
+            sorted(candidates - set(controls))
+        ),
+        "left out of the treated dairy flows: origin banned before 2014-08": tuple(
+            sorted(c for _, o, _ in earlier_bans(_START, _BREAK) if len(o) == 1 for c in o)
+        ),
+        "leakage channel": ("BY",),
+        "reporter": (config.reporter,),
+    }
+
+
+def _tonnes(rows: pd.DataFrame, reporters, start: str) -> pd.Series:
+    sub = rows[rows["reporter"].isin(reporters) & rows["quantity"].notna()]
+    series = sub.groupby("period")["quantity"].sum() / 1e3
+    series.index = pd.PeriodIndex(series.index)
+    return complete_months(series, "2010-01", "2020-12").loc[start:_END]
+
+
+SENSITIVITY = {
+    "baseline: controls without EAEU and transit routes, pre-period from 2012-01, "
+    "quasi-Poisson, Newey-West errors": {},
+    "control pool: with the EAEU members and transit routes (KZ, AM, KG, TR, GE, AE)": {
+        "pool": "with EAEU and transit"
+    },
+    "control pool: only regular reporters (a row in at least 90% of the pre-period months), "
+    "so that an empty month is no shipment rather than no filing": {"pool": "regular"},
+    "pre-period from 2013-01": {"start": "2013-01"},
+    "pre-period from 2010-01": {"start": "2010-01"},
+    "model family: Poisson (same mean model, no overdispersion)": {"family": "poisson"},
+    "error model: model-based (no Newey-West correction)": {"errors": "model"},
+}
+
+
+def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
+    """Comparative ITS, embargoed origins vs controls, one choice varied at a time (net
+    weight; nominal vs real does not apply to volumes)."""
+    embargoed = bt.codes.embargo_origins(_BREAK)
+    pools = {
+        "baseline": embargo_2014_controls(),
+        "with EAEU and transit": bt.codes.embargo_control_origins(),
+        "regular": regular_reporters(rows, embargo_2014_controls(), _START, "2014-07"),
+    }
+    return contrast_sensitivity(
+        lambda start: _tonnes(rows, embargoed, start),
+        lambda pool, start: _tonnes(rows, pools[pool], start),
+        event=_BREAK,
+        start=_START,
+        variants=SENSITIVITY,
+    )
+
+
+def published(lost: pd.DataFrame, config) -> pd.DataFrame:
+    """Published figures beside the dairy results (none measures the same quantity)."""
+    own = lost[lost["series"] == config.reporter].dropna(subset=["lost (t)"])
+    text = (
+        f"{config.reporter} dairy volume lost 2014-08..{_END} (control-based): "
+        f"{lost_text(own.iloc[0].to_dict(), 't')}"
+        if not own.empty
+        else "not estimated"
+    )
+    return published_table(
+        "milk",
+        {
+            "crozet_hinz_west": Ours(
+                text,
+                comparable=False,
+                reason="all products of 37 countries in USD from a gravity GE model; ours is "
+                "one reporter's dairy volume",
+            ),
+            "boulanger_income": Ours(
+                text, comparable=False, reason="a welfare loss of Russia, not a trade volume"
+            ),
+        },
+    )
+
+
+def lost_volume(series: dict, effects: pd.DataFrame, config) -> pd.DataFrame:
+    """Lost dairy volume of the reporter and the embargoed origins: counterfactual from the
+    never-embargoed controls (headline), own-trend ITS as a sensitivity row."""
+    controls = series["non-embargoed origins"].loc[_START:_END]
+    out = []
+    for label in (config.reporter, "embargoed origins"):
+        own = effects[effects["series"] == label]
+        key = "cumulative counterfactual - observed (t)"
+        own_row = own.iloc[0].to_dict() if len(own) and pd.notna(own.iloc[0].get(key)) else None
+        out += lost_rows(
+            series[label].loc[_START:_END], controls, _BREAK, label=label, unit="t",
+            own_trend=own_row,
+        )  # fmt: skip
+    return pd.DataFrame(out)
+
+
+def _lost_findings(lost: pd.DataFrame) -> list[str]:
+    return [
+        f"{r['series']}: lost volume 2014-08..{_END}, {r['counterfactual']}: "
+        f"{lost_text(r, 't')} ({r['method']})."
+        for r in lost.to_dict("records")
+        if pd.notna(r["lost (t)"])
+    ]
+
+
+def _headline(lost: pd.DataFrame, contrasts: pd.DataFrame, config) -> str:
+    own = lost[lost["series"] == config.reporter].dropna(subset=["lost (t)"])
+    if own.empty:
+        return ""
+    head, *rest = own.to_dict("records")
+    text = (
+        f"{config.reporter}: dairy exports to {config.partner} lost 2014-08..{_END}: "
+        f"{lost_text(head, 't')} against never-embargoed controls"
+    )
+    if rest:
+        text += f" (own-trend ITS, sensitivity: {lost_text(rest[0], 't')})"
+    emb = contrasts[contrasts["treated"] == "embargoed origins"]
+    if len(emb):
+        r = emb.iloc[0]
+        text += (
+            f"; embargoed origins vs controls, level change "
+            f"{r['difference in level change (%)']:.0f}% [{r['difference CI low (%)']:.0f}, "
+            f"{r['difference CI high (%)']:.0f}]"
+        )
+    return text + "."

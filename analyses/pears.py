@@ -22,11 +22,12 @@ from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequiremen
 
 #: position in the report
 ORDER = 20
-TITLE = "Pears: Belgian exports to Russia and the 2014 embargo"
+TITLE = "Pears: exports of {reporter_name} to Russia and the 2014 embargo"
 QUESTION = (
-    "What did Russia's August 2014 embargo do to Belgian pear exports to Russia (HS 080830; "
-    "080820 before HS2012), in tonnes and euros, and how much of the lost trade reappeared as "
-    "extra exports to Lithuania and Belarus (the leakage route reported by the press)?"
+    "What did Russia's August 2014 embargo do to the pear exports of {reporter_name} to "
+    "Russia (HS 080830; 080820 before HS2012), in tonnes and euros, and how much of the lost "
+    "trade reappeared as extra exports to Lithuania and Belarus (the leakage route reported "
+    "by the press)?"
 )
 DATA = (
     "Eurostat Comext DS-045409 from the local store: the reporter's monthly exports of pears "
@@ -53,10 +54,9 @@ CAVEATS = (
     "Extra exports to Lithuania are an upper bound on leakage: Lithuanian demand and other "
     "re-export destinations also absorb them; tracing the route needs Lithuania's exports to "
     "Belarus and Russia's imports from Belarus (optional fetch commands).",
-    "Press figures for comparison (docs/sanctions_registry.md section 2.1): about 90,000 t to "
-    "Russia in 2013 and 76,000 t in 2014 (VLAM/Eurostat via Knack); Lithuanian pear imports "
-    "from BE+NL rising from 33,000 t to 137,000 t (GvA); 'almost half' still reaching Russia "
-    "(Volkskrant, 2018).",
+    "Press figures for comparison (secondary reports): 'almost half' of the Belgian and "
+    "Dutch pear trade with Russia, about 70,000 t a year, still reached Russia via "
+    "Lithuania and Belarus (de Volkskrant investigation, 2018, reported by NU.nl).",
 )
 _PEARS = ("080830", "080820")
 DESTINATIONS = ("RU", "LT", "BY", "LV", "PL", "DE", "FR", "NL", "GB", "SE", "CZ", "IT", "ES")

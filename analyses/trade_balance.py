@@ -13,7 +13,9 @@ from belru_trade.analyses._common import (
     ITSRow,
     analysis_result,
     annual_sums,
+    deflated,
     its_row,
+    its_sensitivity,
     its_table,
     mark_dates,
     monthly_series,
@@ -23,16 +25,17 @@ from belru_trade.analyses._common import (
 )
 
 import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
-from belru_trade.report.published import published_figure, published_figures
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement, Ours
+from belru_trade.report import published_table as literature_table
+from belru_trade.report.published import published_figures
 
 #: position in the report
 ORDER = 10
-TITLE = "Trade balance: Belgium-Russia goods trade by year and month"
+TITLE = "Trade balance: {reporter_name}-Russia goods trade by year and month"
 QUESTION = (
     "How large were Belgium's goods exports to and imports from Russia by year and month, "
-    "what was the balance, and why do the figures published for 2017 (Egmont Institute, ING "
-    "Belgium) disagree with each other and with Comext's sums?"
+    "what was the balance, and why do the figures for 2017 (2.63/6.86 bn EUR published by ING, "
+    "3.87/6.50 bn EUR summed from Comext by transport mode) disagree?"
 )
 DATA = (
     "Eurostat Comext DS-045409, community concept (goods entering or leaving Belgium, "
@@ -61,9 +64,12 @@ CAVEATS = (
     "2022 in comext_totals covers January-November only; comext_total_exports was downloaded "
     "in 2024 and includes later revisions, so 2020-2022 exports differ slightly between the "
     "two extracts.",
-    "The concepts attributed to the 2017 Egmont and ING figures are inferred from their "
-    "size (the sources do not state them); the Egmont page itself was not located by the "
-    "project's sanctions registry (docs/sanctions_registry.md section 2.5).",
+    "The national concept attributed to the 2017 ING figures is inferred from their size "
+    "(the note does not state it). A figure of 3.9 / 9.4 bn EUR for 2017 circulates without "
+    "a source that could be located; it is not used.",
+    "The 2017 all-mode totals are estimates: the six-mode sums scaled by the missing share "
+    "measured in later years (a range, from the lowest and highest later share), not "
+    "published figures.",
 )
 
 _TOTAL = ("TOTAL",)
@@ -101,12 +107,8 @@ REQUIRES = (
     ),
 )
 
-#: row names of the quoted 2017 figures and their ids in belru_trade/data/published_figures.csv
-PUBLISHED_2017 = (
-    ("Egmont Institute paper on Belgian Russia policy", "egmont_2017_be_ru"),
-    ("ING Belgium economic note, 21 Jun 2018", "ing_2017_be_ru"),
-)
-ING_PRECIOUS_SHARE = "ing_2017_be_ru_imports_precious_share"
+#: row names of the quoted 2017 figures and their ids in belru_trade/data/published_estimates.csv
+PUBLISHED_2017 = (("ING Belgium economic note, 21 Jun 2018", "ing_2017_be_ru"),)
 
 
 def _published_rows() -> list[dict]:
@@ -283,7 +285,7 @@ def _figure_gap(gaps: pd.DataFrame, published: pd.DataFrame):
     left.set_ylabel("EUR million per year")
     left.set_title("All-mode total = six modes + missing modes")
     left.legend(fontsize=8)
-    names = ["Egmont", "ING 2018", "Comext 6 modes", "est. all (low)", "est. all (high)"]
+    names = ["ING 2018", "Comext 6 modes", "est. all (low)", "est. all (high)"]
     x = range(len(published))
     right.bar([i - 0.2 for i in x], published["exports (EUR bn)"], 0.4, label="exports")
     right.bar([i + 0.2 for i in x], published["imports (EUR bn)"], 0.4, label="imports")
@@ -318,27 +320,22 @@ def _findings(annual: pd.DataFrame, gaps: pd.DataFrame, published: pd.DataFrame)
 
 
 def _findings_2017(published: pd.DataFrame) -> list[str]:
-    """The 2017 reconciliation of the quoted figures with the Comext sums (two findings)."""
+    """The 2017 estimate of the all-mode Comext totals and the ING figures (two findings)."""
     est = published[published["figure"].str.startswith("Estimated")]
     by_name = published.set_index("figure")
     columns = ["exports (EUR bn)", "imports (EUR bn)"]
-    egmont_e, egmont_i = by_name.loc[PUBLISHED_2017[0][0], columns]
-    ing_e, ing_i = by_name.loc[PUBLISHED_2017[1][0], columns]
+    ing_e, ing_i = by_name.loc[PUBLISHED_2017[0][0], columns]
     six_e, six_i = by_name.loc[
         "Comext DS-1262527, sum of the six transport modes in the extract", columns
     ]
-    share = published_figure(ING_PRECIOUS_SHARE)
-    precious = share * ing_i
     est_lo, est_hi = est["imports (EUR bn)"].min(), est["imports (EUR bn)"].max()
     return [
-        f"2017: the Egmont figures ({egmont_e:g} / {egmont_i:g} bn EUR) are closest to the "
-        f"community concept with all modes: the six-mode Comext sums are {six_e:.2f} / "
-        f"{six_i:.2f} bn EUR, and scaling them by the missing share measured in later years "
-        f"gives {est['exports (EUR bn)'].min():.2f}-{est['exports (EUR bn)'].max():.2f} / "
-        f"{est_lo:.2f}-{est_hi:.2f} bn EUR; adding instead ING's {100 * share:.0f}% 'pearls, "
-        f"precious stones and metals' share of 2017 imports ({share:g} x {ing_i:g} = "
-        f"{precious:.2f} bn EUR, mostly air freight) to {six_i:.2f} gives "
-        f"{six_i + precious:.2f} bn EUR, close to {egmont_i:g}.",
+        "2017, estimated (community concept, all transport modes): the six-mode Comext sums "
+        f"are {six_e:.2f} / {six_i:.2f} bn EUR (exports / imports); scaled by the missing share "
+        f"measured in later years they give an estimate of {est['exports (EUR bn)'].min():.2f} "
+        f"to {est['exports (EUR bn)'].max():.2f} bn EUR of exports and {est_lo:.2f} to "
+        f"{est_hi:.2f} bn EUR of imports (the range spans the lowest and highest later missing "
+        "share).",
         f"The ING note ({ing_e:.2f} / {ing_i:.2f} bn EUR) is {100 * (1 - ing_e / six_e):.0f}% "
         f"below the six-mode Comext sum on exports and {100 * (1 - ing_i / est_lo):.0f}-"
         f"{100 * (1 - ing_i / est_hi):.0f}% below the estimated all-mode "
@@ -378,6 +375,18 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     figures.update(its_figures)
     findings += its_findings
     exports = annual[annual["extract"] == "comext_total_exports"].set_index("year")
+    exports_m = _series(panel, config, "comext_total_exports", "export") * 1e6
+    tables["Sensitivity of the 2022-03 break in exports (one choice varied at a time)"] = (
+        its_sensitivity(
+            exports_m,
+            "2022-03",
+            SENSITIVITY
+            | {"real values (euro-area HICP, 2021 = 100)": {"series": deflated(exports_m)}},
+            unit="EUR m",
+            scale=1e6,
+        )
+    )
+    tables["Compared with published estimates"] = literature(annual, published)
     headline = (
         f"Exports {exports.loc[2021, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2021) -> "
         f"{exports.loc[2023, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2023); air/post modes miss "
@@ -392,6 +401,11 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         figures=figures,
         models=models,
         config=config,
+        controls={
+            "reporter": (config.reporter,),
+            "partner": (config.partner,),
+            "comparison group: none (the counterfactual is the pre-2022 path)": (),
+        },
     )
 
 
@@ -435,3 +449,50 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     tables = {"Interrupted time series at 2022-03 (95% intervals)": table}
     figures = {"ITS at 2022-03 with counterfactual bands (EUR m)": fig}
     return tables, figures, findings
+
+
+SENSITIVITY = {
+    "baseline: all months from 2019-01, quasi-Poisson, Newey-West errors": {},
+    "pre-period from 2020-07 (after the COVID-19 dip)": {"start": "2020-07"},
+    "model family: Poisson": {"family": "poisson"},
+    "error model: model-based (no Newey-West correction)": {"errors": "model"},
+}
+
+
+def _value(annual: pd.DataFrame, extract: str, year: int, column: str) -> tuple[float, int]:
+    row = annual[(annual["extract"] == extract) & (annual["year"] == year)]
+    if row.empty:
+        return float("nan"), 0
+    return float(row.iloc[0][column]) / 1e3, int(row.iloc[0]["months"])
+
+
+def literature(annual: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Published Belgian totals beside the Comext sums (no sampling interval: totals)."""
+    exp22, _ = _value(annual, "comext_total_exports", 2022, "exports (EUR m)")
+    imp22, months = _value(annual, "comext_totals", 2022, "imports (EUR m)")
+    six = published.set_index("figure").loc[
+        "Comext DS-1262527, sum of the six transport modes in the extract"
+    ]
+    concept = "Comext community concept vs the national concept of the Belgian sources"
+    ours = {
+        "bfta_2022_exports": Ours(
+            f"{exp22:.2f} EUR bn (Comext, all modes; a total, no interval)",
+            point=exp22,
+            reason=f"{concept}; within 10% counts as consistent",
+        ),
+        "bfta_2022_imports": Ours(
+            f"{imp22:.2f} EUR bn ({months} months)",
+            comparable=months == 12,
+            point=imp22,
+            reason="the Comext extract covers January-November 2022 only"
+            if months != 12
+            else concept,
+        ),
+    }
+    for flow in ("exports", "imports"):
+        ours[f"ing_2017_be_ru_{flow}"] = Ours(
+            f"{six[f'{flow} (EUR bn)']:.2f} EUR bn (six transport modes)",
+            comparable=False,
+            reason=f"{concept}, and the extract lacks air, post and self-propulsion",
+        )
+    return literature_table("trade_balance", ours)

@@ -35,7 +35,7 @@ def panel(rows, freq="M", index=None):
 
 def test_load_parses_the_registry():
     frame = events.load()
-    assert len(frame) == 52
+    assert len(frame) == 58
     assert frame["event_id"].is_unique
     assert pd.api.types.is_datetime64_any_dtype(frame["in_force"])
     assert pd.api.types.is_datetime64_any_dtype(frame["ended"])
@@ -292,3 +292,46 @@ def test_empty_and_missing_values():
     frame = panel([("BE", "RU", "080830", "export", None), ("BE", "RU", None, "export", "2015-01")])
     frame["nomenclature"] = [None, "HS2012"]
     assert events.treatment(frame, "RU-2014-RES778").tolist() == [0, 0]
+
+
+# ---------------------------------------------------------------- direction column
+
+
+def test_direction_is_a_registry_column_and_sets_the_scope():
+    frame = events.load()
+    assert set(frame["direction"]) <= {"import", "export", "services", "other"}
+    by = events.get("EU-2022-BY-REG355")
+    assert by.direction == "export"
+    assert by.destinations == frozenset({"BY"})
+    assert "BE" in by.origins and "RU" not in by.origins
+    luxury = events.get("EU-2022-PKG4-LUXURY")
+    assert luxury.destinations == frozenset({"RU"}) and "DE" in luxury.origins
+    assert luxury.covers_product("220421")
+    # the 2014 export measures keep their scope
+    assert events.get("EU-2014-REG833").destinations == frozenset({"RU"})
+
+
+def test_pre_2014_origin_bans_end_when_the_embargo_takes_over():
+    ids = set(
+        events.affecting(product="0406", origin="LT", destination="RU", date="2013-11")["event_id"]
+    )
+    assert ids == {"RU-2013-LT-DAIRY"}
+    assert events.affecting(product="0406", origin="BE", destination="RU", date="2013-11").empty
+    pork = set(
+        events.affecting(product="020319", origin="DK", destination="RU", date="2014-03")[
+            "event_id"
+        ]
+    )
+    assert pork == {"RU-2014-EU-PORK-ASF"}
+    later = set(
+        events.affecting(product="0406", origin="LT", destination="RU", date="2015-01")["event_id"]
+    )
+    assert "RU-2013-LT-DAIRY" not in later and "RU-2014-RES778" in later
+
+
+def test_bad_direction_is_a_named_error(monkeypatch):
+    from belru_trade.errors import DataValidationError
+    from belru_trade.events import registry
+
+    with pytest.raises(DataValidationError, match="direction='sideways'"):
+        registry._direction("X-1", "sideways")

@@ -210,3 +210,27 @@ def test_estimated_leakage_from_diversion():
             measure, panel[panel["reporter"] != "KZ"], elasticity=-0.7, leakage="estimated",
             analogues=[Analogue("s", ["6101"], "2021-01")],
         )  # fmt: skip
+
+
+def test_transit_countries_are_never_did_controls(snapshot_panel):
+    from belru_trade.policy.effects import TRANSIT, analogue_effect, clean_controls
+
+    # the snapshot has only Russia and its neighbours: no clean control partner is left
+    assert clean_controls(sorted(snapshot_panel["partner"].unique()), "RU") == ()
+    with pytest.raises(InvalidArgumentError, match="transit routes"):
+        analogue_effect(snapshot_panel, LUXURY, members=["BE"], controls=list(TRANSIT))
+
+
+def test_brief_states_gross_trade_at_risk_baseline_interval_and_bounds(snapshot_panel):
+    measure = bt.Measure(sender="EU", target="RU", kind="export_ban", products=["8703"],
+                         start="2022-03")  # fmt: skip
+    res = bt.simulate(measure, snapshot_panel, elasticity=(-0.8, 0.1), leakage=0.1,
+                      horizon_months=9, n_draws=300)  # fmt: skip
+    t = res.total()
+    assert t["baseline_low"] < t["baseline"] < t["baseline_high"]
+    assert 0 <= t["loss_share_low"] <= t["loss_share"] <= t["loss_share_high"] <= 1
+    # each draw's loss stays within that draw's baseline
+    assert (res.draws.sum(1) <= res.baseline_draws.sum(1)).all()
+    text = res.brief()
+    assert "Gross trade at risk" in text and "Redirection to other markets" in text
+    assert "Baseline (projected flow without the measure)" in text

@@ -6,8 +6,19 @@ the 2014-embargo designs and data, and the result builder. The library never imp
 
 from __future__ import annotations
 
-from belru_trade.analyses._common.designs import did_row, origin_event_study
-from belru_trade.analyses._common.embargo_2014 import comtrade_exports_to, embargo_2014_reporters
+from belru_trade.analyses._common.designs import (
+    describe_event_study,
+    did_row,
+    origin_event_study,
+)
+from belru_trade.analyses._common.embargo_2014 import (
+    comtrade_exports_to,
+    earlier_bans,
+    embargo_2014_controls,
+    embargo_2014_reporters,
+    regular_reporters,
+    without_earlier_bans,
+)
 from belru_trade.analyses._common.figures import (
     mark_dates,
     new_figure,
@@ -28,6 +39,12 @@ from belru_trade.analyses._common.its_rows import (
     its_table,
 )
 from belru_trade.analyses._common.results import analysis_result
+from belru_trade.analyses._common.sensitivity import (
+    contrast_sensitivity,
+    deflated,
+    flag_fragile,
+    its_sensitivity,
+)
 from belru_trade.analyses._common.series import (
     annual_sums,
     complete_months,
@@ -42,15 +59,22 @@ __all__ = [
     "annual_sums",
     "complete_months",
     "comtrade_exports_to",
+    "contrast_sensitivity",
+    "deflated",
     "describe_contrast",
+    "describe_event_study",
     "describe_its",
     "did_row",
+    "earlier_bans",
+    "embargo_2014_controls",
     "embargo_2014_reporters",
     "fit_its",
     "fit_its_row",
+    "flag_fragile",
     "fmt_interval",
     "its_contrast",
     "its_row",
+    "its_sensitivity",
     "its_table",
     "mark_dates",
     "monthly_series",
@@ -58,6 +82,8 @@ __all__ = [
     "origin_event_study",
     "period_axis",
     "plot_its",
+    "regular_reporters",
     "shade_interval",
     "spike_mask",
+    "without_earlier_bans",
 ]

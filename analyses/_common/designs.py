@@ -13,7 +13,7 @@ import belru_trade as bt
 if TYPE_CHECKING:
     pass
 
-__all__ = ["did_row", "origin_event_study"]
+__all__ = ["describe_event_study", "did_row", "origin_event_study"]
 
 
 def origin_event_study(
@@ -81,4 +81,46 @@ def did_row(result, label: str) -> dict:
         "CI high (%)": 100 * (np.exp(att["conf_high"]) - 1),
         "flows x months": int(result.nobs),
         "pre-trend Wald p-value": float(result.pretrend["p_value"]),
+    } | _bounds(result)
+
+
+def _bounds(result, mbar: float = 1.0) -> dict:
+    """Relative-magnitude bounds on the average post effect (Rambachan & Roth 2023) with
+    post-period deviations up to ``mbar`` times the largest pre-period step, in %."""
+    try:
+        table = result.sensitivity(mbar=(mbar,)).table
+    except (bt.BelruTradeError, ValueError):
+        return {}
+    avg = table[(table["target"] == "average") & (table["mbar"] == mbar)]
+    if avg.empty:
+        return {}
+    r = avg.iloc[0]
+    return {
+        "M": mbar,
+        "bound low (%)": 100 * (np.exp(r["lower"]) - 1),
+        "bound high (%)": 100 * (np.exp(r["upper"]) - 1),
     }
+
+
+def describe_event_study(row, label: str, *, alpha: float = 0.05) -> str:
+    """One finding on an event study: the pooled effect only when the pre-trend test does
+    not reject; otherwise the rejection, with the pooled effect marked as not credible."""
+    p = float(row["pre-trend Wald p-value"])
+    effect = (
+        f"pooled effect {row['pooled effect (%)']:.1f}% [{row['CI low (%)']:.1f}, "
+        f"{row['CI high (%)']:.1f}]"
+    )
+    if p >= alpha:
+        return f"Event study, {label}: {effect}; pre-trend Wald p = {p:.3f} (no rejection)."
+    bounds = ""
+    if "bound low (%)" in row and np.isfinite(row.get("bound low (%)", np.nan)):
+        bounds = (
+            f" Sensitivity bounds allowing post-period deviations from parallel trends up to "
+            f"the largest pre-period one (M = {row['M']:g}): [{row['bound low (%)']:.1f}, "
+            f"{row['bound high (%)']:.1f}]%."
+        )
+    return (
+        f"Event study, {label}: the pre-trend test rejects parallel pre-trends (Wald p = "
+        f"{p:.3g}), so the {effect} is not a credible causal estimate and is not used as a "
+        f"headline.{bounds}"
+    )

@@ -13,7 +13,14 @@ import belru_trade as bt
 if TYPE_CHECKING:
     pass
 
-__all__ = ["comtrade_exports_to", "embargo_2014_reporters"]
+__all__ = [
+    "comtrade_exports_to",
+    "earlier_bans",
+    "embargo_2014_controls",
+    "embargo_2014_reporters",
+    "regular_reporters",
+    "without_earlier_bans",
+]
 
 
 def embargo_2014_reporters() -> tuple[str, ...]:
@@ -63,3 +70,91 @@ def comtrade_exports_to(
     dropped["period"] = dropped["period"].astype(str)
     dropped = dropped.rename(columns={"quantity": "reported (t)"}).reset_index(drop=True)
     return rows.loc[~spikes], dropped
+
+
+def embargo_2014_controls() -> tuple[str, ...]:
+    """The control origins of the 2014 food-embargo designs, sorted.
+
+    The never-embargoed reporters of the extract
+    (:func:`belru_trade.geo.codes.embargo_control_origins`) without the Eurasian Economic
+    Union members and the documented transit routes to Russia
+    (:func:`belru_trade.geo.codes.russia_control_pool`).
+
+    >>> controls = embargo_2014_controls()
+    >>> "NZ" in controls, {"KZ", "AM", "KG", "TR", "GE", "AE"} & set(controls)
+    (True, set())
+    """
+    return bt.codes.russia_control_pool(bt.codes.embargo_control_origins())
+
+
+def earlier_bans(start: str, event: str) -> list[tuple[str, frozenset[str], tuple[str, ...]]]:
+    """Russian import bans on single origins in force between ``start`` and ``event``.
+
+    Events of the registry with ``party`` RU and ``direction`` import that bind before the
+    embargo month ``event`` and are active after ``start`` (Lithuanian dairy from 2013-10,
+    EU pork from 2014-01): (event id, origins, HS prefixes).
+
+    >>> [e for e, _, _ in earlier_bans("2012-01", "2014-08")]
+    ['RU-2013-LT-DAIRY', 'RU-2014-EU-PORK-ASF']
+    """
+    first = pd.Period(event, freq="M").start_time
+    begin = pd.Period(start, freq="M").start_time
+    out = []
+    for ev in bt.events.load().itertuples():
+        if ev.party != "RU" or ev.direction != "import" or not ev.hs_codes:
+            continue
+        if ev.in_force >= first or (pd.notna(ev.effective_end) and ev.effective_end < begin):
+            continue
+        out.append((ev.event_id, frozenset(ev.origins or ()), tuple(ev.hs_codes)))
+    return out
+
+
+def without_earlier_bans(
+    rows: pd.DataFrame, start: str, event: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop the flows treated by an earlier origin-specific ban from a 2014 design.
+
+    A flow (reporter, product) covered by :func:`earlier_bans` is already treated before
+    the embargo, so it is neither a clean pre-period nor a clean control. A ban on a single
+    origin (Lithuanian dairy) drops that origin's flows; a ban on many origins (EU pork)
+    drops the product for every origin, so treated and control groups keep the same
+    products.
+
+    Returns
+    -------
+    rows : DataFrame
+        The kept rows.
+    dropped : DataFrame
+        One row per ban: ``event``, ``origins``, ``products``, ``rows dropped``.
+    """
+    keep = pd.Series(True, index=rows.index)
+    notes = []
+    for event_id, origins, prefixes in earlier_bans(start, event):
+        product = rows["product"].astype(str).str.startswith(prefixes)
+        hit = product if len(origins) > 1 else product & rows["reporter"].isin(origins)
+        notes.append(
+            {
+                "event": event_id,
+                "origins": "every origin" if len(origins) > 1 else ", ".join(sorted(origins)),
+                "products": ", ".join(prefixes),
+                "rows dropped": int((hit & keep).sum()),
+            }
+        )
+        keep &= ~hit
+    return rows.loc[keep], pd.DataFrame(notes)
+
+
+def regular_reporters(
+    rows: pd.DataFrame, reporters: Iterable[str], start: str, end: str, share: float = 0.9
+) -> tuple[str, ...]:
+    """Reporters with a row in at least ``share`` of the months ``start``..``end``.
+
+    UN Comtrade records no zeros: a month without a row is either no shipment or no filing,
+    and the extract (exports to one partner) cannot tell them apart. Reporters that ship in
+    almost every pre-period month are the ones for which an empty month is most plausibly
+    zero trade; the sensitivity tables restrict the controls to them.
+    """
+    months = pd.period_range(start, end, freq="M")
+    sub = rows[rows["reporter"].isin(set(reporters)) & rows["period"].isin(months)]
+    count = sub.groupby("reporter")["period"].nunique()
+    return tuple(sorted(count[count >= share * len(months)].index))

@@ -132,8 +132,22 @@ class ITSRow:
 
 
 def its_table(rows: list[ITSRow]) -> pd.DataFrame:
-    """The report table of several rows."""
-    return pd.DataFrame([row.record() for row in rows])
+    """The report table of several rows.
+
+    Columns of every row appear in a fixed order whatever the first row's model: the
+    description (series, model, intervention, post months), the level change in % (log-link
+    fits) and in the series' unit (Gaussian level fits), then the rest, so that the
+    percentage columns do not end up on the far right when the first row is a Gaussian fit.
+    """
+    frame = pd.DataFrame([row.record() for row in rows])
+    head = [c for c in ("series", "model", "intervention", "post months") if c in frame]
+    pct = [c for c in frame.columns if c.startswith("level") and c.endswith("(%)")]
+    level = [c for c in frame.columns if c.startswith("level") and c not in pct]
+    cumulative = [c for c in frame.columns if c.startswith("cumulative")]
+    first = [*head, *pct, *level, *cumulative]
+    before = [c for c in frame.columns[: frame.columns.get_loc(head[0])]] if head else []
+    rest = [c for c in frame.columns if c not in first and c not in before]
+    return frame[[*before, *first, *rest]]
 
 
 def its_row(

@@ -34,15 +34,17 @@ def analysis_result(
     """
     import sys
 
-    from belru_trade.report.result import AnalysisResult
+    from belru_trade.report.result import AnalysisResult, fill_reporter
 
     texts = sys.modules[module]
+    config = fields.get("config")
+    caveats = tuple(getattr(texts, "CAVEATS", ())) if caveats is None else tuple(caveats)
     return AnalysisResult(
         name=module.rpartition(".")[2],
-        title=texts.TITLE,
-        question=texts.QUESTION,
-        data_and_concept=texts.DATA,
-        method=texts.METHOD,
-        caveats=tuple(getattr(texts, "CAVEATS", ())) if caveats is None else tuple(caveats),
+        title=fill_reporter(texts.TITLE, config),
+        question=fill_reporter(texts.QUESTION, config),
+        data_and_concept=fill_reporter(texts.DATA, config),
+        method=fill_reporter(texts.METHOD, config),
+        caveats=tuple(fill_reporter(c, config) for c in caveats),
         **fields,
     )

@@ -47,6 +47,10 @@ def _run(args: argparse.Namespace) -> int:
     )
     table = result.summary(by=[k.strip() for k in args.by.split(",") if k.strip()])
     print(f"coefficients: {result.params.round(4).to_dict()}")
+    print(
+        f"gross trade lost (actual, counterfactual, lost, se, conf_low, conf_high in "
+        f"{result.currency}; lost_share = lost / counterfactual):"
+    )
     print(table.to_string(index=False))
     if args.out:
         print(f"csv: {write_atomic(Path(args.out), table.to_csv(index=False))}")

@@ -40,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--analogue-flow", choices=("export", "import"), default="export", help="its flow"
     )
     parser.add_argument(
-        "--analogue-method", choices=("did", "its"), default="did", help="analogue estimator"
+        "--analogue-method",
+        choices=("auto", "did", "its"),
+        default="auto",
+        help="analogue estimator (auto: DiD when the data have clean control partners, else ITS)",
     )
     parser.add_argument("--elasticity", type=float, help="given proportional change, e.g. -0.8")
     parser.add_argument("--elasticity-sd", type=float, default=0.0, help="its standard deviation")

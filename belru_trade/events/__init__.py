@@ -1,6 +1,6 @@
 """Sanction events: the registry, the scope rules and treatment indicators.
 
-The registry (``belru_trade/data/sanction_events.csv``, 52 events; provenance in
+The registry (``belru_trade/data/sanction_events.csv``, 58 events; provenance in
 ``PROVENANCE_registries.md`` and the shared ``events/PROVENANCE.md``) lists Russia's food
 embargo 2014-2026, the EU 2014 and 2022-2026 packages, diamond, LNG and gas measures.
 
@@ -10,10 +10,15 @@ Scope of an event
   expand to the EU member states on the date, the United Kingdom included until the end of
   the Brexit transition on 2020-12-31; ``all embargoed origins`` expands to
   :func:`belru_trade.geo.codes.embargo_origins`), destination Russia.
-* EU import bans: origin Russia, destination the EU member states on the date. EU export
-  measures of 2014 (Reg. 833/2014, 960/2014): origin the EU members, destination Russia.
-  G7 measures: destination the G7 countries and the EU members; US: the United States;
-  BE: Belgium. The G7 oil price cap (maritime services) has no destination restriction.
+* EU import bans: origin Russia, destination the EU member states on the date. Export
+  measures (``direction`` = ``export`` in the registry: Reg. 833/2014, 960/2014, the 2022
+  export bans 2022/328, 2022/394, the luxury-goods ban of 2022/428 and the Belarus
+  measures of 2022/355): origin the imposing party's members, destination the target
+  (Russia or Belarus). G7 measures: destination the G7 countries and the EU members; US:
+  the United States; BE: Belgium. The G7 oil price cap (maritime services) has no
+  destination restriction.
+* Origin-specific Russian bans before the 2014 embargo (Lithuanian dairy from 2013-10-07,
+  EU pork and live pigs from 2014-01-29) run until the embargo took the products over.
 * HS codes are prefixes of HS2012+ codes. Before HS2012 the pear code 080830 did not exist;
   the old 080820 (pears and quinces) is matched in its place.
 * Carve-out rows (``RU-2014-RES830``, ``RU-2021-LIST-AMEND``) are exemptions, not

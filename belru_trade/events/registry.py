@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from belru_trade.errors import UnknownCodeError
+from belru_trade.errors import DataValidationError, UnknownCodeError
 from belru_trade.events.scope import _product_covered
 from belru_trade.geo import codes
 
@@ -23,7 +23,7 @@ __all__ = ["Event", "event_ids", "get", "load"]
 _EXEMPTIONS = frozenset({"RU-2014-RES830", "RU-2021-LIST-AMEND"})
 #: whole HS6 codes exempted by a carve-out row (compiler mapping from the description)
 _EXEMPT_HS6 = {"RU-2014-RES830": ("070110",)}
-_EXPORT_MEASURES = frozenset({"EU-2014-REG833", "EU-2014-REG960"})
+_DIRECTIONS = frozenset({"import", "export", "services", "other"})
 _ANY_DESTINATION = frozenset({"G7-2022-PRICECAP"})
 _G7 = frozenset({"US", "CA", "GB", "FR", "DE", "IT", "JP"})
 _BREXIT_TRANSITION_END = pd.Timestamp("2020-12-31")
@@ -47,7 +47,9 @@ class Event:
         HS prefixes (empty when the event has no product scope).
     kind : {'ban', 'extension', 'exemption', 'no_product_scope'}
     direction : {'import', 'export', 'services', 'other'}
-        Trade the measure restricts, seen from the imposing party.
+        Trade the measure restricts, seen from the imposing party (the registry's
+        ``direction`` column). Export measures cover goods from the imposing party's
+        members to the target countries.
     origins, destinations : frozenset of str or None
         Covered origin and destination countries on ``in_force`` (None = any).
     """
@@ -75,11 +77,13 @@ class Event:
 
     def origins_on(self, date: Any) -> frozenset[str] | None:
         """Covered origins on ``date`` (a day, month or year; None = ``in_force``)."""
-        return _origins(self.event_id, self.party, self.target, self._day(date))
+        return _origins(self.direction, self.party, self.target, self._day(date))
 
     def destinations_on(self, date: Any) -> frozenset[str] | None:
         """Covered destinations on ``date`` (a day, month or year; None = ``in_force``)."""
-        return _destinations(self.event_id, self.party, self._day(date))
+        return _destinations(
+            self.event_id, self.direction, self.party, self.target, self._day(date)
+        )
 
     def covers_product(self, product: Any, period: Any = None) -> bool:
         """Return whether ``product`` (HS/CN code) falls under the event's HS prefixes."""
@@ -117,9 +121,17 @@ def _eu_members(day: pd.Timestamp, *, with_transition: bool) -> frozenset[str]:
     return members
 
 
-def _origins(event_id: str, party: str, target: str, day: pd.Timestamp) -> frozenset[str] | None:
-    if event_id in _EXPORT_MEASURES:
+def _party_members(party: str, day: pd.Timestamp) -> frozenset[str]:
+    if party == "EU":
         return _eu_members(day, with_transition=False)
+    if party == "G7":
+        return _G7 | _eu_members(day, with_transition=False)
+    return frozenset({party})
+
+
+def _origins(direction: str, party: str, target: str, day: pd.Timestamp) -> frozenset[str] | None:
+    if direction == "export":
+        return _party_members(party, day)
     if party != "RU":
         return frozenset({"RU"})
     if target.startswith("all embargoed origins"):
@@ -133,16 +145,16 @@ def _origins(event_id: str, party: str, target: str, day: pd.Timestamp) -> froze
     return frozenset(result)
 
 
-def _destinations(event_id: str, party: str, day: pd.Timestamp) -> frozenset[str] | None:
+def _destinations(
+    event_id: str, direction: str, party: str, target: str, day: pd.Timestamp
+) -> frozenset[str] | None:
     if event_id in _ANY_DESTINATION:
         return None
-    if party == "RU" or event_id in _EXPORT_MEASURES:
+    if direction == "export":
+        return frozenset(_target_codes(target)) or frozenset({"RU"})
+    if party == "RU":
         return frozenset({"RU"})
-    if party == "EU":
-        return _eu_members(day, with_transition=False)
-    if party == "G7":
-        return _G7 | _eu_members(day, with_transition=False)
-    return frozenset({party})
+    return _party_members(party, day)
 
 
 def _kind(event_id: str, hs: tuple[str, ...], description: str) -> str:
@@ -153,12 +165,16 @@ def _kind(event_id: str, hs: tuple[str, ...], description: str) -> str:
     return "extension" if "extend" in description.lower()[:40] else "ban"
 
 
-def _direction(event_id: str, party: str, hs: tuple[str, ...]) -> str:
-    if event_id in _EXPORT_MEASURES:
-        return "export"
-    if event_id in _ANY_DESTINATION:
-        return "services"
-    return "import" if hs or party == "RU" else "other"
+def _direction(event_id: str, text: str) -> str:
+    value = str(text).strip().lower()
+    if value not in _DIRECTIONS:
+        raise DataValidationError(
+            "direction",
+            f"event {event_id!r} in sanction_events.csv has direction={text!r}; "
+            f"expected one of {', '.join(sorted(_DIRECTIONS))}",
+            [text],
+        )
+    return value
 
 
 @functools.cache
@@ -174,6 +190,7 @@ def _events() -> tuple[Event, ...]:
         ended = _parse_date(rec["ended"])
         kind = _kind(rec["event_id"], hs, rec["description"])
         in_chain = rec["party"] == "RU" and kind in {"ban", "extension"}
+        direction = _direction(rec["event_id"], rec["direction"])
         result.append(
             Event(
                 event_id=rec["event_id"],
@@ -189,9 +206,11 @@ def _events() -> tuple[Event, ...]:
                 source_url=rec["source_url"],
                 confidence=rec["confidence"],
                 kind=kind,
-                direction=_direction(rec["event_id"], rec["party"], hs),
-                origins=_origins(rec["event_id"], rec["party"], rec["target"], in_force),
-                destinations=_destinations(rec["event_id"], rec["party"], in_force),
+                direction=direction,
+                origins=_origins(direction, rec["party"], rec["target"], in_force),
+                destinations=_destinations(
+                    rec["event_id"], direction, rec["party"], rec["target"], in_force
+                ),
             )
         )
     return tuple(result)
@@ -201,7 +220,7 @@ def event_ids() -> tuple[str, ...]:
     """Return every event id in registry order.
 
     >>> len(event_ids())
-    52
+    58
     """
     return tuple(e.event_id for e in _events())
 
@@ -220,7 +239,7 @@ def load() -> pd.DataFrame:
     --------
     >>> frame = load()
     >>> frame.shape[0], frame.loc[frame.event_id == "RU-2016-UKRAINE", "origins"].item()
-    (52, frozenset({'UA'}))
+    (58, frozenset({'UA'}))
     """
     frame = pd.DataFrame([e.__dict__ for e in _events()])
     for col in ("announced", "in_force", "ended", "effective_end"):

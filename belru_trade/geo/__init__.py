@@ -53,6 +53,7 @@ from belru_trade.geo.groups import (
     group_members,
     groups,
     is_member,
+    russia_control_pool,
 )
 from belru_trade.geo.harmonise import harmonise
 from belru_trade.geo.names import from_name
@@ -76,5 +77,6 @@ __all__ = [
     "known_geo_codes",
     "m49",
     "name",
+    "russia_control_pool",
     "to_iso2",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "group_members",
     "groups",
     "is_member",
+    "russia_control_pool",
 ]
 
 _GROUP_ALIASES = {"EUROZONE": "EA", "EU27": "EU27_2020"}
@@ -164,3 +165,52 @@ def embargo_control_origins() -> tuple[str, ...]:
     set()
     """
     return _EMBARGO_CONTROLS
+
+
+#: Groups left out of every control pool of a Russia measure (see :func:`russia_control_pool`).
+RUSSIA_POOL_EXCLUSIONS: tuple[str, ...] = ("EAEU", "RU_TRANSIT")
+
+
+def russia_control_pool(
+    candidates: Any, *, exclude: Any = RUSSIA_POOL_EXCLUSIONS
+) -> tuple[str, ...]:
+    """Return the control origins/destinations of a Russia measure among ``candidates``.
+
+    Russia itself, the members of the Eurasian Economic Union at any date (``EAEU``: RU, BY,
+    KZ, AM, KG; a customs union with Russia, so their trade moves with Russia's) and the
+    documented transit routes for goods bound for Russia (``RU_TRANSIT``: AE, AM, BY, GE, KG,
+    KZ, TR, UZ; sources in ``country_groups.csv``) are left out: they are exposed to the
+    measure through re-exports and cannot show what would have happened without it.
+
+    Parameters
+    ----------
+    candidates : iterable of str
+        ISO alpha-2 codes.
+    exclude : iterable of str
+        Group names whose members are removed; ``()`` keeps every candidate but Russia.
+
+    Returns
+    -------
+    tuple of str
+        Sorted codes.
+
+    Examples
+    --------
+    >>> russia_control_pool(["NZ", "KZ", "TR", "AR", "RU"])
+    ('AR', 'NZ')
+    >>> russia_control_pool(["NZ", "KZ"], exclude=())
+    ('KZ', 'NZ')
+    """
+    dropped = {"RU"}
+    for group in exclude:
+        dropped |= _ever_members(group)
+    return tuple(sorted({str(c).upper() for c in candidates} - dropped))
+
+
+def _ever_members(group: str) -> frozenset[str]:
+    key = _GROUP_ALIASES.get(str(group).upper(), str(group).upper())
+    if key not in _group_names():
+        raise UnknownCodeError(
+            f"group={group!r} is not a known group; expected one of {', '.join(groups())}"
+        )
+    return frozenset(_group_arrays(key)[0])

@@ -21,7 +21,7 @@ _COLUMNS = {
     "member": "Member",
     "sector": "Sector",
     "baseline": "Baseline (EUR m)",
-    "expected_loss": "Expected loss (EUR m)",
+    "expected_loss": "Gross trade at risk (EUR m)",
     "loss_low": "Low",
     "loss_high": "High",
     "leakage_share": "Leakage",
@@ -40,13 +40,32 @@ def _display(table: pd.DataFrame, max_rows: int) -> pd.DataFrame:
 
 def _headline(result: Any) -> list[str]:
     t = result.total()
-    target = result.measure.target
-    return [
-        f"Expected loss over the horizon: EUR {t['expected_loss'] / 1e6:,.1f} m "
-        f"({result.level:.0%} interval {t['loss_low'] / 1e6:,.1f} to {t['loss_high'] / 1e6:,.1f})"
-        f" on a baseline of EUR {t['baseline'] / 1e6:,.1f} m.",
+    target, flow = result.measure.target, result.measure.flow
+    lvl = f"{result.level:.0%} interval"
+    out = [
+        f"Gross trade at risk (not a cost or a welfare loss): EUR {t['expected_loss'] / 1e6:,.1f}"
+        f" m of {flow}s {'to' if flow == 'export' else 'from'} {target} over the horizon "
+        f"({lvl} {t['loss_low'] / 1e6:,.1f} to {t['loss_high'] / 1e6:,.1f}).",
+    ]
+    if "baseline_low" in t:
+        out += [
+            f"Baseline (projected flow without the measure): EUR {t['baseline'] / 1e6:,.1f} m "
+            f"({lvl} {t['baseline_low'] / 1e6:,.1f} to {t['baseline_high'] / 1e6:,.1f}).",
+            f"As a share of the baseline: {t['loss_share']:.0%} ({lvl} "
+            f"{t['loss_share_low']:.0%} to {t['loss_share_high']:.0%}). In every draw the loss "
+            "stays below that draw's baseline; the upper bound in EUR can exceed the central "
+            "baseline only because the baseline itself is uncertain.",
+        ]
+    else:
+        out.append(
+            f"Baseline (projected flow without the measure): EUR {t['baseline'] / 1e6:,.1f} m."
+        )
+    out += [
+        "Assumed leakage through third countries and redirection to other markets are "
+        "listed under Assumptions, with their defaults.",
         f"The same amount is {target}'s loss of these flows (mirror view).",
     ]
+    return out
 
 
 def render(result: Any, fmt: str = "markdown", max_rows: int = 15) -> str:

@@ -7,7 +7,7 @@ and month,
 
     X_pdt = exp(beta * 1[d = target] * 1[t >= start] + FE_pd + FE_pt) * e_pdt,
 
-with product x partner and product x month fixed effects (sanctions_registry.md §4.A) and
+with product x partner and product x month fixed effects and
 standard errors clustered by product x partner. ``exp(beta) - 1`` is the proportional change
 in the targeted flow. Controls receiving diverted trade bias ``beta`` away from zero; the
 brief states the controls used.
@@ -37,11 +37,33 @@ __all__ = [
     "analogue_effect",
     "analogue_effect_its",
     "analogue_leakage",
+    "clean_controls",
     "combine_effects",
 ]
 
-#: Default control partners: Russia's neighbours in the snapshot other than Belarus.
-CONTROLS = ("KZ", "GE", "AM", "UZ", "KG")
+#: Default transit countries for the leakage estimate: Russia's neighbours in the snapshot that
+#: are documented re-export routes (Chupilkin, Javorcik & Plekhanov 2023 for AM, KZ, KG; EBRD
+#: via Global Trade Review for GE; WSJ for UZ; see ``country_groups.csv``, group RU_TRANSIT).
+#: Belarus is left out: the EU mirrored its Russia export bans on Belarus from 2022-03-02.
+TRANSIT = ("KZ", "GE", "AM", "UZ", "KG")
+#: Kept for backward compatibility: the transit countries are *not* DiD controls any more.
+CONTROLS = TRANSIT
+
+
+def clean_controls(partners: Sequence[str], target: str) -> tuple[str, ...]:
+    """Control partners for an analogue DiD: ``partners`` without the target and, for a
+    Russia measure, without the Eurasian Economic Union members and the documented transit
+    routes (:func:`belru_trade.geo.codes.russia_control_pool`).
+
+    >>> clean_controls(["RU", "KZ", "GE", "CN", "TR", "US"], "RU")
+    ('CN', 'US')
+    """
+    from belru_trade import geo as codes
+
+    others = [p for p in partners if p != target]
+    if target == "RU":
+        return codes.russia_control_pool(others)
+    return tuple(sorted(set(others)))
 
 
 @dataclass(frozen=True)
@@ -81,17 +103,33 @@ def analogue_effect(
     analogue: Analogue,
     *,
     members: Sequence[str],
-    controls: Sequence[str] = CONTROLS,
+    controls: Sequence[str],
     months_before: int = 24,
     months_after: int = 12,
 ) -> Effect:
     """Estimate the effect of a past measure on the flows it targeted (PPML DiD).
 
+    ``controls`` are the control partners; none of them may be a transit country of the
+    leakage estimate (they receive diverted trade, which biases the effect away from zero).
+
     Raises
     ------
     NotCoveredError
         If the panel lacks the analogue's flows or post-period months.
+    InvalidArgumentError
+        If ``controls`` is empty or contains a documented transit route to Russia.
     """
+    from belru_trade import geo as codes
+
+    overlap = sorted(set(controls) - set(codes.russia_control_pool(controls)) - {"RU"})
+    if analogue.target == "RU" and overlap:
+        raise InvalidArgumentError(
+            f"controls={list(controls)!r}: {overlap} are Eurasian Economic Union members or "
+            "documented transit routes to Russia and cannot be DiD controls; use "
+            "analogue_method='its' or control partners outside them"
+        )
+    if not list(controls):
+        raise InvalidArgumentError("controls=(): the analogue DiD needs control partners")
     from belru_trade.models.hdfe.ppml import ppml
 
     partners = [analogue.target, *controls]
@@ -204,7 +242,7 @@ def analogue_leakage(
     analogue: Analogue,
     *,
     members: Sequence[str],
-    transit: Sequence[str] = CONTROLS,
+    transit: Sequence[str] = TRANSIT,
     months_before: int = 24,
     months_after: int = 12,
     level: float = 0.95,

@@ -51,6 +51,9 @@ class LostTradeResult:
     level : float
         Confidence level.
     events : tuple of str
+    currency : str
+        Currency of the values (``currency`` column of the panel, e.g. "USD" for UN
+        Comtrade); the summary's money columns are in it.
     """
 
     cells: pd.DataFrame
@@ -58,6 +61,7 @@ class LostTradeResult:
     cov: pd.DataFrame
     level: float
     events: tuple[str, ...]
+    currency: str = "unknown currency"
 
     def summary(
         self, by: Sequence[str] = ("reporter", "group"), window: Any = None
@@ -74,8 +78,8 @@ class LostTradeResult:
         Returns
         -------
         DataFrame
-            ``actual``, ``counterfactual``, ``lost``, ``se``, ``conf_low``, ``conf_high``,
-            ``lost_share`` (lost / counterfactual).
+            ``actual``, ``counterfactual``, ``lost``, ``se``, ``conf_low``, ``conf_high``
+            (in ``currency``), ``lost_share`` (lost / counterfactual) and ``currency``.
         """
         by = list(by)
         for key in by:
@@ -100,6 +104,7 @@ class LostTradeResult:
         cols = [*by, "actual", "counterfactual", "lost", "se", "conf_low", "conf_high"]
         out = pd.DataFrame(rows, columns=cols)
         out["lost_share"] = out["lost"] / out["counterfactual"]
+        out["currency"] = self.currency
         return out
 
 
@@ -272,7 +277,14 @@ def lost_trade(
     cells = _in_window(cells, window).reset_index(drop=True)
     params = fit.params.reindex(list(terms))
     cov = fit.cov.loc[list(terms), list(terms)]
-    return LostTradeResult(cells, params, cov, level, tuple(ids))
+    return LostTradeResult(cells, params, cov, level, tuple(ids), _currency(panel))
+
+
+def _currency(panel: pd.DataFrame) -> str:
+    if "currency" not in panel:
+        return "unknown currency"
+    found = sorted(str(c) for c in panel["currency"].dropna().unique())
+    return "/".join(found) if found else "unknown currency"
 
 
 def _span(ids: list[str], window: Any, pre_months: int) -> tuple[pd.Period, pd.Period]:

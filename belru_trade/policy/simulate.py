@@ -33,11 +33,12 @@ from belru_trade._validation import (
 from belru_trade.errors import BelruTradeWarning, InvalidArgumentError
 from belru_trade.policy.baseline import Trend, affected_flows, fit_trends
 from belru_trade.policy.effects import (
-    CONTROLS,
+    TRANSIT,
     Effect,
     analogue_effect,
     analogue_effect_its,
     analogue_leakage,
+    clean_controls,
     combine_effects,
 )
 from belru_trade.policy.measure import Analogue, Measure, default_analogues, resolve_analogue
@@ -84,6 +85,9 @@ class SimulationResult:
         Every assumption, printed in the brief.
     level : float
         Interval level.
+    baseline_draws : ndarray (n_draws, n_rows), optional
+        Monte Carlo draws of the baseline (EUR) per row; the loss of a draw never exceeds
+        the baseline of the same draw.
     """
 
     measure: Measure
@@ -94,6 +98,7 @@ class SimulationResult:
     leakage: Leakage
     assumptions: dict = field(default_factory=dict)
     level: float = 0.95
+    baseline_draws: np.ndarray | None = None
 
     def _summarise(self, frame: pd.DataFrame, draws: np.ndarray) -> pd.DataFrame:
         q = (1 - self.level) / 2
@@ -151,12 +156,24 @@ class SimulationResult:
         """Expected total loss over all members and sectors with its interval."""
         q = (1 - self.level) / 2
         s = self.draws.sum(1)
-        return {
+        out = {
             "baseline": float(self.rows["baseline"].sum()),
             "expected_loss": float(s.mean()),
             "loss_low": float(np.quantile(s, q)),
             "loss_high": float(np.quantile(s, 1 - q)),
         }
+        if self.baseline_draws is not None:
+            base = self.baseline_draws.sum(1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(base > 0, s / base, np.nan)
+            out |= {
+                "baseline_low": float(np.quantile(base, q)),
+                "baseline_high": float(np.quantile(base, 1 - q)),
+                "loss_share": float(np.nanmean(share)),
+                "loss_share_low": float(np.nanquantile(share, q)),
+                "loss_share_high": float(np.nanquantile(share, 1 - q)),
+            }
+        return out
 
     def plot(self, ax: Any = None) -> Any:
         """Bar chart of the expected loss per member with its interval (matplotlib Axes)."""
@@ -188,13 +205,17 @@ def _order(table: pd.DataFrame, has_member: bool) -> pd.DataFrame:
 
 def _analogue(panel, item, members, controls, method: str) -> Effect:
     analogue = resolve_analogue(item)
+    if controls is None:
+        controls = clean_controls(sorted(panel["partner"].unique()), analogue.target)
+    if method == "auto":
+        method = "did" if controls else "its"
     if method == "its":
         return analogue_effect_its(panel, analogue, members=members)
     return analogue_effect(panel, analogue, members=members, controls=controls)
 
 
 def _resolve_effect(
-    elasticity: Any, analogues: Any, panel, members, controls, method: str = "did"
+    elasticity: Any, analogues: Any, panel, members, controls, method: str = "auto"
 ) -> Effect:
     if isinstance(elasticity, str):
         if elasticity != "estimated":
@@ -204,7 +225,7 @@ def _resolve_effect(
         if not analogues:
             raise InvalidArgumentError("elasticity='estimated' needs analogues=[event id, ...]")
         items = [analogues] if isinstance(analogues, str | Analogue) else list(analogues)
-        check_choice("analogue_method", method, ("did", "its"))
+        check_choice("analogue_method", method, ("auto", "did", "its"))
         found = [_analogue(panel, a, members, controls, method) for a in items]
         return combine_effects(found)
     if isinstance(elasticity, tuple | list) and len(elasticity) == 2:
@@ -240,8 +261,8 @@ def _default_panel(measure: Measure) -> pd.DataFrame:
     from belru_trade.store.snapshot import load_snapshot
 
     parts = [
-        load_snapshot("comext_sanctioned", partner=[measure.target, *CONTROLS]),
-        load_snapshot("comext_totals", partner=[measure.target, *CONTROLS]),
+        load_snapshot("comext_sanctioned", partner=[measure.target, *TRANSIT]),
+        load_snapshot("comext_totals", partner=[measure.target, *TRANSIT]),
     ]
     return pd.concat(parts, ignore_index=True)
 
@@ -293,11 +314,11 @@ def simulate(
     *,
     elasticity: Any = "estimated",
     analogues: Sequence[Any] | Any = None,
-    analogue_method: str = "did",
+    analogue_method: str = "auto",
     leakage: Any = 0.0,
     horizon_months: int = 24,
     window: int = 24,
-    controls: Sequence[str] = CONTROLS,
+    controls: Sequence[str] | None = None,
     totals: Any = None,
     n_draws: int = 2000,
     level: float = 0.95,
@@ -323,9 +344,11 @@ def simulate(
         ``elasticity="estimated"``): :func:`~belru_trade.policy.measure.default_analogues`,
         the registry's earlier measures on the same products and flow, else the same
         products under the EU's 2022 sanctions on Russia.
-    analogue_method : {"did", "its"}, default "did"
+    analogue_method : {"auto", "did", "its"}, default "auto"
         ``"did"``: product-level PPML difference in differences against control partners;
-        ``"its"``: quasi-Poisson interrupted time series of the senders' summed flow.
+        ``"its"``: quasi-Poisson interrupted time series of the senders' summed flow;
+        ``"auto"``: "did" when the panel has clean control partners, else "its" (the
+        embedded snapshot has only Russia and its neighbours, which are transit routes).
     leakage : float, (float, float) or "estimated"
         Share of the lost direct flow still reaching the target via third countries (reduces
         the loss on both sides); a pair gives mean and standard deviation; ``"estimated"``:
@@ -335,8 +358,11 @@ def simulate(
         Months from ``measure.start`` over which losses are summed.
     window : int, default 24
         Months of data before the start used for the trend baseline.
-    controls : sequence of str
-        Control partners of the analogue DiD.
+    controls : sequence of str, optional
+        Control partners of the analogue DiD. Default: the panel's partners without the
+        target, the Eurasian Economic Union members and the documented transit routes
+        (:func:`belru_trade.policy.effects.clean_controls`); the transit countries of the
+        leakage estimate (:data:`belru_trade.policy.effects.TRANSIT`) are never controls.
     totals : mapping or Series, optional
         Each member's total exports (export ban) or imports (import ban) with the world over
         the horizon, EUR, for ``share_of_total``. Default: the member's projected total trade
@@ -439,7 +465,9 @@ def simulate(
     if given:
         assumptions["Shares"] = "loss / the member's total trade with the world (user-given)"
     assumptions.update({"Monte Carlo": f"{n_draws} draws, seed {seed}, {level:.0%} interval"})
-    return SimulationResult(measure, rows, draws, leak_draws, effect, leak, assumptions, level)
+    return SimulationResult(
+        measure, rows, draws, leak_draws, effect, leak, assumptions, level, weighted_base
+    )
 
 
 def _assumptions(measure, flows, origin, window, horizon, effect, leak) -> dict[str, str]:
@@ -459,7 +487,10 @@ def _assumptions(measure, flows, origin, window, horizon, effect, leak) -> dict[
         "Effect size": f"{effect.change:+.1%} (log {effect.log_ratio:.3f}, se "
         f"{effect.se:.3f}); {effect.source}",
         "Leakage": f"{leak.mean:.0%} (sd {leak.sd:.2f}); {leak.source}; reduces the loss on "
-        "both sides",
+        "both sides (default 0%: no goods reach the target through third countries)",
+        "Redirection to other markets": "not modelled (0%): goods the measure stops count as "
+        "lost even if sold elsewhere, so the figure is gross trade at risk, not a cost or a "
+        "welfare loss",
         "Target side": "mirror view: the senders' recorded flows are the target's flows "
         "(no CIF/FOB adjustment)",
         "Shares": "loss / the member's projected total trade with the target in the same "

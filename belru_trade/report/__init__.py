@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from belru_trade.report.published import Ours, published_estimates, published_table
 from belru_trade.report.requirements import PARTNER, REPORTER, DataRequirement, resolve
 from belru_trade.report.result import AnalysisConfig, AnalysisResult
 from belru_trade.report.runner import (
@@ -27,8 +28,11 @@ __all__ = [
     "AnalysisConfig",
     "AnalysisResult",
     "DataRequirement",
+    "Ours",
     "available",
     "format_table",
+    "published_estimates",
+    "published_table",
     "registered",
     "resolve",
     "run_analyses",

@@ -176,6 +176,9 @@ class AnalysisResult:
     reason : str
         Why the analysis did not run (empty when it ran).
     config : AnalysisConfig or None
+    controls : mapping of str to tuple of str
+        The comparison groups of the analysis: group name -> ISO alpha-2 codes (written to
+        ``provenance.json`` under ``analyses[name]["controls"]``).
 
     Raises
     ------
@@ -208,6 +211,7 @@ class AnalysisResult:
     fetch_commands: tuple[str, ...] = ()
     reason: str = ""
     config: AnalysisConfig | None = None
+    controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -219,6 +223,11 @@ class AnalysisResult:
         object.__setattr__(self, "figures", _check_figures(self.figures))
         object.__setattr__(self, "models", dict(self.models))
         object.__setattr__(self, "provenance", dict(self.provenance))
+        object.__setattr__(
+            self,
+            "controls",
+            {str(k): tuple(sorted(str(c) for c in v)) for k, v in self.controls.items()},
+        )
         for attr in ("findings", "caveats", "fetch_commands"):
             value = getattr(self, attr)
             value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
@@ -241,3 +250,16 @@ def table_names(tables: Sequence[str]) -> list[str]:
     ['annual_totals_eur_m']
     """
     return [re.sub(r"[^a-z0-9]+", "_", t.lower()).strip("_") for t in tables]
+
+
+def fill_reporter(text: str, config: AnalysisConfig | None) -> str:
+    """Put the run's reporter into an analysis text: ``{reporter}`` (ISO code) and
+    ``{reporter_name}`` (English name); Belgium when there is no config.
+
+    >>> fill_reporter("LNG imports of {reporter_name} ({reporter})", None)
+    'LNG imports of Belgium (BE)'
+    """
+    from belru_trade.geo import codes
+
+    code = getattr(config, "reporter", None) or "BE"
+    return text.replace("{reporter_name}", codes.name(code)).replace("{reporter}", code)

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from belru_trade.errors import BelruTradeError, InvalidArgumentError
 from belru_trade.report.requirements import resolve
-from belru_trade.report.result import AnalysisConfig, AnalysisResult
+from belru_trade.report.result import AnalysisConfig, AnalysisResult, fill_reporter
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -107,11 +107,11 @@ def load_analysis(name: str) -> ModuleType:
 def _skeleton(module: ModuleType, name: str, config: AnalysisConfig, **kwargs) -> AnalysisResult:
     return AnalysisResult(
         name=name,
-        title=module.TITLE,
-        question=module.QUESTION,
-        data_and_concept=module.DATA,
-        method=module.METHOD,
-        caveats=tuple(getattr(module, "CAVEATS", ())),
+        title=fill_reporter(module.TITLE, config),
+        question=fill_reporter(module.QUESTION, config),
+        data_and_concept=fill_reporter(module.DATA, config),
+        method=fill_reporter(module.METHOD, config),
+        caveats=tuple(fill_reporter(c, config) for c in getattr(module, "CAVEATS", ())),
         config=config,
         **kwargs,
     )

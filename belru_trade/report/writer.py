@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from belru_trade.report._io import (
+from belru_trade._outputs import (
     atomic_write_bytes,
     atomic_write_text,
     prepare_out_dir,
@@ -87,18 +87,35 @@ def _fmt_number(value: Any) -> str:
     return str(value)
 
 
+def _fmt_text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return str(value)
+
+
+def _whole(values: list) -> bool:
+    finite = [v for v in values if isinstance(v, float) and not math.isnan(v)]
+    return bool(finite) and all(v.is_integer() and abs(v) < 1e15 for v in finite)
+
+
 def format_table(table: pd.DataFrame) -> pd.DataFrame:
     """Table with numbers rendered for reading (thousands separators, 1-2 decimals).
 
     >>> format_table(pd.DataFrame({"v (EUR m)": [1234.567, 0.5]}))["v (EUR m)"].tolist()
     ['1,234.6', '0.50']
+    >>> format_table(pd.DataFrame({"months": [24.0, float("nan")], "m": ["a", float("nan")]})
+    ...              ).values.tolist()
+    [['24', 'a'], ['–', '–']]
     """
     out = table.copy()
     for column in out.columns:
         if pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = [_fmt_number(v) for v in out[column].tolist()]
+            values = out[column].tolist()
+            if _whole(values):  # counts such as months: no decimals
+                values = [v if math.isnan(v) else int(v) for v in values]
+            out[column] = [_fmt_number(v) for v in values]
         else:
-            out[column] = out[column].astype(object).map(lambda v: "–" if v is None else str(v))
+            out[column] = out[column].astype(object).map(_fmt_text)
     return out
 
 
@@ -134,6 +151,36 @@ def _files(result: AnalysisResult) -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
+def literature_verdict(result: AnalysisResult) -> str:
+    """Whether an analysis agrees with the published figures set beside it.
+
+    Read from its table whose name contains "published" (column ``consistent``): "yes" when
+    every comparable figure agrees, "no" when none does, "partly" when some do, "not
+    comparable" when no figure measures the same quantity, "-" without such a table.
+
+    >>> import pandas as pd
+    >>> r = AnalysisResult(name="demo", title="T", question="Q", data_and_concept="D",
+    ...     method="M", tables={"Compared with published estimates": pd.DataFrame(
+    ...     {"consistent": ["no", "not comparable"]})})
+    >>> literature_verdict(r)
+    'no'
+    """
+    verdicts = [
+        v
+        for key, table in result.tables.items()
+        if "published" in key.lower() and "consistent" in table
+        for v in table["consistent"]
+    ]
+    if not verdicts:
+        return "-"
+    comparable = [v for v in verdicts if v in ("yes", "no")]
+    if not comparable:
+        return "not comparable"
+    if all(v == "yes" for v in comparable):
+        return "yes"
+    return "no" if all(v == "no" for v in comparable) else "partly"
+
+
 def _summary_rows(results: Sequence[AnalysisResult]) -> str:
     rows = []
     for r in results:
@@ -141,10 +188,11 @@ def _summary_rows(results: Sequence[AnalysisResult]) -> str:
         rows.append(
             f'<tr><td><a href="#{r.name}">{html.escape(r.title)}</a></td>'
             f'<td class="status-{r.status}">{_STATUS_LABEL[r.status]}</td>'
-            f"<td>{html.escape(headline)}</td></tr>"
+            f"<td>{html.escape(headline)}</td><td>{literature_verdict(r)}</td></tr>"
         )
     return (
-        "<table><thead><tr><th>Analysis</th><th>Status</th><th>Main result</th></tr></thead>"
+        "<table><thead><tr><th>Analysis</th><th>Status</th><th>Main result</th>"
+        "<th>Agrees with published estimates</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -226,7 +274,7 @@ def _md_table(table: pd.DataFrame) -> str:
     shown = format_table(table)
     shown = shown.rename(columns=lambda c: _md(c))
     shown = shown.astype(object).map(lambda v: _md(v) if isinstance(v, str) else v)
-    return shown.to_markdown(index=False)
+    return shown.to_markdown(index=False, disable_numparse=True)
 
 
 def _md_section(result: AnalysisResult) -> list[str]:
@@ -263,12 +311,14 @@ def _markdown(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> str:
         "",
         "## Summary of results",
         "",
-        "| Analysis | Status | Main result |",
-        "|---|---|---|",
+        "| Analysis | Status | Main result | Agrees with published estimates |",
+        "|---|---|---|---|",
     ]
     for r in results:
         text = _md(r.headline if r.ran else r.reason).replace("|", "/")
-        lines.append(f"| {_md(r.title)} | {_STATUS_LABEL[r.status]} | {text} |")
+        lines.append(
+            f"| {_md(r.title)} | {_STATUS_LABEL[r.status]} | {text} | {literature_verdict(r)} |"
+        )
     lines.append("")
     for r in results:
         lines += _md_section(r)
@@ -283,6 +333,7 @@ def _provenance(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> dict
             "reason": r.reason,
             "fetch_commands": list(r.fetch_commands),
             "sources": r.provenance,
+            "controls": {k: list(v) for k, v in r.controls.items()},
             "tables": list(_files(r)[0].values()),
             "figures": list(_files(r)[1].values()),
         }

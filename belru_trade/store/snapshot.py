@@ -22,7 +22,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
@@ -119,6 +121,9 @@ def _period_bounds(freq: str, start: Any, end: Any) -> list[ds.Expression]:
     return bounds
 
 
+CATEGORICAL = ("reporter", "partner", "product", "nomenclature", "flow", "currency", "source")
+
+
 def _read_source(name: str, expression: ds.Expression | None, start: Any, end: Any) -> pd.DataFrame:
     path = _snapshot_dir() / f"{name}.parquet"
     dataset = ds.dataset(path, format="parquet")
@@ -126,11 +131,33 @@ def _read_source(name: str, expression: ds.Expression | None, start: Any, end: A
     for bound in _period_bounds(freq, start, end):
         expression = bound if expression is None else expression & bound
     table = dataset.to_table(filter=expression)
-    frame = table.to_pandas()
-    frame["period"] = pd.PeriodIndex.from_ordinals(frame["period"].astype("int64"), freq=freq)
-    for column in ("unit", "flag"):
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    frame = pd.DataFrame(
+        {
+            "period": pd.PeriodIndex.from_ordinals(
+                table["period"].to_numpy().astype("int64"), freq=freq
+            ),
+            **{c: _categorical(table[c]) for c in CATEGORICAL},
+            **{c: table[c].to_numpy() for c in ("value", "quantity")},
+            **{c: _optional_strings(table[c]) for c in ("unit", "flag")},
+        }
+    )
     return frame[list(COLUMNS)]
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """Codes with sorted string categories, built in Arrow (sorting, ``.str`` methods and
+    ``isin`` behave as on strings; about a fifth of the memory of the string columns)."""
+    cats = pc.unique(column).drop_null()
+    cats = cats.take(pc.sort_indices(cats))
+    codes = pc.fill_null(pc.index_in(column, value_set=cats), -1).to_numpy()
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats.to_pylist(), dtype="str"))
+
+
+def _optional_strings(column: pa.ChunkedArray) -> np.ndarray:
+    """Object array of str with None for missing values."""
+    if column.null_count == len(column):
+        return np.full(len(column), None, dtype=object)
+    return np.asarray(column.to_pylist(), dtype=object)
 
 
 def load_snapshot(
@@ -164,7 +191,10 @@ def load_snapshot(
     -------
     pandas.DataFrame
         Columns of :data:`belru_trade.trade.panel.COLUMNS`; empty (with the right columns) when
-        nothing matches.
+        nothing matches. The code columns (reporter, partner, product, nomenclature, flow,
+        currency, source) are categorical with sorted string categories (a fifth of the
+        memory; ``.str`` methods, ``isin`` and sorting work as on strings; ``groupby`` on them
+        gives a ``CategoricalIndex``).
 
     Raises
     ------

@@ -152,17 +152,24 @@ def _check_dtypes(panel: pd.DataFrame) -> None:
         if not pd.api.types.is_float_dtype(panel[column].dtype):
             raise DataValidationError(column, f"must be float, got {panel[column].dtype}")
     for column in _STRING_COLUMNS:
-        series = panel[column]
+        series = _distinct(panel[column])
         if _all_strings(series, skipna=False) and not (series == "").any():
             continue
         bad = series[~series.map(lambda v: isinstance(v, str) and v != "")]
         raise DataValidationError(column, "must be a non-empty string", bad.unique().tolist())
     for column in _NULLABLE_STRING_COLUMNS:
-        series = panel[column]
+        series = _distinct(panel[column])
         if _all_strings(series, skipna=True):
             continue
         bad = series[series.notna() & ~series.map(lambda v: isinstance(v, str))]
         raise DataValidationError(column, "must be a string or missing", bad.unique().tolist())
+
+
+def _distinct(series: pd.Series) -> pd.Series:
+    """The distinct values (missing included) of a categorical column, else the column."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return pd.Series(np.asarray(series.unique(), dtype=object))
+    return series
 
 
 def _all_strings(series: pd.Series, *, skipna: bool) -> bool:
@@ -182,7 +189,8 @@ def _check_domains(panel: pd.DataFrame, *, check_codes: bool) -> None:
             raise DataValidationError(
                 column, "must be finite (or missing)", infinite.unique().tolist()
             )
-    bad_products = panel["product"][~panel["product"].str.fullmatch(r"TOTAL|(?:[0-9]{2}){1,5}")]
+    products = _distinct(panel["product"])
+    bad_products = products[~products.str.fullmatch(r"TOTAL|(?:[0-9]{2}){1,5}").astype(bool)]
     if len(bad_products):
         raise DataValidationError(
             "product",

@@ -12,11 +12,13 @@ clustered). The tests cross-check the OLS path against linearmodels' ``Absorbing
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
 
-from belru_trade.errors import SpecificationError
+from belru_trade.errors import SeparationWarning, SpecificationError
+from belru_trade.models.hdfe.separation import SEPARATED
 
 __all__ = ["FEFit", "fit_fe"]
 
@@ -30,6 +32,7 @@ class FEFit:
     nobs: int
     label: str
     df_resid: float | None  # None: z inference
+    separated: bool = False  # rows dropped as separated by the regressors (PPML)
 
 
 def fit_fe(
@@ -40,17 +43,35 @@ def fit_fe(
     estimator: str,
     cluster: str | None,
     ssc: str = "fixest",
+    *,
+    regressor_checks: bool = True,
 ) -> FEFit:
-    """Fit ``y ~ X | fe`` by PPML or OLS with ``cluster`` (None: robust) and ``ssc``."""
+    """Fit ``y ~ X | fe`` by PPML or OLS with ``cluster`` (None: robust) and ``ssc``.
+
+    ``regressor_checks=False`` runs only the fixed-effect separation check of PPML: for a
+    caller that has proved the regressors cannot separate any row (their span lies inside
+    that of a fit whose exact checks found none), which also makes the post-estimation
+    vanishing-means warning a false alarm.
+    """
     from belru_trade.models.hdfe.ols import ols
     from belru_trade.models.hdfe.ppml import ppml
 
     formula = f"{y} ~ {' + '.join(X)} | {' + '.join(fe)}"
-    fit = ppml if estimator == "ppml" else ols
-    res = fit(formula, data, cluster=cluster, ssc=ssc)
+    if estimator != "ppml":
+        res = ols(formula, data, cluster=cluster, ssc=ssc)
+    elif regressor_checks:
+        res = ppml(formula, data, cluster=cluster, ssc=ssc)
+    else:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message=".*fitted means below", category=SeparationWarning
+            )
+            res = ppml(formula, data, cluster=cluster, ssc=ssc, separation=("fe",))
     params = res.params.reindex(X)
     if params.isna().any():
         missing = params.index[params.isna()].tolist()
         raise SpecificationError(f"terms {missing} were dropped (absorbed, collinear or separated)")
     name = "PPML-HDFE" if estimator == "ppml" else "OLS-HDFE"
-    return FEFit(params, res.cov.loc[X, X], int(res.nobs), f"{name} ({res.cov_type})", res.df_resid)
+    separated = estimator == "ppml" and bool((res.dropped["reason"] == SEPARATED).any())
+    label = f"{name} ({res.cov_type})"
+    return FEFit(params, res.cov.loc[X, X], int(res.nobs), label, res.df_resid, separated)

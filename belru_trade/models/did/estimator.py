@@ -161,8 +161,8 @@ def _prepare(data, outcome, treatment, events, unit, time) -> pd.DataFrame:
     if not (df["_d"] == 1).any() or (df["_d"] == 0).all():
         raise SpecificationError("no treated observation: nothing to estimate")
     start = df.loc[df["_d"] == 1].groupby("_unit")[time].min()
-    ordinal = df[time].map(lambda p: p.ordinal)
-    first = df["_unit"].map(start.map(lambda p: p.ordinal))
+    ordinal = pd.Series(df[time].array.asi8, index=df.index)
+    first = df["_unit"].map(pd.Series(start.array.asi8, index=start.index))
     df["_k"] = (ordinal - first).astype("Float64")
     return df
 
@@ -333,7 +333,13 @@ def did(
         for col, name in zip(cols, names, strict=True):
             text = text.replace(f"'{col}'", f"'{name}'")
         raise SpecificationError(text) from exc
-    pooled = fit_fe(outcome, ["_d"], fe_cols, df, estimator, cl, ssc)
+    # The pooled dummy is the sum of the post-period event dummies (an absorbing treatment):
+    # its design spans a subspace of the event study's, so when the event-study fit found no
+    # rows separated by its regressors, the pooled one cannot either (only the fixed-effect
+    # check is needed: same outcome, same rows, same fixed effects).
+    post = [c for c, t in zip(cols, times, strict=True) if t >= 0]
+    nested = not fit.separated and np.array_equal(df["_d"].to_numpy(float), df[post].sum(axis=1))
+    pooled = fit_fe(outcome, ["_d"], fe_cols, df, estimator, cl, ssc, regressor_checks=not nested)
     params, cov = fit.params, fit.cov
     params.index = cov.index = cov.columns = names
     return DiDResults(

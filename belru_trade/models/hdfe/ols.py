@@ -28,14 +28,9 @@ import pandas as pd
 from scipy import linalg
 
 from belru_trade._validation import check_choice
-from belru_trade.models.hdfe.engine import (
-    Prepared,
-    _partial,
-    _wls,
-    check_collinearity,
-    dropped_frame,
-    prepare,
-)
+from belru_trade.models.hdfe.collinearity import check_collinearity
+from belru_trade.models.hdfe.prepare import Prepared, dropped_frame, prepare
+from belru_trade.models.hdfe.projection import partial, wls
 from belru_trade.models.hdfe.results import (
     FitState,
     HDFEResults,
@@ -64,10 +59,10 @@ class OLSResults(HDFEResults):
 
 def _fit(prep: Prepared) -> dict[str, Any]:
     w = np.ones(prep.y.size) if prep.weights is None else prep.weights
-    Xt, x_alphas = _partial(prep.X, prep.fe, w, 1e-11)
-    yt, y_alphas = _partial(prep.y[:, None], prep.fe, w, 1e-11)
+    Xt, x_alphas = partial(prep.X, prep.fe, w, 1e-11)
+    yt, y_alphas = partial(prep.y[:, None], prep.fe, w, 1e-11)
     yt = yt[:, 0]
-    beta = _wls(Xt, yt, w)
+    beta = wls(Xt, yt, w)
     resid = yt - Xt @ beta
     rss = float(np.dot(w, resid**2))
     ybar = np.average(prep.y, weights=w)

@@ -35,13 +35,9 @@ import pandas as pd
 
 from belru_trade._validation import check_choice, check_positive_int
 from belru_trade.errors import InvalidArgumentError, SeparationWarning
-from belru_trade.models.hdfe.engine import (
-    IRLSFit,
-    check_collinearity,
-    dropped_frame,
-    irls,
-    prepare,
-)
+from belru_trade.models.hdfe.collinearity import check_collinearity
+from belru_trade.models.hdfe.irls import IRLSFit, irls
+from belru_trade.models.hdfe.prepare import dropped_frame, prepare
 from belru_trade.models.hdfe.results import (
     FitState,
     HDFEResults,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from belru_trade.models.its.design import (
 )
 from belru_trade.models.its.fit import FAMILIES, LOG_LINK
 from belru_trade.models.scan.core import BatchFit, fit_batch_glm, fit_batch_ols
+from belru_trade.models.scan.source import DatasetSource, is_dataset, open_source, read_chunk
 
 __all__ = ["ScanResults", "scan"]
 
@@ -176,7 +178,9 @@ def _fit_chunk(
     )
 
 
-def _run_dask(chunks: list[np.ndarray], args: tuple, client: Any) -> list[BatchFit]:
+@contextmanager
+def _dask_client(client: Any):
+    """The given client, or a LocalCluster (2 worker processes) closed on exit."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
@@ -184,19 +188,40 @@ def _run_dask(chunks: list[np.ndarray], args: tuple, client: Any) -> list[BatchF
             "engine='dask' needs dask.distributed; install the extra: "
             "pip install 'belru_trade[dask]'"
         ) from exc
-    own = client is None
-    if own:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
-        client = Client(cluster)
+    if client is not None:
+        yield client
+        return
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
+    own = Client(cluster)
     try:
-        X, *rest = args
-        X_remote = client.scatter(X, broadcast=True)
-        futures = [client.submit(_fit_chunk, X_remote, Y, *rest, pure=False) for Y in chunks]
-        return client.gather(futures)
+        yield own
     finally:
-        if own:
-            client.close()
-            cluster.close()
+        own.close()
+        cluster.close()
+
+
+def _run_dask(chunks: list[np.ndarray], args: tuple, client: Any) -> list[BatchFit]:
+    with _dask_client(client) as dask_client:
+        X, *rest = args
+        X_remote = dask_client.scatter(X, broadcast=True)
+        futures = [dask_client.submit(_fit_chunk, X_remote, Y, *rest, pure=False) for Y in chunks]
+        return dask_client.gather(futures)
+
+
+def _run_dask_source(source: DatasetSource, args: tuple, client: Any) -> list:
+    """One task per chunk: the worker reads its series from the dataset and fits them (the
+    store path must be readable by the workers)."""
+    with _dask_client(client) as dask_client:
+        remote = dask_client.scatter((source, args), broadcast=True)
+        futures = [
+            dask_client.submit(_source_task, remote, values, pure=False) for values in source.chunks
+        ]
+        return dask_client.gather(futures)
+
+
+def _source_task(shared: tuple, values: tuple):
+    source, args = shared
+    return _source_chunk(source, values, args)
 
 
 def _combine(parts: list[BatchFit]) -> BatchFit:
@@ -248,10 +273,15 @@ def scan(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Either a tidy panel (:mod:`belru_trade.trade.panel` columns; one series per value of
-        ``by`` after ``selector``; absent cells become zero with a ZeroFillWarning) or a wide
-        frame (index = consecutive periods or dates, one column per series).
+    data : pandas.DataFrame or BulkDataset
+        A tidy panel (:mod:`belru_trade.trade.panel` columns; one series per value of
+        ``by`` after ``selector``; absent cells become zero with a ZeroFillWarning), a wide
+        frame (index = consecutive periods or dates, one column per series), or a handle on
+        the bulk store (:func:`belru_trade.bulk.dataset`, filtered or not): its monthly
+        series are read chunk by chunk straight from parquet
+        (:mod:`belru_trade.models.scan.source`; ``selector`` holds
+        :meth:`~belru_trade.store.bulk.BulkDataset.filter` arguments, ``column`` is
+        ``'value'`` or ``'quantity'``).
     interventions, family, seasonality, harmonics, slope_change, hac_lags
         As in :func:`belru_trade.models.its.estimator.its`.
     by : sequence of str, default ('product',)
@@ -266,9 +296,12 @@ def scan(
         Newey-West or model-based (Pearson-scaled for quasi-Poisson) covariance.
     engine : {'numpy', 'dask'}
         ``numpy`` solves all series in-process in chunks; ``dask`` sends the chunks to a
-        ``dask.distributed`` cluster (``client``, or a LocalCluster created and closed here).
+        ``dask.distributed`` cluster (``client``, or a LocalCluster created and closed here);
+        with a bulk dataset each task reads its own chunk in the worker (no data in the
+        client; the store must be on a file system the workers can read).
     chunk_size : int, default 5000
-        Series per batched solve (memory ~ n * k^2 * chunk_size doubles).
+        Series per batched solve (memory ~ n * k^2 * chunk_size doubles); with a bulk
+        dataset, values of ``by[0]`` read per chunk.
     client : dask.distributed.Client, optional
 
     Returns
@@ -307,35 +340,75 @@ def scan(
     check_choice("errors", errors, SCAN_ERRORS)
     check_choice("engine", engine, ENGINES)
     check_positive_int("chunk_size", chunk_size)
-    is_panel = "period" in data.columns
-    wide = _wide_from_panel(data, by, selector, column) if is_panel else _coerce_wide(data)
+    source = wide = None
+    if is_dataset(data):
+        source = open_source(data, tuple(by), selector, column, chunk_size)
+        index = source.index
+    else:
+        is_panel = "period" in data.columns
+        wide = _wide_from_panel(data, by, selector, column) if is_panel else _coerce_wide(data)
+        index = wide.index
     design = build_design(
-        wide.index,
+        index,
         interventions,
         seasonality=seasonality,
         harmonics=harmonics,
         slope_change=slope_change,
     )
-    lags = newey_west_lags(len(wide)) if hac_lags is None else hac_lags
+    lags = newey_west_lags(len(index)) if hac_lags is None else hac_lags
     check_positive_int("hac_lags", lags, minimum=0)
-    log_off = log_offset(offset, exposure, wide.iloc[:, 0])
+    log_off = log_offset(offset, exposure, pd.Series(0.0, index=index))
     if log_off is not None:
         log_off = log_off[:, None]
         if family == "gaussian":
             raise InvalidArgumentError("offset is not allowed with family='gaussian'")
+    X = design.X.to_numpy()
+    if source is not None:
+        args = (X, design, family, errors, lags, log_off)
+        names, status, ok, fit = _scan_source(source, args, engine, client)
+        return _results(names, len(index), design, status, ok, fit, family, errors, lags)
     Y = wide.to_numpy(dtype=float)
     status = _statuses(Y, design, family)
     ok = np.flatnonzero(status == "ok")
-    X = design.X.to_numpy()
     fit = _fit_ok(X, Y[:, ok], family, errors, lags, log_off, engine, chunk_size, client)
-    return _results(wide, design, status, ok, fit, family, errors, lags)
+    names = pd.Index(wide.columns.astype(str), name="series")
+    return _results(names, len(wide), design, status, ok, fit, family, errors, lags)
 
 
-def _results(wide, design, status, ok, fit, family, errors, lags) -> ScanResults:
+def _source_chunk(source: DatasetSource, values: tuple, args: tuple):
+    """Read one chunk of series from the dataset and fit it (runs in a dask worker too)."""
+    X, design, family, errors, lags, log_off = args
+    names, Y, present = read_chunk(source, values)
+    status = _statuses(Y, design, family)
+    ok = np.flatnonzero(status == "ok")
+    fit = _fit_chunk(X, Y[:, ok], family, errors, lags, log_off)
+    return names, status, ok, fit, Y.size - present
+
+
+def _scan_source(source: DatasetSource, args: tuple, engine: str, client: Any):
+    if engine == "dask":
+        parts = _run_dask_source(source, args, client)
+    else:
+        parts = [_source_chunk(source, values, args) for values in source.chunks]
+    offsets = np.cumsum([0] + [len(p[0]) for p in parts[:-1]])
+    names = pd.Index([n for p in parts for n in p[0]], name="series")
+    status = np.concatenate([p[1] for p in parts])
+    ok = np.concatenate([p[2] + o for p, o in zip(parts, offsets, strict=True)])
+    absent = sum(p[4] for p in parts)
+    if absent:
+        warnings.warn(
+            f"{absent} series-period cells absent from the dataset were set to zero",
+            ZeroFillWarning,
+            stacklevel=3,
+        )
+    return names, status, ok, _combine([p[3] for p in parts])
+
+
+def _results(names, nperiods, design, status, ok, fit, family, errors, lags) -> ScanResults:
     status[ok[~fit.converged]] = "not_converged"
     near = fit.converged & (fit.min_mean_ratio < NEAR_SEPARATION)
     status[ok[near]] = "near_separated"
-    S, k = wide.shape[1], design.X.shape[1]
+    S, k = len(names), design.X.shape[1]
     params = np.full((S, k), np.nan)
     se = np.full((S, k), np.nan)
     good = fit.converged & ~near
@@ -343,7 +416,6 @@ def _results(wide, design, status, ok, fit, family, errors, lags) -> ScanResults
     se[ok[good]] = np.sqrt(np.diagonal(fit.cov, axis1=1, axis2=2))[good]
     disp = np.full(S, np.nan)
     disp[ok] = fit.noise_var if family in ("gaussian", "loglinear") else fit.dispersion
-    names = pd.Index(wide.columns.astype(str), name="series")
     cols = design.X.columns
     label = f"Newey-West HAC ({lags} lags)" if errors == "hac" else "model-based"
     n_bad = int((status != "ok").sum())
@@ -356,6 +428,6 @@ def _results(wide, design, status, ok, fit, family, errors, lags) -> ScanResults
         design=design,
         family=family,
         cov_type=label,
-        df_resid=float(len(wide) - k) if family in ("gaussian", "loglinear") else None,
+        df_resid=float(nperiods - k) if family in ("gaussian", "loglinear") else None,
         dispersion=pd.Series(disp, index=names, name="dispersion"),
     )

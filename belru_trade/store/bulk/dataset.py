@@ -202,6 +202,16 @@ class BulkDataset:
                 "handle with bt.bulk.dataset() or re-ingest the file"
             ) from exc
 
+    def scanner(
+        self, columns: list[str] | None = None, filter: ds.Expression | None = None
+    ) -> ds.Scanner:
+        """A pyarrow scanner of the filtered rows (read batch by batch, bounded memory);
+        ``filter`` is combined with the handle's filters. Used by :func:`belru_trade.scan`."""
+        expression = _row_filter(self.filters)
+        if filter is not None:
+            expression = filter if expression is None else expression & filter
+        return self.arrow_dataset().scanner(columns=columns, filter=expression)
+
     def to_pandas(self, columns: list[str] | None = None) -> pd.DataFrame:
         """Read the filtered rows as a pandas DataFrame (codes as categoricals)."""
         return self.to_table(columns).to_pandas()
