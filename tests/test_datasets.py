@@ -122,3 +122,15 @@ def test_cli_simulate_rejects_a_bad_panel_file(tmp_path, capsys):
         )  # fmt: skip
     assert exit_info.value.code == 2
     assert "--panel" in capsys.readouterr().err
+
+
+def test_convert_currency_accepts_a_snapshot_panel():
+    # load_snapshot returns categorical columns; the README converts such a panel to USD
+    panel = bt.load_snapshot("comext_total_exports", reporter="BE", start="2019-01", end="2019-01")
+    usd = bt.convert_currency(panel, "USD")
+    rates = pd.read_csv(
+        PROJECT / "belru_trade" / "data" / "prices" / "ecb_eur_usd_rub_monthly_avg.csv"
+    )
+    rate = float(rates.set_index("month").loc["2019-01", "eur_usd_avg"])
+    assert usd["currency"].astype(str).tolist() == ["USD"]
+    assert usd["value"].iloc[0] == pytest.approx(panel["value"].iloc[0] * rate, rel=1e-12)

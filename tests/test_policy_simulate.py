@@ -160,10 +160,10 @@ def test_bad_simulation_inputs(snapshot_panel):
             bt.simulate(ok, snapshot_panel, elasticity=-0.5, leakage=bad)
     with pytest.raises(InvalidArgumentError, match="elasticity"):
         bt.simulate(ok, snapshot_panel, elasticity=-1.5)
-    # no analogue given: the default one (the same products under the 2022 sanctions) is not
-    # identified for rough diamonds (no EU exports to RU in the snapshot after 2022-01, so
-    # the treatment is all zero): a named error
-    with pytest.raises(NotCoveredError, match=r"do not identify its effect.*elasticity="):
+    # no analogue given: the default one (the same products under the 2022 sanctions) cannot
+    # be estimated for rough diamonds (no EU exports to RU in the snapshot after 2022-01): a
+    # named error that names the analogue
+    with pytest.raises(NotCoveredError, match="analogue 'the same products under the EU"):
         bt.simulate(ok, snapshot_panel, elasticity="estimated")
 
 

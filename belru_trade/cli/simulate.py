@@ -109,9 +109,10 @@ def _panel(args: argparse.Namespace, measure) -> pd.DataFrame:
             return read_panel(args.panel)
         except InvalidArgumentError as exc:
             raise InvalidArgumentError(f"--panel: {exc}") from exc
-    from belru_trade.policy.simulate import CONTROLS, _default_panel
+    from belru_trade.policy.effects import TRANSIT
+    from belru_trade.policy.simulate import _default_panel
 
-    partners = {measure.target, *CONTROLS}
+    partners = {measure.target, *TRANSIT}
     parts = [_default_panel(measure), *_store_rows(partners)]
     panel = pd.concat([p for p in parts if len(p)], ignore_index=True)
     return panel.drop_duplicates(subset=list(KEY), keep="last").reset_index(drop=True)

@@ -313,6 +313,9 @@ def convert_currency(panel: pd.DataFrame, to: str = "EUR") -> pd.DataFrame:
         rate = _lookup(exchange_rate("USD", freq=freq), out.loc[move, "period"], "EUR/USD rate")
         values = out.loc[move, "value"].to_numpy(float)
         out.loc[move, "value"] = values * rate if to == "USD" else values / rate
+        currency = out["currency"]
+        if isinstance(currency.dtype, pd.CategoricalDtype) and to not in currency.cat.categories:
+            out["currency"] = currency.cat.add_categories([to])  # snapshot panels
         out.loc[move, "currency"] = to
     return out
 
