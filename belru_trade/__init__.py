@@ -26,6 +26,7 @@ from belru_trade.errors import (
     OfflineError,
     SeparationWarning,
     SpecificationError,
+    TradeStoppedError,
     UnknownCodeError,
 )
 
@@ -90,6 +91,7 @@ __all__ = [
     "OfflineError",
     "SeparationWarning",
     "SpecificationError",
+    "TradeStoppedError",
     "UnknownCodeError",
     "__version__",
     *sorted(_LAZY),
