@@ -17,7 +17,12 @@ import pandas as pd
 from scipy import stats
 
 from belru_trade._frames import as_pandas
-from belru_trade._validation import check_choice, check_unique_columns
+from belru_trade._validation import (
+    MAX_EVENT_WINDOW,
+    check_choice,
+    check_int_range,
+    check_unique_columns,
+)
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.did.engine import fit_fe
 from belru_trade.models.did.methods import fit_method
@@ -194,6 +199,15 @@ def _event_dummies(df, window, reference, binned) -> tuple[pd.DataFrame, list, l
     return df, cols, times, names
 
 
+def _check_window(window: Any) -> tuple[int, int]:
+    """Both ends of an event window as ints within ``MAX_EVENT_WINDOW`` periods of the event."""
+    if not isinstance(window, tuple | list) or len(window) != 2:
+        raise InvalidArgumentError(f"window={window!r} is not a pair (first, last) of event times")
+    lo = check_int_range("window[0]", window[0], -MAX_EVENT_WINDOW, MAX_EVENT_WINDOW)
+    hi = check_int_range("window[1]", window[1], -MAX_EVENT_WINDOW, MAX_EVENT_WINDOW)
+    return lo, hi
+
+
 def did(
     data: pd.DataFrame,
     *,
@@ -310,7 +324,7 @@ def did(
     check_choice("estimator", estimator, ESTIMATORS)
     check_choice("ssc", ssc, SSC_CHOICES)
     check_choice("method", method, METHODS)
-    lo, hi = window
+    lo, hi = _check_window(window)
     if not lo < reference < hi or lo >= 0 or hi < 0:
         raise InvalidArgumentError(
             f"window={window!r}, reference={reference!r}: need window[0] < reference < "
