@@ -358,7 +358,7 @@ def did(
     params.index = cov.index = cov.columns = names
     return DiDResults(
         params=params,
-        std_errors=pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=names),
+        std_errors=_standard_errors(cov),
         nobs=fit.nobs,
         model=f"Event study ({estimator.upper()})",
         cov_type=fit.label,
@@ -380,8 +380,30 @@ def _n_clusters(df: pd.DataFrame, cluster: str | None) -> int | None:
     return None if cluster is None else int(df[cluster].nunique())
 
 
+def _standard_errors(cov: pd.DataFrame) -> pd.Series:
+    """Square roots of the variances; a negative or undefined variance is a named error.
+
+    It happens when the outcome is fitted exactly (rounding leaves variances of about
+    -1e-30), where a square root would give a silent NaN.
+    """
+    variances = np.diag(cov.to_numpy(dtype=float))
+    if not (variances >= 0).all():
+        bad = [str(n) for n, v in zip(cov.index, variances, strict=True) if not v >= 0]
+        raise SpecificationError(
+            f"the variance of {', '.join(bad)} is negative or undefined: the outcome is fitted "
+            "exactly (zero residual variance) or the design is degenerate; no standard errors"
+        )
+    return pd.Series(np.sqrt(variances), index=cov.index)
+
+
 def _att(params: pd.Series, cov: pd.DataFrame, estimator: str, df_resid) -> pd.Series:
-    b, se = float(params.iloc[0]), float(np.sqrt(cov.iloc[0, 0]))
+    b, se = float(params.iloc[0]), float(_standard_errors(cov).iloc[0])
+    if se == 0.0:
+        raise SpecificationError(
+            "the outcome is fitted exactly (zero residual variance), so the pooled effect "
+            f"{b:.6g} has a zero standard error and no test; check for a duplicated or "
+            "constructed outcome"
+        )
     dist = stats.norm() if df_resid is None else stats.t(df_resid)
     q = dist.ppf(0.975)
     out = {"estimate": b, "std_error": se, "conf_low": b - q * se, "conf_high": b + q * se}
