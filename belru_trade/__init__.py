@@ -26,6 +26,7 @@ from belru_trade.errors import (
     OfflineError,
     SeparationWarning,
     SpecificationError,
+    TradeStoppedError,
     UnknownCodeError,
 )
 
@@ -89,6 +90,7 @@ __all__ = [
     "OfflineError",
     "SeparationWarning",
     "SpecificationError",
+    "TradeStoppedError",
     "UnknownCodeError",
     "__version__",
     *sorted(_LAZY),

@@ -32,6 +32,7 @@ __all__ = [
     "SpecificationError",
     "StoreError",
     "StoreFormatError",
+    "TradeStoppedError",
     "UnknownCodeError",
     "ZeroFillWarning",
 ]
@@ -80,6 +81,10 @@ class DataValidationError(BelruTradeError, ValueError):
 
 class SpecificationError(BelruTradeError, ValueError):
     """A model specification cannot be estimated (e.g. regressors absorbed by fixed effects)."""
+
+
+class TradeStoppedError(SpecificationError):
+    """A series is zero in every period of a segment: the Poisson level change is -infinity."""
 
 
 class ConvergenceError(BelruTradeError, RuntimeError):

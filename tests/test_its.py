@@ -397,3 +397,12 @@ def test_integer_years_and_annual_periods():
         bt.its(y_int, 2014, seasonality="fourier")
     with pytest.raises(InvalidArgumentError, match="calendar years"):
         bt.its(pd.Series(y_int.to_numpy(), index=np.arange(20)), 14)
+
+
+def test_a_segment_of_zeros_raises_the_named_trade_stopped_error():
+    """A segment of zeros has no Poisson level change: a named subclass, not message text."""
+    index = pd.period_range("2012-01", periods=36, freq="M")
+    y = pd.Series(np.r_[np.linspace(100.0, 130.0, 12), np.zeros(12), np.full(12, 90.0)], index)
+    with pytest.raises(bt.TradeStoppedError, match="zero in every period"):
+        bt.its(y, ["2013-01", "2014-01"], family="poisson", seasonality=None)
+    assert issubclass(bt.TradeStoppedError, bt.SpecificationError)

@@ -215,3 +215,19 @@ def test_predict_unseen_level_is_nan_and_fixef_normalised():
     np.testing.assert_allclose(
         res.predict(df.loc[res.state.index]).sum(), df.loc[res.state.index, "y"].sum(), rtol=1e-6
     )
+
+
+def test_offset_column_is_labelled_and_used_by_predict():
+    """An offset given as a column name shows as 'Offset', never as an internal key."""
+    rng = np.random.default_rng(3)
+    n = 300
+    data = pd.DataFrame({"x": rng.normal(size=n), "g": rng.integers(0, 10, n)})
+    data["log_e"] = np.log(rng.uniform(1.0, 3.0, n))
+    data["y"] = rng.poisson(np.exp(0.3 * data["x"] + data["log_e"]))
+    res = bt.ppml("y ~ x | g", data, offset="log_e")
+    text = str(res.summary()) + str(bt.compare([res]))
+    assert "_offset_column" not in text
+    assert "Offset" in text and "log_e (log scale)" in text
+    shifted = data.assign(log_e=data["log_e"] + 1.0)
+    ratio = res.predict(shifted) / res.predict(data)
+    assert np.allclose(ratio, np.e)

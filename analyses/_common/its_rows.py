@@ -241,7 +241,7 @@ def fit_its(y: pd.Series, interventions, **options):
     """
     import warnings
 
-    from belru_trade.errors import SeparationWarning, SpecificationError
+    from belru_trade.errors import SeparationWarning, TradeStoppedError
 
     options = {"family": "quasipoisson", "errors": "hac", **options}
     try:
@@ -251,9 +251,7 @@ def fit_its(y: pd.Series, interventions, **options):
         if not any(issubclass(w.category, SeparationWarning) for w in caught):
             return result, ""
         note = "quasi-separation (trade almost stopped): Gaussian level model"
-    except SpecificationError as exc:
-        if "zero in every period" not in str(exc):
-            raise
+    except TradeStoppedError:
         note = "trade stopped entirely after the intervention: Gaussian level model"
     options["family"] = "gaussian"
     return bt.its(y, interventions, **options), note

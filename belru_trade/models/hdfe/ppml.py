@@ -171,12 +171,13 @@ class PPML:
             link="log",
             rhs=prep.parsed.rhs,
             i_levels=prep.i_levels,
+            offset_column=self.offset if isinstance(self.offset, str) else None,
         )
         cov, _, label = covariance(state, kind, prep.clusters, ssc)
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         extra: dict[str, Any] = {"Fixed effects": ", ".join(prep.parsed.fe_names) or "none"}
         if isinstance(self.offset, str):
-            extra["_offset_column"] = self.offset
+            extra["Offset"] = f"{self.offset} (log scale)"
         res = PPMLResults(
             params=pd.Series(fit.beta, index=prep.names, name="parameter"),
             std_errors=pd.Series(se, index=prep.names, name="std_error"),

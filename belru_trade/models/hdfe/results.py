@@ -55,6 +55,7 @@ class FitState:
     link: str  # "log" or "identity"
     rhs: str = ""  # regressor part of the formula (for i() terms in predict)
     i_levels: dict[str, list[Any]] = field(default_factory=dict)
+    offset_column: str | None = None  # column of ``data`` holding a log-scale offset
 
 
 VCOV_ALIASES = {"iid": "iid", "hetero": "hetero", "HC1": "hetero", "cluster": "cluster"}
@@ -256,7 +257,7 @@ class HDFEResults(EstimationResults):
             self.state.fe_terms, self.state.fe_levels, self.state.fe_coefs, strict=True
         ):
             eta = eta + _map_levels(newdata, terms, levels, coefs)
-        offset = self.extra.get("_offset_column")
+        offset = self.state.offset_column
         if offset is not None:
             eta = eta + newdata[offset].to_numpy(dtype=float)
         out = np.exp(eta) if (type == "response" and self.state.link == "log") else eta

@@ -30,7 +30,7 @@ from belru_trade.errors import (
     ConvergenceError,
     InvalidArgumentError,
     SeparationWarning,
-    SpecificationError,
+    TradeStoppedError,
 )
 from belru_trade.models.its.design import Design, newey_west_lags
 
@@ -55,12 +55,12 @@ class FitOutput:
 
 
 def check_segments(y: np.ndarray, design: Design) -> None:
-    """Raise SpecificationError when a segment is all zero (Poisson MLE does not exist)."""
+    """Raise TradeStoppedError when a segment is all zero (Poisson MLE does not exist)."""
     index = design.X.index
     bounds = [0, *[index.get_loc(p) for p in design.interventions], len(index)]
     for lo, hi in itertools.pairwise(bounds):
         if np.all(y[lo:hi] == 0):
-            raise SpecificationError(
+            raise TradeStoppedError(
                 f"y is zero in every period from {index[lo]} to {index[hi - 1]}: the "
                 "Poisson level change is -infinity (trade stopped entirely there); report "
                 "the stop directly, shorten the series or use family='gaussian'"
