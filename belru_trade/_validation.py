@@ -174,3 +174,46 @@ def check_int_range(name: str, value: Any, minimum: int, maximum: int) -> int:
             f"{name}={value!r} is outside the allowed range [{minimum}, {maximum}]"
         )
     return int(value)
+
+
+#: most Monte Carlo, bootstrap or null-simulation draws accepted (memory grows with draws)
+MAX_DRAWS = 100_000
+#: most seasonal Fourier pairs (a monthly season has six frequencies)
+MAX_HARMONICS = 6
+#: most placebo refits (fake dates or placebo units) in one call
+MAX_PLACEBOS = 1_000
+#: most series fitted together in one batch of a scan
+MAX_CHUNK_SIZE = 1_000_000
+#: most periods before or after the event in an event-study window
+MAX_EVENT_WINDOW = 600
+#: most sensitivity values (M-bar) in one call
+MAX_MBAR = 1_000
+#: largest random seed (numpy accepts any non-negative integer; 32 bits is plenty)
+MAX_SEED = 2**32 - 1
+
+
+def check_draws(name: str, value: Any, minimum: int = 1) -> int:
+    """Return a draw count (``n_sim``, ``n_boot``, ``n_rep`` ...) in ``[minimum, MAX_DRAWS]``.
+
+    >>> check_draws("n_sim", 4000, minimum=100)
+    4000
+    """
+    return check_int_range(name, value, minimum, MAX_DRAWS)
+
+
+def check_harmonics(value: Any) -> int:
+    """Return ``harmonics`` in ``[1, MAX_HARMONICS]``.
+
+    >>> check_harmonics(2)
+    2
+    """
+    return check_int_range("harmonics", value, 1, MAX_HARMONICS)
+
+
+def check_seed(value: Any) -> int | None:
+    """Return a random seed in ``[0, MAX_SEED]`` (None is passed through).
+
+    >>> check_seed(0), check_seed(None)
+    (0, None)
+    """
+    return None if value is None else check_int_range("seed", value, 0, MAX_SEED)

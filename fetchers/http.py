@@ -55,6 +55,7 @@ from .errors import (
     TruncatedResponseError,
 )
 from .http_body import DeadlineExceededError, decompress, error_message, read_capped
+from .http_deadline import Watchdog, install
 from .http_errors import RetryableError, network_error, origin, quota_wait, status_error
 from .result import PlannedRequest, ResponseStore, redact_url
 
@@ -236,6 +237,7 @@ class Transport:
     def __post_init__(self) -> None:
         if self.session is None:
             self.session = requests.Session()
+        install(self.session)  # the total deadline also covers the status line and headers
 
     def send(
         self,
@@ -275,19 +277,22 @@ class Transport:
         self._throttle()
         logger.debug("GET %s", shown)
         secrets = [v for v in (headers or {}).values() if v]
-        deadline = time.monotonic() + self.policy.total_deadline()
+        total = self.policy.total_deadline()
+        deadline = time.monotonic() + total
+        watchdog = Watchdog(total)
         try:
-            resp = self._get_following(request, headers or {}, deadline)
-            final = redact_url(resp.url or request.full_url)
-            body = read_capped(resp, max_bytes=self.policy.max_bytes, deadline=deadline,
-                               shown=shown)  # fmt: skip
+            with watchdog:
+                resp = self._get_following(request, headers or {}, deadline)
+                final = redact_url(resp.url or request.full_url)
+                body = read_capped(resp, max_bytes=self.policy.max_bytes, deadline=deadline,
+                                   shown=shown)  # fmt: skip
+            if watchdog.expired:  # the socket was shut down: the body may be cut short
+                raise DeadlineExceededError
         except DeadlineExceededError:
-            error = RequestTimeoutError(
-                f"the reply was not complete within the total deadline of "
-                f"{self.policy.total_deadline():g} s [{shown}]"
-            )
-            raise RetryableError(error) from None
+            raise self._deadline_error(total, shown) from None
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            if watchdog.expired:
+                raise self._deadline_error(total, shown) from None
             raise network_error(exc, shown) from None
         if resp.status_code >= 400:
             self._raise_for_status(resp.status_code, resp.headers, body, shown, secrets)
@@ -301,6 +306,13 @@ class Transport:
                 raise RetryableError(exc) from None
         logger.debug("HTTP %d, %d bytes from %s", resp.status_code, len(body), final)
         return Response(url=final, status=resp.status_code, headers=resp.headers, body=body)
+
+    @staticmethod
+    def _deadline_error(total: float, shown: str) -> RetryableError:
+        error = RequestTimeoutError(
+            f"the reply was not complete within the total deadline of {total:g} s [{shown}]"
+        )
+        return RetryableError(error)
 
     def _get_following(
         self, request: PlannedRequest, secret: Mapping[str, str], deadline: float

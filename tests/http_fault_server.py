@@ -8,8 +8,10 @@ list is empty, so any unplanned request fails the test).
 Actions: ``reply(status, body, headers)``, ``delay(seconds, then)``, ``RESET`` (abort the
 connection), ``short(body)`` (announce the full length, send half, close), ``echo(status)``
 (an error body quoting every request header, as some gateways do), ``drip(body, interval)``
-(one byte per ``interval`` seconds), ``stream(total)`` (a body of ``total`` bytes generated
-chunk by chunk, so the server itself holds little memory), ``redirect(location)``.
+(one byte per ``interval`` seconds), ``drip_headers(body, interval)`` (the status line and
+headers one byte per ``interval`` seconds, then ``body`` at once), ``stream(total)`` (a body
+of ``total`` bytes generated chunk by chunk, so the server itself holds little memory),
+``redirect(location)``.
 Bodies: :func:`gzip_bomb`, :func:`nested_json`.
 """
 
@@ -68,6 +70,10 @@ def echo(status: int = 401) -> Action:
 
 def drip(body: bytes, interval: float) -> Action:
     return Action("drip", body=body, seconds=interval)
+
+
+def drip_headers(body: bytes, interval: float) -> Action:
+    return Action("drip_headers", body=body, seconds=interval)
 
 
 def stream(total: int, *, announce: bool = True, **headers: str) -> Action:
@@ -129,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
             self.close_connection = True
             self.connection.close()
-        elif action.kind in ("echo", "drip", "stream"):
+        elif action.kind in ("echo", "drip", "drip_headers", "stream"):
             getattr(self, f"_{action.kind}")(action)
         elif action.kind == "short":
             self.send_response(200)
@@ -159,6 +165,20 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(action.seconds)
         except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _drip_headers(self, action: Action) -> None:
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(action.body)}\r\n\r\n"
+        ).encode("ascii")
+        try:
+            for byte in head:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(action.seconds)
+            self.wfile.write(action.body)
+        except (BrokenPipeError, ConnectionResetError, OSError):
             self.close_connection = True
 
     def _stream(self, action: Action) -> None:

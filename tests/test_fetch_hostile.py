@@ -15,6 +15,7 @@ credentials in the base URL                 used for the request, absent from pr
 file:// or ftp:// base URL                  InvalidQueryError
 http:// base URL to a non-loopback host     InsecureTransportWarning; refused with a key
 one byte per interval                       RequestTimeoutError at the total deadline
+status line and headers one byte at a time  RequestTimeoutError at the total deadline
 body larger than max_bytes                  ResponseTooLargeError (announced or streamed)
 gzip bomb (magic bytes / Content-Encoding)  ResponseTooLargeError, memory bounded
 JSON nested 100,000 deep                    ResponseFormatError, nothing stored
@@ -55,6 +56,7 @@ from http_fault_server import (
     FaultServer,
     comtrade_from_query,
     drip,
+    drip_headers,
     echo,
     gzip_bomb,
     jsonstat,
@@ -241,6 +243,32 @@ def test_one_byte_per_interval_hits_the_total_deadline(server) -> None:
     with pytest.raises(RequestTimeoutError, match=r"total deadline of 0\.6 s"):
         ct_fetch(server.url, policy=policy)
     assert time.monotonic() - started < 5.0
+
+
+def test_headers_one_byte_per_interval_hit_the_total_deadline(server) -> None:
+    # about 80 header bytes at 0.05 s each: 4 s, every read well inside the 1 s read timeout
+    server.script(CT_PATH, drip_headers(b"{}", 0.05))
+    policy = RetryPolicy(max_retries=0, timeout=(2.0, 1.0), deadline=0.6)
+    started = time.monotonic()
+    with pytest.raises(RequestTimeoutError, match=r"total deadline of 0\.6 s"):
+        ct_fetch(server.url, policy=policy)
+    assert time.monotonic() - started < 2.0
+
+
+def test_header_drip_on_eurostat_hits_the_total_deadline(server) -> None:
+    server.script(ES_PATH, drip_headers(b"{}", 0.05))
+    policy = RetryPolicy(max_retries=0, timeout=(2.0, 1.0), deadline=0.5)
+    started = time.monotonic()
+    with pytest.raises(RequestTimeoutError, match=r"total deadline of 0\.5 s"):
+        es.fetch(es_query(), base_url=server.url, policy=policy, progress=False)
+    assert time.monotonic() - started < 2.0
+
+
+def test_slow_headers_within_the_deadline_still_succeed(server) -> None:
+    # the watchdog must not cut a reply that completes in time
+    server.responder = lambda path, q: drip_headers(ct_body(q), 0.002)
+    policy = RetryPolicy(max_retries=0, timeout=(2.0, 2.0), deadline=3.0)
+    assert ct_fetch(server.url, policy=policy).frame["value"].tolist() == [5.0]
 
 
 def test_default_deadline_is_a_multiple_of_the_read_timeout() -> None:

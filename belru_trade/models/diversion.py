@@ -24,9 +24,11 @@ import pandas as pd
 
 from belru_trade._validation import (
     check_choice,
+    check_draws,
     check_fraction,
-    check_positive_int,
+    check_harmonics,
     check_same_frequency,
+    check_seed,
     check_unique_columns,
 )
 from belru_trade.errors import InvalidArgumentError
@@ -264,7 +266,9 @@ def diversion(
         Seasonal terms of the trend (as in :func:`its`).
     level : float, default 0.95
     n_sim : int, default 4000
+        Simulation draws, 100 to 100,000.
     seed : int, default 0
+        0 to 2**32 - 1.
     noise : {'iid', 'ar1'}
         ``'iid'``: independent normal noise per flow and period (serial and cross-flow
         correlation ignored: cumulative intervals too narrow when errors are
@@ -319,7 +323,9 @@ def diversion(
         )
     check_choice("family", family, FAMILIES)
     check_fraction("level", level)
-    check_positive_int("n_sim", n_sim, minimum=100)
+    check_draws("n_sim", n_sim, minimum=100)
+    check_harmonics(harmonics)
+    check_seed(seed)
     inputs = {"direct": direct, "to_transit": to_transit, "transit_to_target": transit_to_target,
               "production": production}  # fmt: skip
     for name, value in inputs.items():

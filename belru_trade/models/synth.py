@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import optimize
 
 from belru_trade._frames import as_pandas
-from belru_trade._validation import check_period, check_unique_columns
+from belru_trade._validation import check_choice, check_period, check_unique_columns
 from belru_trade.errors import (
     BelruTradeWarning,
     ConvergenceError,
@@ -351,6 +351,7 @@ def synth(
     {'DE': 0.7, 'FR': 0.0, 'NL': 0.3, 'PL': 0.0}
     """
     check_unique_columns("data", data)
+    check_choice("placebos", placebos, (True, False))
     Y = _wide(data, unit, selector, column, treated)
     if treated not in Y.columns:
         raise InvalidArgumentError(f"treated={treated!r} is not a unit; units: {list(Y.columns)}")

@@ -35,6 +35,9 @@ __all__ = [
 #: 2022/328 of 25 February 2022, the first package of export bans after the invasion).
 SANCTIONS_2022 = "2022-03"
 
+#: longest phase-in, in months (as long as the longest simulation horizon)
+MAX_PHASE_IN = 240
+
 #: Kinds of measure and the flow of the sender's members they act on.
 KINDS = {"export_ban": "export", "import_ban": "import"}
 
@@ -81,7 +84,8 @@ class Measure:
     start : str or Period
         First month in force (``"YYYY-MM"``).
     phase_in : int, optional
-        Months over which the effect builds up linearly (None: full effect at once).
+        Months over which the effect builds up linearly (None: full effect at once), at
+        most ``MAX_PHASE_IN`` (240).
     exemptions : sequence of str
         Code prefixes excluded from the measure.
 
@@ -118,9 +122,11 @@ class Measure:
         if self.phase_in is not None and (
             isinstance(self.phase_in, bool)
             or not isinstance(self.phase_in, int)
-            or self.phase_in < 0
+            or not 0 <= self.phase_in <= MAX_PHASE_IN
         ):
-            raise InvalidArgumentError(f"phase_in={self.phase_in!r} must be None or an int >= 0")
+            raise InvalidArgumentError(
+                f"phase_in={self.phase_in!r} must be None or an int in [0, {MAX_PHASE_IN}] (months)"
+            )
 
     @staticmethod
     def _members(sender: Any) -> tuple[str, ...]:

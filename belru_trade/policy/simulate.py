@@ -48,6 +48,8 @@ __all__ = ["Analogue", "Measure", "SimulationResult", "simulate"]
 #: largest horizon simulated (20 years) and number of Monte Carlo draws
 MAX_HORIZON = 240
 MAX_DRAWS = 100_000
+#: months of the pre-measure trend window (six at least, forty years at most)
+MIN_WINDOW, MAX_WINDOW = 6, 480
 
 
 @dataclass(frozen=True)
@@ -357,7 +359,7 @@ def simulate(
     horizon_months : int, default 24
         Months from ``measure.start`` over which losses are summed.
     window : int, default 24
-        Months of data before the start used for the trend baseline.
+        Months of data before the start used for the trend baseline (6 to 480).
     controls : sequence of str, optional
         Control partners of the analogue DiD. Default: the panel's partners without the
         target, the Eurasian Economic Union members and the documented transit routes
@@ -417,6 +419,7 @@ def simulate(
         raise InvalidArgumentError(f"measure must be a bt.Measure; got {type(measure).__name__}")
     horizon = check_int_range("horizon_months", horizon_months, 1, MAX_HORIZON)
     n_draws = check_int_range("n_draws", n_draws, 100, MAX_DRAWS)
+    window = check_int_range("window", window, MIN_WINDOW, MAX_WINDOW)
     if seed is not None:
         check_int_range("seed", seed, 0, 2**32 - 1)
     if not isinstance(leakage, str):

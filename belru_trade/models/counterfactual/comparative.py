@@ -25,11 +25,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_fraction, check_period, check_positive_int
+from belru_trade._validation import (
+    check_draws,
+    check_fraction,
+    check_period,
+    check_seed,
+)
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
 from belru_trade.models.counterfactual.resampling import (
     ar1_paths,
     block_indices,
+    check_block_length,
     default_block_length,
     percentile_interval,
 )
@@ -184,7 +190,7 @@ def _baseline(index: pd.PeriodIndex, start: pd.Period, seasonality, harmonics) -
 
 
 def _check_inputs(y: pd.Series, controls: pd.DataFrame | None, start: Any, n_boot: int):
-    check_positive_int("n_boot", n_boot, minimum=99)
+    check_draws("n_boot", n_boot, minimum=99)
     first = check_period("start", start, y.index.freqstr[0])
     pre = np.asarray(y.index < first)
     if not 0 < pre.sum() < len(y):
@@ -240,10 +246,11 @@ def comparative_counterfactual(
     noise : {'ar1', 'block'}
         How the deviations are resampled (see Notes).
     n_boot : int, default 999
-        Bootstrap replications (at least 99).
+        Bootstrap replications (99 to 100,000).
     block : int, optional
         Block length in periods for ``noise='block'`` (default
-        ``max(2, round(n_pre^(1/3)))``).
+        ``max(2, round(n_pre^(1/3)))``); 1 to the number of pre-period periods, checked
+        for every noise model.
     level : float, default 0.95
     seed : int, default 0
 
@@ -302,10 +309,12 @@ def comparative_counterfactual(
         controls = controls.sum(axis=1)
     c = None if controls is None else coerce_series(controls, name="controls", nonnegative=True)
     first, pre = _check_inputs(y, None if c is None else c.to_frame(), start, n_boot)
+    check_seed(seed)
     if noise not in NOISES:
         raise InvalidArgumentError(f"noise={noise!r} is not allowed; expected one of {NOISES}")
     B = _baseline(y.index, first, seasonality, harmonics)
-    block = default_block_length(int(pre.sum())) if block is None else block
+    n_pre = int(pre.sum())
+    block = default_block_length(n_pre) if block is None else check_block_length(block, n_pre)
     cvals = np.ones(len(y)) if c is None else c.to_numpy(float)
     b_T, b_C = _fit_pre(B[pre], np.c_[y.to_numpy()[pre], cvals[pre]])
     m_T, m_C = np.exp(B @ b_T), np.exp(B @ b_C)
@@ -406,12 +415,14 @@ def synth_counterfactual(
     """
     from belru_trade.models.synth import synth
 
-    check_positive_int("n_boot", n_boot, minimum=99)
+    check_draws("n_boot", n_boot, minimum=99)
+    check_seed(seed)
     res = synth(data, treated, start, donors=donors, placebos=False, **synth_options)
     path = res.path
     pre = np.asarray(path.index < res.start)
     gaps = path["gap"].to_numpy()[pre]
-    block = default_block_length(int(pre.sum())) if block is None else block
+    n_pre = int(pre.sum())
+    block = default_block_length(n_pre) if block is None else check_block_length(block, n_pre)
     rng = np.random.default_rng(seed)
     idx = block_indices(int(pre.sum()), int((~pre).sum()), block=block, size=n_boot, rng=rng)
     synthetic = path["synthetic"].to_numpy()

@@ -19,12 +19,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_fraction, check_period, check_positive_int
+from belru_trade._validation import (
+    check_draws,
+    check_fraction,
+    check_harmonics,
+    check_period,
+    check_seed,
+)
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
 from belru_trade.models.counterfactual.comparative import NOISES, _baseline, _fit_pre
 from belru_trade.models.counterfactual.resampling import (
     ar1_paths,
     block_indices,
+    check_block_length,
     default_block_length,
     percentile_interval,
 )
@@ -164,7 +171,9 @@ def joint_lost(
         raise InvalidArgumentError("flows must be a DataFrame with one column per flow")
     if noise not in NOISES:
         raise InvalidArgumentError(f"noise={noise!r} is not allowed; expected one of {NOISES}")
-    check_positive_int("n_boot", n_boot, minimum=99)
+    check_draws("n_boot", n_boot, minimum=99)
+    check_seed(seed)
+    check_harmonics(harmonics)
     Y = pd.DataFrame(
         {str(c): coerce_series(flows[c], name=f"flows[{c!r}]", nonnegative=True) for c in flows}
     )
@@ -179,7 +188,8 @@ def joint_lost(
     r = Y.to_numpy()[pre] / m[pre]
     if noise == "ar1" and (r <= 0).any():
         noise = "block"
-    block = default_block_length(int(pre.sum())) if block is None else block
+    n_pre = int(pre.sum())
+    block = default_block_length(n_pre) if block is None else check_block_length(block, n_pre)
     rng = np.random.default_rng(seed)
     mult = _multipliers(r, pre, noise, n_boot, block, B.shape[1], rng)  # (n_boot, n, S)
     S = Y.shape[1]

@@ -21,12 +21,20 @@ small-sample bias correction of rho (Shaman & Stine 1988), simulated afresh for 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from belru_trade._validation import check_positive_int
+from belru_trade._validation import check_int_range, check_positive_int
 from belru_trade.errors import InvalidArgumentError
 
-__all__ = ["ar1_paths", "block_indices", "default_block_length", "percentile_interval"]
+__all__ = [
+    "ar1_paths",
+    "block_indices",
+    "check_block_length",
+    "default_block_length",
+    "percentile_interval",
+]
 
 
 def default_block_length(n: int) -> int:
@@ -36,6 +44,17 @@ def default_block_length(n: int) -> int:
     (3, 6)
     """
     return max(2, round(n ** (1.0 / 3.0)))
+
+
+def check_block_length(block: Any, n_source: int) -> int:
+    """Return ``block`` as a length in ``[1, n_source]`` (the periods it resamples from).
+
+    Checked whenever a block length is given, also for noise models that do not use it.
+
+    >>> check_block_length(3, 40)
+    3
+    """
+    return check_int_range("block", block, 1, max(1, int(n_source)))
 
 
 def block_indices(

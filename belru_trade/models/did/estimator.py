@@ -17,7 +17,12 @@ import pandas as pd
 from scipy import stats
 
 from belru_trade._frames import as_pandas
-from belru_trade._validation import check_choice, check_unique_columns
+from belru_trade._validation import (
+    MAX_EVENT_WINDOW,
+    check_choice,
+    check_int_range,
+    check_unique_columns,
+)
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.did.engine import fit_fe
 from belru_trade.models.did.methods import fit_method
@@ -194,6 +199,15 @@ def _event_dummies(df, window, reference, binned) -> tuple[pd.DataFrame, list, l
     return df, cols, times, names
 
 
+def _check_window(window: Any) -> tuple[int, int]:
+    """Both ends of an event window as ints within ``MAX_EVENT_WINDOW`` periods of the event."""
+    if not isinstance(window, tuple | list) or len(window) != 2:
+        raise InvalidArgumentError(f"window={window!r} is not a pair (first, last) of event times")
+    lo = check_int_range("window[0]", window[0], -MAX_EVENT_WINDOW, MAX_EVENT_WINDOW)
+    hi = check_int_range("window[1]", window[1], -MAX_EVENT_WINDOW, MAX_EVENT_WINDOW)
+    return lo, hi
+
+
 def did(
     data: pd.DataFrame,
     *,
@@ -310,7 +324,7 @@ def did(
     check_choice("estimator", estimator, ESTIMATORS)
     check_choice("ssc", ssc, SSC_CHOICES)
     check_choice("method", method, METHODS)
-    lo, hi = window
+    lo, hi = _check_window(window)
     if not lo < reference < hi or lo >= 0 or hi < 0:
         raise InvalidArgumentError(
             f"window={window!r}, reference={reference!r}: need window[0] < reference < "
@@ -344,7 +358,7 @@ def did(
     params.index = cov.index = cov.columns = names
     return DiDResults(
         params=params,
-        std_errors=pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=names),
+        std_errors=_standard_errors(cov),
         nobs=fit.nobs,
         model=f"Event study ({estimator.upper()})",
         cov_type=fit.label,
@@ -366,8 +380,30 @@ def _n_clusters(df: pd.DataFrame, cluster: str | None) -> int | None:
     return None if cluster is None else int(df[cluster].nunique())
 
 
+def _standard_errors(cov: pd.DataFrame) -> pd.Series:
+    """Square roots of the variances; a negative or undefined variance is a named error.
+
+    It happens when the outcome is fitted exactly (rounding leaves variances of about
+    -1e-30), where a square root would give a silent NaN.
+    """
+    variances = np.diag(cov.to_numpy(dtype=float))
+    if not (variances >= 0).all():
+        bad = [str(n) for n, v in zip(cov.index, variances, strict=True) if not v >= 0]
+        raise SpecificationError(
+            f"the variance of {', '.join(bad)} is negative or undefined: the outcome is fitted "
+            "exactly (zero residual variance) or the design is degenerate; no standard errors"
+        )
+    return pd.Series(np.sqrt(variances), index=cov.index)
+
+
 def _att(params: pd.Series, cov: pd.DataFrame, estimator: str, df_resid) -> pd.Series:
-    b, se = float(params.iloc[0]), float(np.sqrt(cov.iloc[0, 0]))
+    b, se = float(params.iloc[0]), float(_standard_errors(cov).iloc[0])
+    if se == 0.0:
+        raise SpecificationError(
+            "the outcome is fitted exactly (zero residual variance), so the pooled effect "
+            f"{b:.6g} has a zero standard error and no test; check for a duplicated or "
+            "constructed outcome"
+        )
     dist = stats.norm() if df_resid is None else stats.t(df_resid)
     q = dist.ppf(0.975)
     out = {"estimate": b, "std_error": se, "conf_low": b - q * se, "conf_high": b + q * se}

@@ -17,13 +17,15 @@ the sampling uncertainty of the coefficients is not part of the interval.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from belru_trade._validation import MAX_MBAR
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 
 __all__ = ["SensitivityResult", "relative_magnitude_bounds"]
@@ -81,6 +83,26 @@ def _consecutive(table: pd.DataFrame, reference: int, window, binned: bool):
     return pre.to_numpy(float), post
 
 
+def _check_mbar(mbar: Any) -> list[float]:
+    """``mbar`` as 1 to ``MAX_MBAR`` finite values >= 0 (a bare number is one value)."""
+    if isinstance(mbar, int | float) and not isinstance(mbar, bool):
+        mbar = [mbar]
+    if isinstance(mbar, str | bytes) or not isinstance(mbar, Iterable):
+        raise InvalidArgumentError(f"mbar={mbar!r} is not a sequence of numbers >= 0")
+    items = list(itertools.islice(iter(mbar), MAX_MBAR + 1))
+    if len(items) > MAX_MBAR:
+        raise InvalidArgumentError(
+            f"mbar has more than {MAX_MBAR} values; the allowed length is 1 to {MAX_MBAR}"
+        )
+    try:
+        values = [float(m) for m in items]
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"mbar={items!r} is not a sequence of numbers >= 0") from exc
+    if not values or any(not np.isfinite(m) or m < 0 for m in values):
+        raise InvalidArgumentError(f"mbar={items!r} must be non-empty, finite and >= 0")
+    return values
+
+
 def relative_magnitude_bounds(
     table: pd.DataFrame,
     mbar: Sequence[float],
@@ -98,7 +120,7 @@ def relative_magnitude_bounds(
         Event-study table with columns ``event_time`` and ``estimate`` (the reference period
         included with estimate 0), as :meth:`DiDResults.event_table` returns.
     mbar : sequence of float
-        Values of ``Mbar >= 0``.
+        Values of ``Mbar >= 0`` (1 to 1,000 of them; a bare number is one value).
     reference : int, default -1
         The omitted period; must be -1 (the last pre-period).
     window, binned
@@ -129,9 +151,7 @@ def relative_magnitude_bounds(
     >>> out.loc[out["target"] == "average", ["lower", "upper"]].round(3).values.tolist()
     [[0.85, 1.15]]
     """
-    values = [float(m) for m in mbar]
-    if not values or any(not np.isfinite(m) or m < 0 for m in values):
-        raise InvalidArgumentError(f"mbar={list(mbar)!r} must be non-empty, finite and >= 0")
+    values = _check_mbar(mbar)
     if reference != -1:
         raise InvalidArgumentError(
             f"reference={reference!r}: relative-magnitude bounds need reference=-1"

@@ -43,9 +43,9 @@ import pandas as pd
 from belru_trade._frames import as_pandas, type_name
 from belru_trade._validation import (
     check_choice,
+    check_harmonics,
     check_magnitude,
     check_period,
-    check_positive_int,
 )
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
 
@@ -331,7 +331,7 @@ def build_design(
     """
     check_choice("seasonality", seasonality, SEASONALITY)
     check_choice("slope_change", slope_change, (True, False))
-    check_positive_int("harmonics", harmonics)
+    check_harmonics(harmonics)
     periods = parse_interventions(interventions, index)
     n = len(index)
     cols: dict[str, np.ndarray] = {"const": np.ones(n), "trend": np.arange(1.0, n + 1)}

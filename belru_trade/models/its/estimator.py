@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from belru_trade._validation import check_choice, check_period, check_positive_int
+from belru_trade._validation import (
+    MAX_PLACEBOS,
+    check_choice,
+    check_draws,
+    check_int_range,
+    check_period,
+    check_seed,
+)
 from belru_trade.errors import (
     BelruTradeError,
     BelruTradeWarning,
@@ -162,7 +169,8 @@ class ITSResults(EstimationResults):
         Intervals by simulation (fixed ``seed``): parameter draws from N(b, V) plus family
         outcome noise; see :mod:`belru_trade.models.its.counterfactual`.
         """
-        check_positive_int("n_sim", n_sim, minimum=100)
+        check_draws("n_sim", n_sim, minimum=100)
+        check_seed(seed)
         table = simulate_counterfactual(
             observed=self.y,
             X_cf=self.design.counterfactual_design().to_numpy(),
@@ -205,7 +213,8 @@ class ITSResults(EstimationResults):
         Parameters
         ----------
         n : int, default 20
-            Number of fake dates, spread evenly over the admissible pre-period dates.
+            Number of fake dates, spread evenly over the admissible pre-period dates
+            (1 to 1,000).
         term : str, optional
             Level-change term tested (default: the first intervention's).
 
@@ -213,7 +222,7 @@ class ITSResults(EstimationResults):
         -------
         PlaceboResults
         """
-        check_positive_int("n", n)
+        check_int_range("n", n, 1, MAX_PLACEBOS)
         term = term or self.design.level_terms[0]
         check_choice("term", term, self.design.level_terms)
         pre = self.y.iloc[: self.y.index.get_loc(self.interventions[0])]

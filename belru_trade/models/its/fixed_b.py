@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_fraction, check_positive_int
+from belru_trade._validation import check_draws, check_fraction, check_seed
 from belru_trade.errors import InvalidArgumentError
 
 __all__ = ["fixed_b_distribution", "fixed_b_scan", "fixed_b_tidy"]
@@ -49,9 +49,11 @@ def fixed_b_distribution(
     weights : numpy.ndarray, optional
         IRLS weights (fitted means of a Poisson fit); the design becomes ``sqrt(w) X``.
     n_rep : int, default 2000
+        Null simulations, 200 to 100,000.
     seed : int, default 0
     """
-    check_positive_int("n_rep", n_rep, minimum=200)
+    check_draws("n_rep", n_rep, minimum=200)
+    check_seed(seed)
     Xw = X if weights is None else X * np.sqrt(np.asarray(weights, float))[:, None]
     rng = np.random.default_rng(seed)
     U = rng.standard_normal((X.shape[0], n_rep))

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belru_trade._validation import check_draws, check_fraction, check_seed
 from belru_trade.errors import SeparationWarning, SpecificationError
 from belru_trade.models.its.counterfactual import inverse_link, simulate_counterfactual
 from belru_trade.models.its.design import Design
@@ -181,6 +182,9 @@ class StoppedITSResults(EstimationResults):
 
     def counterfactual(self, level: float = 0.95, n_sim: int = 4000, seed: int = 0):
         """As :meth:`ITSResults.counterfactual`, from the pre-stop fit."""
+        check_fraction("level", level)
+        check_draws("n_sim", n_sim, minimum=100)
+        check_seed(seed)
         table = simulate_counterfactual(
             observed=self.y,
             X_cf=self.design.counterfactual_design()[list(self.params.index)].to_numpy(),

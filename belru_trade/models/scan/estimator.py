@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from belru_trade._validation import check_choice, check_positive_int
+from belru_trade._validation import (
+    MAX_CHUNK_SIZE,
+    check_choice,
+    check_hac_lags,
+    check_harmonics,
+    check_int_range,
+)
 from belru_trade.errors import InvalidArgumentError, MissingDependencyError, ZeroFillWarning
 from belru_trade.models.its.design import (
     Design,
@@ -301,7 +307,7 @@ def scan(
         client; the store must be on a file system the workers can read).
     chunk_size : int, default 5000
         Series per batched solve (memory ~ n * k^2 * chunk_size doubles); with a bulk
-        dataset, values of ``by[0]`` read per chunk.
+        dataset, values of ``by[0]`` read per chunk. 1 to 1,000,000.
     client : dask.distributed.Client, optional
 
     Returns
@@ -339,7 +345,8 @@ def scan(
     check_choice("family", family, FAMILIES)
     check_choice("errors", errors, SCAN_ERRORS)
     check_choice("engine", engine, ENGINES)
-    check_positive_int("chunk_size", chunk_size)
+    check_int_range("chunk_size", chunk_size, 1, MAX_CHUNK_SIZE)
+    check_harmonics(harmonics)
     source = wide = None
     if is_dataset(data):
         source = open_source(data, tuple(by), selector, column, chunk_size)
@@ -355,8 +362,7 @@ def scan(
         harmonics=harmonics,
         slope_change=slope_change,
     )
-    lags = newey_west_lags(len(index)) if hac_lags is None else hac_lags
-    check_positive_int("hac_lags", lags, minimum=0)
+    lags = newey_west_lags(len(index)) if hac_lags is None else check_hac_lags(hac_lags, len(index))
     log_off = log_offset(offset, exposure, pd.Series(0.0, index=index))
     if log_off is not None:
         log_off = log_off[:, None]
