@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from belru_trade import events
@@ -26,6 +27,7 @@ __all__ = [
     "KINDS",
     "SANCTIONS_2022",
     "Analogue",
+    "Leakage",
     "Measure",
     "default_analogues",
     "resolve_analogue",
@@ -266,3 +268,17 @@ def default_analogues(measure: Measure) -> list[Any]:
         f"no past measure on {list(measure.products)} ({measure.flow}s) to {measure.target} "
         "in the registry: give elasticity=CHANGE or analogues=[...]"
     )
+
+
+@dataclass(frozen=True)
+class Leakage:
+    """Share of the lost direct flow that still reaches the target through third countries."""
+
+    mean: float
+    sd: float
+    source: str
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        if self.sd == 0:
+            return np.full(size, self.mean)
+        return np.clip(rng.normal(self.mean, self.sd, size), 0.0, 1.0)

@@ -41,7 +41,13 @@ from belru_trade.policy.effects import (
     clean_controls,
     combine_effects,
 )
-from belru_trade.policy.measure import Analogue, Measure, default_analogues, resolve_analogue
+from belru_trade.policy.measure import (
+    Analogue,
+    Leakage,
+    Measure,
+    default_analogues,
+    resolve_analogue,
+)
 
 __all__ = ["Analogue", "Measure", "SimulationResult", "simulate"]
 
@@ -50,20 +56,6 @@ MAX_HORIZON = 240
 MAX_DRAWS = 100_000
 #: months of the pre-measure trend window (six at least, forty years at most)
 MIN_WINDOW, MAX_WINDOW = 6, 480
-
-
-@dataclass(frozen=True)
-class Leakage:
-    """Share of the lost direct flow that still reaches the target through third countries."""
-
-    mean: float
-    sd: float
-    source: str
-
-    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        if self.sd == 0:
-            return np.full(size, self.mean)
-        return np.clip(rng.normal(self.mean, self.sd, size), 0.0, 1.0)
 
 
 @dataclass(frozen=True)
