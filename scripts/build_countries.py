@@ -3,7 +3,7 @@
 Not used at run time. Run from the repository root::
 
     python scripts/build_countries.py \
-        --reporters ../shared/fixtures/comtrade/reference_Reporters.json
+        --reporters REPORTERS_JSON
 
 Inputs
 ------
