@@ -135,3 +135,19 @@ def test_cli_runs_beside_user_folders(tmp_path):
     result = _run_elsewhere(tmp_path, code)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "rep" / "index.html").is_file()
+
+
+def test_results_classes_follow_one_naming_convention_with_old_aliases():
+    from belru_trade.models.did import sensitivity
+    from belru_trade.policy import ge, lost_trade, simulate
+
+    pairs = [
+        (simulate, "SimulationResult"),
+        (ge, "GEResult"),
+        (lost_trade, "LostTradeResult"),
+        (sensitivity, "SensitivityResult"),
+    ]
+    for module, old in pairs:
+        new = getattr(module, old + "s")
+        assert new.__name__ == old + "s"
+        assert getattr(module, old) is new

@@ -31,13 +31,13 @@ from belru_trade.policy.ge_solver import (
     trade_matrix,
 )
 
-__all__ = ["GEResult", "ge", "solve_cross_section"]
+__all__ = ["GEResult", "GEResults", "ge", "solve_cross_section"]
 
 _DOMESTIC = "__domestic__"
 
 
 @dataclass(frozen=True)
-class GEResult:
+class GEResults:
     """Result of :func:`ge`: per-country levels in the baseline, conditional and full GE.
 
     Attributes
@@ -115,7 +115,7 @@ def solve_cross_section(
     trade: str = "trade",
     cost_bln: str = "t_bln",
     cost_cfl: str = "t_cfl",
-) -> GEResult:
+) -> GEResults:
     """Conditional and full endowment GE for one cross-section with given cost terms.
 
     Parameters
@@ -136,7 +136,7 @@ def solve_cross_section(
 
     Returns
     -------
-    GEResult
+    GEResults
 
     Raises
     ------
@@ -200,7 +200,7 @@ def solve_cross_section(
             "trade_full": x_f.ravel(),
         }
     )
-    return GEResult(table, pair_flows, float(sigma), reference, method, int(full["iterations"]))
+    return GEResults(table, pair_flows, float(sigma), reference, method, int(full["iterations"]))
 
 
 def _exports(x: np.ndarray) -> np.ndarray:
@@ -249,7 +249,7 @@ def ge(
     year: str = "year",
     trade: str = "trade",
     pair: str = "pair_id",
-) -> GEResult:
+) -> GEResults:
     """General-equilibrium effects of a change in policy variables (structural gravity).
 
     Parameters
@@ -278,7 +278,7 @@ def ge(
 
     Returns
     -------
-    GEResult
+    GEResults
         ``table()`` gives per-country percent changes in exports, real GDP (welfare), inward
         and outward multilateral resistances (conditional and full GE) and factory prices.
 
@@ -344,7 +344,7 @@ def ge(
         cross, sigma=sigma, reference=reference, method=method,
         exporter=exporter, importer=importer, trade=trade,
     )  # fmt: skip
-    return GEResult(
+    return GEResults(
         result.countries, result.flows, result.sigma, result.reference, result.method,
         result.iterations, baseline_year, beta,
     )  # fmt: skip
@@ -413,3 +413,7 @@ def _stage_two(cross: pd.DataFrame, gravity: str, exporter: str, importer: str) 
     if predicted.isna().any():
         raise InvalidArgumentError("stage-2 prediction failed for some pairs without trade")
     return cross["_tbar"].where(~missing, predicted)
+
+
+#: former name, kept as an alias (results classes are named ``...Results``)
+GEResult = GEResults

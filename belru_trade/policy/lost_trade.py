@@ -29,13 +29,13 @@ from scipy import stats
 from belru_trade._validation import check_choice, check_period, check_positive_int
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
 
-__all__ = ["LostTradeResult", "lost_trade"]
+__all__ = ["LostTradeResult", "LostTradeResults", "lost_trade"]
 
 _TERMS = ("targeted", "friendly_fire")
 
 
 @dataclass(frozen=True)
-class LostTradeResult:
+class LostTradeResults:
     """Result of :func:`lost_trade` (immutable).
 
     Attributes
@@ -190,7 +190,7 @@ def lost_trade(
     window: Any = None,
     pre_months: int = 36,
     level: float = 0.95,
-) -> LostTradeResult:
+) -> LostTradeResults:
     """Trade lost to sanctions: predicted without the measures minus actual.
 
     Parameters
@@ -218,7 +218,7 @@ def lost_trade(
 
     Returns
     -------
-    LostTradeResult
+    LostTradeResults
         ``cells`` (by reporter, product, sector, month, targeted or not), ``summary(by=...,
         window=...)`` with delta-method intervals.
 
@@ -277,7 +277,7 @@ def lost_trade(
     cells = _in_window(cells, window).reset_index(drop=True)
     params = fit.params.reindex(list(terms))
     cov = fit.cov.loc[list(terms), list(terms)]
-    return LostTradeResult(cells, params, cov, level, tuple(ids), _currency(panel))
+    return LostTradeResults(cells, params, cov, level, tuple(ids), _currency(panel))
 
 
 def _currency(panel: pd.DataFrame) -> str:
@@ -336,3 +336,7 @@ def _cells(rows: pd.DataFrame, fit: Any, terms: list[str]) -> pd.DataFrame:
             "lost": counterfactual - treated["value"].to_numpy(dtype=float),
         }
     )
+
+
+#: former name, kept as an alias (results classes are named ``...Results``)
+LostTradeResult = LostTradeResults

@@ -49,7 +49,7 @@ from belru_trade.policy.measure import (
     resolve_analogue,
 )
 
-__all__ = ["Analogue", "Measure", "SimulationResult", "simulate"]
+__all__ = ["Analogue", "Measure", "SimulationResult", "SimulationResults", "simulate"]
 
 #: largest horizon simulated (20 years) and number of Monte Carlo draws
 MAX_HORIZON = 240
@@ -59,7 +59,7 @@ MIN_WINDOW, MAX_WINDOW = 6, 480
 
 
 @dataclass(frozen=True)
-class SimulationResult:
+class SimulationResults:
     """Outcome of :func:`simulate` (immutable).
 
     Attributes
@@ -317,7 +317,7 @@ def simulate(
     n_draws: int = 2000,
     level: float = 0.95,
     seed: int | None = 0,
-) -> SimulationResult:
+) -> SimulationResults:
     """Simulate the trade cost of a proposed measure, with a Monte Carlo interval.
 
     Parameters
@@ -370,7 +370,7 @@ def simulate(
 
     Returns
     -------
-    SimulationResult
+    SimulationResults
         ``table()``, ``total()``, ``plot()``, ``brief()``.
 
     Raises
@@ -460,7 +460,7 @@ def simulate(
     if given:
         assumptions["Shares"] = "loss / the member's total trade with the world (user-given)"
     assumptions.update({"Monte Carlo": f"{n_draws} draws, seed {seed}, {level:.0%} interval"})
-    return SimulationResult(
+    return SimulationResults(
         measure, rows, draws, leak_draws, effect, leak, assumptions, level, weighted_base
     )
 
@@ -491,3 +491,7 @@ def _assumptions(measure, flows, origin, window, horizon, effect, leak) -> dict[
         "Shares": "loss / the member's projected total trade with the target in the same "
         "direction (comext_totals TOTAL); totals with the world are not in the panel",
     }
+
+
+#: former name, kept as an alias (results classes are named ``...Results``)
+SimulationResult = SimulationResults

@@ -27,7 +27,7 @@ from belru_trade.errors import InvalidArgumentError, SpecificationError
 from belru_trade.models.did.engine import fit_fe
 from belru_trade.models.did.methods import fit_method
 from belru_trade.models.did.pretrend import pretrend_test, pretrend_verdict
-from belru_trade.models.did.sensitivity import SensitivityResult, relative_magnitude_bounds
+from belru_trade.models.did.sensitivity import SensitivityResults, relative_magnitude_bounds
 from belru_trade.models.hdfe.vcov import SSC_CHOICES
 from belru_trade.models.results import EstimationResults
 
@@ -95,7 +95,7 @@ class DiDResults(EstimationResults):
         )
         return "\n".join([head, pretrend_verdict(self.pretrend), super().summary()])
 
-    def sensitivity(self, mbar: Sequence[float] = (0.0, 0.5, 1.0, 2.0)) -> SensitivityResult:
+    def sensitivity(self, mbar: Sequence[float] = (0.0, 0.5, 1.0, 2.0)) -> SensitivityResults:
         """Relative-magnitude identified-set bounds (Rambachan & Roth 2023) for each ``mbar``.
 
         See :func:`~belru_trade.models.did.sensitivity.relative_magnitude_bounds`; the

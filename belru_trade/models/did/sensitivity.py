@@ -28,11 +28,11 @@ import pandas as pd
 from belru_trade._validation import MAX_MBAR
 from belru_trade.errors import InvalidArgumentError, SpecificationError
 
-__all__ = ["SensitivityResult", "relative_magnitude_bounds"]
+__all__ = ["SensitivityResult", "SensitivityResults", "relative_magnitude_bounds"]
 
 
 @dataclass(frozen=True)
-class SensitivityResult:
+class SensitivityResults:
     """Identified-set bounds for several ``Mbar`` (immutable).
 
     ``table`` columns: mbar, target ('average' or 'event[k]'), event_time (NaN for the
@@ -111,7 +111,7 @@ def relative_magnitude_bounds(
     window: tuple[int, int] = (-12, 12),
     binned: bool = True,
     estimator: str = "ols",
-) -> SensitivityResult:
+) -> SensitivityResults:
     """Relative-magnitude identified sets for each post event time and their average.
 
     Parameters
@@ -130,7 +130,7 @@ def relative_magnitude_bounds(
 
     Returns
     -------
-    SensitivityResult
+    SensitivityResults
 
     Raises
     ------
@@ -169,4 +169,8 @@ def relative_magnitude_bounds(
             event = np.nan if name == "average" else float(name[6:-1])
             rows.append((m, name, event, centre, centre - reach, centre + reach, m_pre))
     columns = ["mbar", "target", "event_time", "estimate", "lower", "upper", "m_pre"]
-    return SensitivityResult(table=pd.DataFrame(rows, columns=columns), estimator=estimator)
+    return SensitivityResults(table=pd.DataFrame(rows, columns=columns), estimator=estimator)
+
+
+#: former name, kept as an alias (results classes are named ``...Results``)
+SensitivityResult = SensitivityResults
