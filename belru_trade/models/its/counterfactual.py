@@ -17,10 +17,19 @@ is not simulated, so cumulative intervals under autocorrelated errors are narrow
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["inverse_link", "simulate_counterfactual"]
+from belru_trade._validation import check_draws, check_fraction, check_seed
+
+__all__ = [
+    "counterfactual_table",
+    "inverse_link",
+    "plot_counterfactual",
+    "simulate_counterfactual",
+]
 
 
 def inverse_link(eta: np.ndarray, family: str, noise_var: float) -> np.ndarray:
@@ -87,3 +96,49 @@ def simulate_counterfactual(
         index=observed.index,
     )
     return table
+
+
+def counterfactual_table(results: Any, level: float, n_sim: int, seed: int) -> pd.DataFrame:
+    """The ``counterfactual()`` table of an ITS fit (shared by every ITS results class).
+
+    ``results`` has ``y``, ``design``, ``params``, ``cov``, ``log_offset``, ``family``,
+    ``dispersion``, ``noise_var``, ``interventions`` and ``fitted``; the counterfactual design
+    is taken on the fitted terms (a fit on part of the design, e.g. before a stop, has fewer).
+    """
+    check_fraction("level", level)
+    check_draws("n_sim", n_sim, minimum=100)
+    check_seed(seed)
+    table = simulate_counterfactual(
+        observed=results.y,
+        X_cf=results.design.counterfactual_design()[list(results.params.index)].to_numpy(),
+        params=results.params.to_numpy(),
+        cov=results.cov.to_numpy(),
+        log_offset=results.log_offset,
+        family=results.family,
+        dispersion=results.dispersion,
+        noise_var=results.noise_var,
+        start=results.y.index.get_loc(results.interventions[0]),
+        level=level,
+        n_sim=n_sim,
+        seed=seed,
+    )
+    table.insert(1, "fitted", results.fitted.to_numpy())
+    return table
+
+
+def plot_counterfactual(results: Any, *, unit: str | None, title: str, ax: Any = None) -> Any:
+    """Observed, fitted and counterfactual paths with the prediction band (a Figure)."""
+    from belru_trade.plotting.charts import label_axes, mark_interventions, new_figure, period_x
+
+    fig, ax = new_figure() if ax is None else (ax.figure, ax)
+    cf = results.counterfactual()
+    x = period_x(cf.index)
+    post = np.asarray(cf.index >= results.interventions[0])
+    ax.plot(x, cf["observed"], "o", markersize=3, color="0.3", label="observed")
+    ax.plot(x, cf["fitted"], color="black", linewidth=1.2, label="fitted")
+    ax.plot(x[post], cf["counterfactual"][post], "--", color="#2166ac", label="counterfactual")
+    ax.fill_between(x[post], cf["cf_low"][post], cf["cf_high"][post], color="#4393c3", alpha=0.25)
+    mark_interventions(ax, [str(p) for p in results.interventions])
+    label_axes(ax, y=results.y.name or "y", unit=unit, title=title)
+    ax.legend(loc="best", fontsize=8)
+    return fig

@@ -30,9 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import check_draws, check_fraction, check_seed
 from belru_trade.errors import SeparationWarning, SpecificationError
-from belru_trade.models.its.counterfactual import inverse_link, simulate_counterfactual
+from belru_trade.models.its.counterfactual import (
+    counterfactual_table,
+    inverse_link,
+    plot_counterfactual,
+)
 from belru_trade.models.its.design import Design
 from belru_trade.models.its.fit import LOG_LINK, fit_series
 from belru_trade.models.results import EstimationResults
@@ -182,44 +185,12 @@ class StoppedITSResults(EstimationResults):
 
     def counterfactual(self, level: float = 0.95, n_sim: int = 4000, seed: int = 0):
         """As :meth:`ITSResults.counterfactual`, from the pre-stop fit."""
-        check_fraction("level", level)
-        check_draws("n_sim", n_sim, minimum=100)
-        check_seed(seed)
-        table = simulate_counterfactual(
-            observed=self.y,
-            X_cf=self.design.counterfactual_design()[list(self.params.index)].to_numpy(),
-            params=self.params.to_numpy(),
-            cov=self.cov.to_numpy(),
-            log_offset=self.log_offset,
-            family=self.family,
-            dispersion=self.dispersion,
-            noise_var=self.noise_var,
-            start=self.y.index.get_loc(self.interventions[0]),
-            level=level,
-            n_sim=n_sim,
-            seed=seed,
-        )
-        table.insert(1, "fitted", self.fitted.to_numpy())
-        return table
+        return counterfactual_table(self, level, n_sim, seed)
 
     def plot(self, *, unit: str | None = None, title: str | None = None, ax: Any = None) -> Any:
         """Observed series, fitted path (zero after the stop) and counterfactual band."""
-        from belru_trade.plotting.charts import label_axes, mark_interventions, new_figure, period_x
-
-        fig, ax = new_figure() if ax is None else (ax.figure, ax)
-        cf = self.counterfactual()
-        x = period_x(cf.index)
-        post = np.asarray(cf.index >= self.interventions[0])
-        ax.plot(x, cf["observed"], "o", markersize=3, color="0.3", label="observed")
-        ax.plot(x, cf["fitted"], color="black", linewidth=1.2, label="fitted")
-        ax.plot(x[post], cf["counterfactual"][post], "--", color="#2166ac", label="counterfactual")
-        ax.fill_between(x[post], cf["cf_low"][post], cf["cf_high"][post], color="#4393c3",
-                        alpha=0.25)  # fmt: skip
-        mark_interventions(ax, [str(p) for p in self.interventions])
         title = title or f"ITS ({self.family}): trade stopped at {self.stopped_at}"
-        label_axes(ax, y=self.y.name or "y", unit=unit, title=title)
-        ax.legend(loc="best", fontsize=8)
-        return fig
+        return plot_counterfactual(self, unit=unit, title=title, ax=ax)
 
     def placebo(self, n: int = 20, *, term: str | None = None):
         """Not available: the real statistic is infinite."""
