@@ -13,6 +13,7 @@ from belru_trade.analyses._common import (
     complete_months,
     comtrade_exports_to,
     contrast_sensitivity,
+    control_pools,
     describe_contrast,
     describe_event_study,
     did_row,
@@ -21,10 +22,11 @@ from belru_trade.analyses._common import (
     fit_its_row,
     its_contrast,
     its_table,
+    monthly_tonnes,
     new_figure,
     origin_event_study,
     plot_its,
-    regular_reporters,
+    sensitivity_variants,
     without_earlier_bans,
 )
 from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
@@ -290,39 +292,18 @@ def comparison_groups(config) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _tonnes(rows: pd.DataFrame, codes, reporters, start: str) -> pd.Series:
-    sub = rows[rows["product"].isin(codes) & rows["reporter"].isin(reporters)]
-    series = sub[sub["quantity"].notna()].groupby("period")["quantity"].sum() / 1e3
-    series.index = pd.PeriodIndex(series.index)
-    return complete_months(series, "2010-01", "2020-12").loc[start:_END]
-
-
-SENSITIVITY = {
-    "baseline: controls without EAEU and transit routes, pre-period from 2012-01, "
-    "quasi-Poisson, Newey-West errors": {},
-    "control pool: with the EAEU members and transit routes (KZ, AM, KG, TR, GE, AE)": {
-        "pool": "with EAEU and transit"
-    },
-    "control pool: only regular reporters (a row in at least 90% of the pre-period months), "
-    "so that an empty month is no shipment rather than no filing": {"pool": "regular"},
-    "pre-period from 2013-01": {"start": "2013-01"},
-    "error model: model-based (no Newey-West correction)": {"errors": "model"},
-}
+SENSITIVITY = sensitivity_variants()
 
 
 def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
     """Comparative ITS per food group, one choice varied at a time (net weight)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    pools = {
-        "baseline": embargo_2014_controls(),
-        "with EAEU and transit": bt.codes.embargo_control_origins(),
-        "regular": regular_reporters(rows, embargo_2014_controls(), _START, "2014-07"),
-    }
+    pools = control_pools(rows, _START)
     out = []
     for food, codes in FOOD_GROUPS.items():
         table = contrast_sensitivity(
-            lambda start, codes=codes: _tonnes(rows, codes, embargoed, start),
-            lambda pool, start, codes=codes: _tonnes(rows, codes, pools[pool], start),
+            lambda start, codes=codes: monthly_tonnes(rows, embargoed, start, _END, codes),
+            lambda pool, start, codes=codes: monthly_tonnes(rows, pools[pool], start, _END, codes),
             event=_BREAK,
             start=_START,
             variants=SENSITIVITY,

@@ -12,6 +12,7 @@ from belru_trade.analyses._common import (
     complete_months,
     comtrade_exports_to,
     contrast_sensitivity,
+    control_pools,
     describe_contrast,
     describe_event_study,
     describe_its,
@@ -22,10 +23,11 @@ from belru_trade.analyses._common import (
     fit_its_row,
     its_contrast,
     its_table,
+    monthly_tonnes,
     new_figure,
     origin_event_study,
     plot_its,
-    regular_reporters,
+    sensitivity_variants,
     without_earlier_bans,
 )
 from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
@@ -342,40 +344,22 @@ def comparison_groups(config) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _tonnes(rows: pd.DataFrame, reporters, start: str) -> pd.Series:
-    sub = rows[rows["reporter"].isin(reporters) & rows["quantity"].notna()]
-    series = sub.groupby("period")["quantity"].sum() / 1e3
-    series.index = pd.PeriodIndex(series.index)
-    return complete_months(series, "2010-01", "2020-12").loc[start:_END]
-
-
-SENSITIVITY = {
-    "baseline: controls without EAEU and transit routes, pre-period from 2012-01, "
-    "quasi-Poisson, Newey-West errors": {},
-    "control pool: with the EAEU members and transit routes (KZ, AM, KG, TR, GE, AE)": {
-        "pool": "with EAEU and transit"
-    },
-    "control pool: only regular reporters (a row in at least 90% of the pre-period months), "
-    "so that an empty month is no shipment rather than no filing": {"pool": "regular"},
-    "pre-period from 2013-01": {"start": "2013-01"},
-    "pre-period from 2010-01": {"start": "2010-01"},
-    "model family: Poisson (same mean model, no overdispersion)": {"family": "poisson"},
-    "error model: model-based (no Newey-West correction)": {"errors": "model"},
-}
+SENSITIVITY = sensitivity_variants(
+    {
+        "pre-period from 2010-01": {"start": "2010-01"},
+        "model family: Poisson (same mean model, no overdispersion)": {"family": "poisson"},
+    }
+)
 
 
 def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
     """Comparative ITS, embargoed origins vs controls, one choice varied at a time (net
     weight; nominal vs real does not apply to volumes)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    pools = {
-        "baseline": embargo_2014_controls(),
-        "with EAEU and transit": bt.codes.embargo_control_origins(),
-        "regular": regular_reporters(rows, embargo_2014_controls(), _START, "2014-07"),
-    }
+    pools = control_pools(rows, _START)
     return contrast_sensitivity(
-        lambda start: _tonnes(rows, embargoed, start),
-        lambda pool, start: _tonnes(rows, pools[pool], start),
+        lambda start: monthly_tonnes(rows, embargoed, start, _END),
+        lambda pool, start: monthly_tonnes(rows, pools[pool], start, _END),
         event=_BREAK,
         start=_START,
         variants=SENSITIVITY,

@@ -13,10 +13,13 @@ from belru_trade.analyses._common.designs import (
 )
 from belru_trade.analyses._common.embargo_2014 import (
     comtrade_exports_to,
+    control_pools,
     earlier_bans,
     embargo_2014_controls,
     embargo_2014_reporters,
+    monthly_tonnes,
     regular_reporters,
+    sensitivity_variants,
     without_earlier_bans,
 )
 from belru_trade.analyses._common.figures import (
@@ -60,6 +63,7 @@ __all__ = [
     "complete_months",
     "comtrade_exports_to",
     "contrast_sensitivity",
+    "control_pools",
     "deflated",
     "describe_contrast",
     "describe_event_study",
@@ -78,11 +82,13 @@ __all__ = [
     "its_table",
     "mark_dates",
     "monthly_series",
+    "monthly_tonnes",
     "new_figure",
     "origin_event_study",
     "period_axis",
     "plot_its",
     "regular_reporters",
+    "sensitivity_variants",
     "shade_interval",
     "spike_mask",
     "without_earlier_bans",

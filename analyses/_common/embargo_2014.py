@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from belru_trade.analyses._common.series import spike_mask
+from belru_trade.analyses._common.series import complete_months, spike_mask
 
 import belru_trade as bt
 
@@ -15,10 +15,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "comtrade_exports_to",
+    "control_pools",
     "earlier_bans",
     "embargo_2014_controls",
     "embargo_2014_reporters",
+    "monthly_tonnes",
     "regular_reporters",
+    "sensitivity_variants",
     "without_earlier_bans",
 ]
 
@@ -158,3 +161,53 @@ def regular_reporters(
     sub = rows[rows["reporter"].isin(set(reporters)) & rows["period"].isin(months)]
     count = sub.groupby("reporter")["period"].nunique()
     return tuple(sorted(count[count >= share * len(months)].index))
+
+
+def control_pools(rows: pd.DataFrame, start: str) -> dict[str, tuple[str, ...]]:
+    """The control pools of the 2014 sensitivity tables, by the label their variants use.
+
+    ``baseline``: the clean controls; ``with EAEU and transit``: the earlier, wider pool;
+    ``regular``: the clean controls that report in almost every month ``start``..2014-07.
+    """
+    clean = embargo_2014_controls()
+    return {
+        "baseline": clean,
+        "with EAEU and transit": bt.codes.embargo_control_origins(),
+        "regular": regular_reporters(rows, clean, start, "2014-07"),
+    }
+
+
+def monthly_tonnes(
+    rows: pd.DataFrame,
+    reporters: Iterable[str],
+    start: str,
+    end: str,
+    products: Iterable[str] | None = None,
+) -> pd.Series:
+    """Monthly tonnes summed over ``reporters`` (and ``products``), ``start``..``end``.
+
+    Months without a row inside 2010-01..2020-12 are zeros (see :func:`complete_months`).
+    """
+    keep = rows["reporter"].isin(set(reporters)) & rows["quantity"].notna()
+    if products is not None:
+        keep &= rows["product"].isin(set(products))
+    series = rows.loc[keep].groupby("period")["quantity"].sum() / 1e3
+    series.index = pd.PeriodIndex(series.index)
+    return complete_months(series, "2010-01", "2020-12").loc[start:end]
+
+
+def sensitivity_variants(extra: dict[str, dict] | None = None) -> dict[str, dict]:
+    """The one-choice-at-a-time variants of the 2014 comparative ITS; ``extra`` rows go
+    before the error-model row."""
+    return {
+        "baseline: controls without EAEU and transit routes, pre-period from 2012-01, "
+        "quasi-Poisson, Newey-West errors": {},
+        "control pool: with the EAEU members and transit routes (KZ, AM, KG, TR, GE, AE)": {
+            "pool": "with EAEU and transit"
+        },
+        "control pool: only regular reporters (a row in at least 90% of the pre-period "
+        "months), so that an empty month is no shipment rather than no filing": {"pool": "regular"},
+        "pre-period from 2013-01": {"start": "2013-01"},
+        **(extra or {}),
+        "error model: model-based (no Newey-West correction)": {"errors": "model"},
+    }
