@@ -6,7 +6,7 @@ OUT ?= report
 
 LINT_COPY := build/lint-copy
 
-.PHONY: run test lint contracts pytest docs bench clean
+.PHONY: run test lint lint-copy contracts typecheck pytest docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(MAKE) contracts
+	$(MAKE) contracts typecheck
 	$(BIN)/python -m pytest -q
 	$(MAKE) docs
 
@@ -35,13 +35,22 @@ test: $(VENV)/.installed-test
 docs: $(VENV)/.installed-test
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-# import-linter and the cycle check read a non-editable copy: the package-dir mapping of
+# import-linter, the cycle check and mypy read a non-editable copy: the package-dir mapping of
 # fetchers/ and analyses/ is invisible to them in the editable install.
-contracts: $(VENV)/.installed-test
+lint-copy: $(VENV)/.installed-test
 	rm -rf $(LINT_COPY)
 	$(BIN)/python -m pip install --quiet --no-deps --target $(LINT_COPY) .
+
+contracts: lint-copy
 	cd $(LINT_COPY) && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports $(CURDIR)/pyproject.toml
 	cd $(LINT_COPY) && PYTHONPATH=. $(CURDIR)/$(BIN)/python $(CURDIR)/scripts/check_import_cycles.py
+
+# mypy over the whole installed package (belru_trade, belru_trade.fetchers,
+# belru_trade.analyses) with the configuration in pyproject.toml; the cache stays in the
+# project so that a second run only rechecks what changed.
+typecheck: lint-copy
+	cd $(LINT_COPY) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
+		--cache-dir $(CURDIR)/.mypy_cache
 
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench,dask]'
