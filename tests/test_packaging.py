@@ -52,7 +52,7 @@ def test_makefile_targets_create_the_venv_and_install():
     assert "-m venv $(VENV)" in makefile
     assert "pip install --quiet -e '.[test,docs]'" in makefile
     assert "mkdocs build --strict" in makefile
-    for step in ("ruff check", "ruff format --check", "lint-imports", "pytest"):
+    for step in ("ruff check", "ruff format --check", "lint-imports", "mypy", "pytest"):
         assert step in makefile
 
 

@@ -83,6 +83,17 @@ def test_stata_regress_cluster_and_weighted_robust(grunfeld):
     np.testing.assert_allclose(wres.std_errors[names], se, rtol=RTOL)
 
 
+def test_ols_keeps_its_ssc_for_later_covariances(grunfeld):
+    # with_vcov() without ssc= reuses the fit's convention: Stata's clustered SEs again.
+    names = ["value", "capital", "Intercept"]
+    res = bt.ols("invest ~ value + capital", grunfeld, vcov="hetero", ssc="stata")
+    assert res.ssc == "stata"
+    clu = res.with_vcov(cluster="firm", data=grunfeld)
+    assert clu.ssc == "stata"
+    se = pd.Series(np.sqrt(np.diag(stata_ols.results_cluster.cov)), index=names)
+    np.testing.assert_allclose(clu.std_errors[names], se, rtol=RTOL)
+
+
 def _panel(seed: int = 11) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n_e, n_t = 12, 5

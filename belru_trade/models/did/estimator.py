@@ -9,7 +9,7 @@ any user column with the same meaning; a unit's event date is its first treated 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,7 +50,7 @@ def _column(k: int) -> str:
     return f"ev_m{-k}" if k < 0 else f"ev_p{k}"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class DiDResults(EstimationResults):
     """Results of :func:`did` (immutable).
 
@@ -67,11 +67,11 @@ class DiDResults(EstimationResults):
     ``cov`` is NaN between pre- and post-period terms.
     """
 
-    event_times: tuple[int, ...] = ()
+    event_times: tuple[int, ...]
     reference: int = -1
-    cov: pd.DataFrame | None = None
-    att: pd.Series = field(default_factory=pd.Series)
-    pretrend: pd.Series = field(default_factory=pd.Series)
+    cov: pd.DataFrame
+    att: pd.Series
+    pretrend: pd.Series
     estimator: str = "ppml"
     method: str = "twfe"
     window: tuple[int, int] = (-12, 12)

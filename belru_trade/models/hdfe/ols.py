@@ -44,7 +44,7 @@ from belru_trade.models.hdfe.vcov import SSC_CHOICES
 __all__ = ["OLSResults", "ols"]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class OLSResults(HDFEResults):
     """Results of :func:`ols` (frozen; see :class:`HDFEResults` for the methods).
 
@@ -52,9 +52,9 @@ class OLSResults(HDFEResults):
     effects).
     """
 
-    rss: float = float("nan")
-    r2: float = float("nan")
-    r2_within: float = float("nan")
+    rss: float
+    r2: float
+    r2_within: float
 
 
 def _fit(prep: Prepared) -> dict[str, Any]:
@@ -200,6 +200,7 @@ def ols(
         collinear=collinear_frame(prep.collinear),
         formula=formula,
         fixed_effects=tuple(prep.parsed.fe_names),
+        ssc=ssc,
         state=state,
         rss=fit["rss"],
         r2=fit["r2"],

@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 SEPARATION_METHODS = ("fe", "simplex", "relu")
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class PPMLResults(HDFEResults):
     """Results of :func:`ppml` (frozen; see :class:`HDFEResults` for the methods).
 
@@ -62,9 +62,9 @@ class PPMLResults(HDFEResults):
     sample), ``pseudo_r2`` (1 - deviance / null_deviance), ``loglik``.
     """
 
-    deviance: float = float("nan")
-    null_deviance: float = float("nan")
-    loglik: float = float("nan")
+    deviance: float
+    null_deviance: float
+    loglik: float
 
     @property
     def pseudo_r2(self) -> float:

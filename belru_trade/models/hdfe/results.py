@@ -127,7 +127,7 @@ def covariance(
     return cov, df_t, f"{label} (ssc={ssc})"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class HDFEResults(EstimationResults):
     """Results of a fixed-effects estimator (frozen).
 
@@ -143,17 +143,17 @@ class HDFEResults(EstimationResults):
     smallest number of clusters) and N - K otherwise (``df_resid``; None means normal).
     """
 
-    cov: pd.DataFrame = field(default_factory=pd.DataFrame)
-    dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
-    formula: str = ""
-    fixed_effects: tuple[str, ...] = ()
+    cov: pd.DataFrame
+    dropped: pd.DataFrame
+    formula: str
+    fixed_effects: tuple[str, ...]
     iterations: int = 0
     converged: bool = True
     ssc: str = "fixest"
     collinear: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"reason": pd.Series(dtype=str)})
     )
-    state: FitState | None = field(default=None, repr=False, compare=False)
+    state: FitState = field(repr=False, compare=False)
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Coefficient table (see :meth:`EstimationResults.tidy`); regressors dropped as

@@ -67,7 +67,7 @@ class PlaceboResults:
         )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class ITSResults(EstimationResults):
     """Results of :func:`its` (immutable).
 
@@ -78,9 +78,9 @@ class ITSResults(EstimationResults):
     """
 
     family: str = "quasipoisson"
-    y: pd.Series | None = None
-    design: Design | None = None
-    cov: pd.DataFrame | None = None
+    y: pd.Series
+    design: Design
+    cov: pd.DataFrame
     log_offset: np.ndarray | None = None
     dispersion: float = 1.0
     noise_var: float = float("nan")

@@ -120,7 +120,7 @@ def stop_period(y: np.ndarray, design: Any) -> pd.Period | None:
     return None if j < 0 else design.interventions[j - 1]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class StoppedITSResults(EstimationResults):
     """ITS results for a flow that stopped (``extra['status'] == 'trade stopped'``).
 
@@ -132,14 +132,14 @@ class StoppedITSResults(EstimationResults):
     """
 
     family: str = "quasipoisson"
-    y: pd.Series | None = None
-    design: Design | None = None
-    cov: pd.DataFrame | None = None
+    y: pd.Series
+    design: Design
+    cov: pd.DataFrame
     log_offset: np.ndarray | None = None
     dispersion: float = 1.0
     noise_var: float = float("nan")
     options: dict[str, Any] = field(default_factory=dict)
-    stopped_at: pd.Period | None = None
+    stopped_at: pd.Period
 
     @property
     def interventions(self) -> tuple[pd.Period, ...]:
