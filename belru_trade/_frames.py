@@ -12,13 +12,13 @@ what is expected (a ``pandas.DataFrame``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
 
-__all__ = ["as_pandas", "type_name"]
+__all__ = ["as_pandas", "period_index", "position", "type_name"]
 
 
 def type_name(obj: Any) -> str:
@@ -61,3 +61,17 @@ def as_pandas(data: Any, name: str = "data") -> pd.DataFrame:
             f"{name} is a {type_name(data)}; expected a pandas.DataFrame (polars DataFrames "
             "and pyarrow Tables are converted to pandas; collect lazy frames first)"
         ) from exc
+
+
+def position(index: pd.Index, label: Any) -> int:
+    """Position of ``label`` in an index of unique labels (``get_loc`` typed as an int).
+
+    >>> position(pd.period_range("2020-01", periods=3, freq="M"), pd.Period("2020-02", "M"))
+    1
+    """
+    return cast(int, index.get_loc(label))
+
+
+def period_index(obj: pd.Series | pd.DataFrame) -> pd.PeriodIndex:
+    """The index of a period-indexed Series or DataFrame, typed as a ``PeriodIndex``."""
+    return cast(pd.PeriodIndex, obj.index)

@@ -102,3 +102,12 @@ def test_compare_table_mixes_ols_and_ppml():
     md = table.to_markdown()
     assert "OLS" in md and "PPML" in md and "x (se)" in md
     assert "\\begin{tabular}" in table.to_latex()
+
+
+def test_notebook_html_has_a_caption_and_the_estimates():
+    df = dummy_panel()
+    res = bt.ols("y ~ x | a", df)
+    html = res._repr_html_()
+    assert html.startswith("<table") and html.count("<caption>") == 1
+    assert f"OLS ({res.cov_type}), N = {res.nobs:,}" in html
+    assert f"{res.params['x']:.6g}" in html

@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from belru_trade.geo.codes import country
-from belru_trade.report import AnalysisConfig, registered, run_analyses, select, write_report
+from belru_trade.report import (
+    AnalysisConfig,
+    AnalysisResult,
+    registered,
+    run_analyses,
+    select,
+    write_report,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _close_figures(results) -> None:
+def _close_figures(results: Iterable[AnalysisResult]) -> None:
     import matplotlib.pyplot as plt
 
     for result in results:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.trade.panel import KEY
+
+if TYPE_CHECKING:
+    from belru_trade.policy.measure import Measure
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -100,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _panel(args: argparse.Namespace, measure) -> pd.DataFrame:
+def _panel(args: argparse.Namespace, measure: Measure) -> pd.DataFrame:
     """The --panel file, else the embedded snapshot plus the local store's Comext rows."""
     if args.panel:
         from belru_trade.trade.panel_io import read_panel

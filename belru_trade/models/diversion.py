@@ -200,7 +200,14 @@ def _frame(value: Any, name: str) -> pd.DataFrame:
     return value
 
 
-def _from_panel(panel: pd.DataFrame, origin, target, transit, product, column):
+def _from_panel(
+    panel: pd.DataFrame,
+    origin: str | None,
+    target: str | None,
+    transit: list[str] | None,
+    product: str | list[str] | None,
+    column: str,
+) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
     if not (origin and target and transit):
         raise InvalidArgumentError(
             "with a panel, origin=, target= and transit=[...] are required (ISO2 codes)"

@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from belru_trade.models.hdfe.ppml import PPMLResults
 
 __all__ = ["design", "estimate"]
 
@@ -181,7 +184,7 @@ def estimate(
     fixed_effects: Sequence[str] = FE_COLUMNS,
     cluster: str | None = "pair",
     **kwargs: Any,
-):
+) -> PPMLResults:
     """PPML structural gravity with one coefficient per event (terms = event ids).
 
     Parameters

@@ -12,6 +12,7 @@ squares; see :mod:`belru_trade.models.hdfe.vcov`).
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,8 +126,10 @@ class EstimationResults:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        caption = f"{self.model} ({self.cov_type}), N = {self.nobs:,}"
-        return self.tidy().to_html(index=False, float_format=lambda v: f"{v:.6g}", caption=caption)
+        caption = html.escape(f"{self.model} ({self.cov_type}), N = {self.nobs:,}")
+        table = self.tidy().to_html(index=False, float_format=lambda v: f"{v:.6g}")
+        head, close, rest = table.partition(">")  # the caption goes right after <table ...>
+        return f"{head}{close}\n  <caption>{caption}</caption>{rest}"
 
 
 @dataclass(frozen=True)
@@ -193,21 +196,28 @@ def compare(
 def _column(res: EstimationResults, stars: bool, digits: int) -> pd.Series:
     tidy = res.tidy()
     cells: dict[str, str] = {}
-    for row in tidy.itertuples(index=False):
-        if np.isnan(row.estimate):  # a regressor dropped as collinear or absorbed
-            cells[row.term] = "dropped"
+    rows = zip(
+        tidy["term"].astype(str),
+        tidy["estimate"].to_numpy(float),
+        tidy["std_error"].to_numpy(float),
+        tidy["p_value"].to_numpy(float),
+        strict=True,
+    )
+    for term, estimate, std_error, p_value in rows:
+        if np.isnan(estimate):  # a regressor dropped as collinear or absorbed
+            cells[term] = "dropped"
             continue
         mark = ""
         if stars:
             mark = (
                 "***"
-                if row.p_value < 0.01
+                if p_value < 0.01
                 else "**"
-                if row.p_value < 0.05
-                else ("*" if row.p_value < 0.1 else "")
+                if p_value < 0.05
+                else ("*" if p_value < 0.1 else "")
             )
-        cells[row.term] = f"{row.estimate:.{digits}f}{mark}"
-        cells[f"{row.term} (se)"] = f"({row.std_error:.{digits}f})"
+        cells[term] = f"{estimate:.{digits}f}{mark}"
+        cells[f"{term} (se)"] = f"({std_error:.{digits}f})"
     cells["Model"] = res.model
     cells["Covariance"] = res.cov_type
     cells["Observations"] = f"{res.nobs:,}"

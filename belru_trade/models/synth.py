@@ -205,7 +205,13 @@ class SynthResults:
         return fig
 
 
-def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: str, treated=None):
+def _wide(
+    data: pd.DataFrame,
+    unit: str | None,
+    selector: dict | None,
+    column: str,
+    treated: str | None = None,
+) -> pd.DataFrame:
     data = as_pandas(data)
     if "period" not in data.columns:
         wide = data.copy()
@@ -233,7 +239,14 @@ def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: s
     return wide
 
 
-def _fit_one(Y: pd.DataFrame, treated: str, donors: list[str], pre: np.ndarray, P, v):
+def _fit_one(
+    Y: pd.DataFrame,
+    treated: str,
+    donors: list[str],
+    pre: np.ndarray,
+    P: pd.DataFrame | None,
+    v: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
     if P is None:
         x1, X0 = Y.loc[pre, treated].to_numpy(), Y.loc[pre, donors].to_numpy()
     else:
@@ -261,7 +274,14 @@ def _predictor_weights(P: pd.DataFrame | None, weights: Any) -> np.ndarray | Non
     return v
 
 
-def _placebos(Y, treated, donors, pre, P, v) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _placebos(
+    Y: pd.DataFrame,
+    treated: str,
+    donors: list[str],
+    pre: np.ndarray,
+    P: pd.DataFrame | None,
+    v: np.ndarray | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, gaps = [], {}
     for unit in donors:
         pool = [d for d in donors if d != unit]
@@ -381,7 +401,14 @@ def synth(
     return dataclasses.replace(res, predictor_weights=v_report)
 
 
-def _choose_v(Y, treated, pool, pre, P, predictor_weights):
+def _choose_v(
+    Y: pd.DataFrame,
+    treated: str,
+    pool: list[str],
+    pre: np.ndarray,
+    P: pd.DataFrame | None,
+    predictor_weights: Any,
+) -> tuple[np.ndarray | None, pd.Series | None]:
     if not isinstance(predictor_weights, str):
         return _predictor_weights(P, predictor_weights), None
     if predictor_weights != "nested" or P is None:
@@ -401,7 +428,17 @@ def _choose_v(Y, treated, pool, pre, P, predictor_weights):
     return fit.v, pd.Series(fit.v_scaled, index=P.index, name="V")
 
 
-def _results(Y, treated, pool, pre, P, v, first, placebos, fit) -> SynthResults:
+def _results(
+    Y: pd.DataFrame,
+    treated: str,
+    pool: list[str],
+    pre: np.ndarray,
+    P: pd.DataFrame | None,
+    v: np.ndarray | None,
+    first: pd.Period,
+    placebos: bool,
+    fit: tuple[np.ndarray, np.ndarray, np.ndarray, float, float],
+) -> SynthResults:
     w, synthetic, gap, pre_r, post_r = fit
     ratio = post_r / pre_r if pre_r > 0 else np.inf
     table = gaps = None

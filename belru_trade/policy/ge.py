@@ -350,7 +350,15 @@ def ge(
     )  # fmt: skip
 
 
-def _prepare(data, policies, exporter, importer, year, trade, pair) -> pd.DataFrame:
+def _prepare(
+    data: Any,
+    policies: Sequence[str],
+    exporter: str,
+    importer: str,
+    year: str,
+    trade: str,
+    pair: str,
+) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise InvalidArgumentError(f"data must be a DataFrame; got {type(data).__name__}")
     missing = [c for c in (*policies, exporter, importer, year, trade, pair) if c not in data]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from scipy import stats
 
 from belru_trade._validation import check_choice, check_period, check_positive_int
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
+
+if TYPE_CHECKING:
+    from belru_trade.models.hdfe.ppml import PPMLResults
 
 __all__ = ["LostTradeResult", "LostTradeResults", "lost_trade"]
 
@@ -296,7 +299,7 @@ def _span(ids: list[str], window: Any, pre_months: int) -> tuple[pd.Period, pd.P
     return first - pre_months, end
 
 
-def _fit(rows: pd.DataFrame, terms: list[str]):
+def _fit(rows: pd.DataFrame, terms: list[str]) -> PPMLResults:
     from belru_trade.models.hdfe.ppml import ppml
 
     with warnings.catch_warnings():

@@ -197,7 +197,13 @@ def _order(table: pd.DataFrame, has_member: bool) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _analogue(panel, item, members, controls, method: str) -> Effect:
+def _analogue(
+    panel: pd.DataFrame,
+    item: str | Analogue,
+    members: Sequence[str],
+    controls: Sequence[str] | None,
+    method: str,
+) -> Effect:
     analogue = resolve_analogue(item)
     if controls is None:
         controls = clean_controls(sorted(panel["partner"].unique()), analogue.target)
@@ -209,7 +215,12 @@ def _analogue(panel, item, members, controls, method: str) -> Effect:
 
 
 def _resolve_effect(
-    elasticity: Any, analogues: Any, panel, members, controls, method: str = "auto"
+    elasticity: Any,
+    analogues: Any,
+    panel: pd.DataFrame,
+    members: Sequence[str],
+    controls: Sequence[str] | None,
+    method: str = "auto",
 ) -> Effect:
     if isinstance(elasticity, str):
         if elasticity != "estimated":
@@ -231,7 +242,12 @@ def _resolve_effect(
     )
 
 
-def _resolve_leakage(leakage: Any, analogues: Any = None, panel=None, members=()) -> Leakage:
+def _resolve_leakage(
+    leakage: Any,
+    analogues: Any = None,
+    panel: pd.DataFrame | None = None,
+    members: Sequence[str] = (),
+) -> Leakage:
     if isinstance(leakage, str):
         if leakage != "estimated":
             raise InvalidArgumentError(
@@ -269,7 +285,10 @@ def _phase_weights(measure: Measure, horizon: int) -> np.ndarray:
 
 
 def _projections(
-    trends: dict[tuple[str, str], Trend], periods: pd.PeriodIndex, rng, n_draws: int
+    trends: dict[tuple[str, str], Trend],
+    periods: pd.PeriodIndex,
+    rng: np.random.Generator,
+    n_draws: int,
 ) -> tuple[list[tuple[str, str]], np.ndarray]:
     keys = [k for k, t in trends.items() if t.n > 0]
     paths = np.stack([trends[k].project(periods, trends[k].draw(rng, n_draws)) for k in keys], 1)
@@ -287,7 +306,9 @@ def _given_totals(totals: Any) -> dict[str, float]:
     return out
 
 
-def _totals(panel, measure, before, window, periods) -> dict[str, float]:
+def _totals(
+    panel: pd.DataFrame, measure: Measure, before: Any, window: int, periods: pd.PeriodIndex
+) -> dict[str, float]:
     rows = panel[
         (panel["product"] == "TOTAL")
         & panel["reporter"].isin(measure.sender)
@@ -465,7 +486,15 @@ def simulate(
     )
 
 
-def _assumptions(measure, flows, origin, window, horizon, effect, leak) -> dict[str, str]:
+def _assumptions(
+    measure: Measure,
+    flows: pd.DataFrame,
+    origin: pd.Period,
+    window: int,
+    horizon: int,
+    effect: Effect,
+    leak: Leakage,
+) -> dict[str, str]:
     first = flows["period"].min()
     return {
         "Measure": measure.describe(),

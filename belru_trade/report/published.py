@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 
@@ -97,7 +98,7 @@ def published_estimates(analysis: str | None = None) -> pd.DataFrame:
     return frame.reset_index(drop=True).copy()
 
 
-def _number(text) -> float | None:
+def _number(text: Any) -> float | None:
     try:
         value = float(text)
     except (TypeError, ValueError):

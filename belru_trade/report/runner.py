@@ -16,6 +16,7 @@ import importlib.metadata
 import logging
 from collections.abc import Iterable, Sequence
 from types import ModuleType
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -104,7 +105,9 @@ def load_analysis(name: str) -> ModuleType:
     return module
 
 
-def _skeleton(module: ModuleType, name: str, config: AnalysisConfig, **kwargs) -> AnalysisResult:
+def _skeleton(
+    module: ModuleType, name: str, config: AnalysisConfig, **kwargs: Any
+) -> AnalysisResult:
     return AnalysisResult(
         name=name,
         title=fill_reporter(module.TITLE, config),

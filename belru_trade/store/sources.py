@@ -181,7 +181,9 @@ def _cached(provider: str, key: dict[str, Any], refresh: bool) -> pd.DataFrame |
     return frame
 
 
-def _store(provider: str, key: dict[str, Any], frame: pd.DataFrame, result: FetchResult):
+def _store(
+    provider: str, key: dict[str, Any], frame: pd.DataFrame, result: FetchResult
+) -> pd.DataFrame:
     provenance = result.provenance.to_dict()
     frame.attrs["provenance"] = provenance
     frame.attrs["requests_sent"] = provenance["requests_sent"]

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import period_index
 from belru_trade._validation import (
     check_draws,
     check_fraction,
@@ -182,16 +183,20 @@ class CounterfactualResults:
         return fig
 
 
-def _baseline(index: pd.PeriodIndex, start: pd.Period, seasonality, harmonics) -> np.ndarray:
+def _baseline(
+    index: pd.PeriodIndex, start: pd.Period, seasonality: str | None, harmonics: int
+) -> np.ndarray:
     design = build_design(
         index, [start], seasonality=seasonality, harmonics=harmonics, slope_change=False
     )
     return design.X.iloc[:, : design.n_baseline].to_numpy()
 
 
-def _check_inputs(y: pd.Series, controls: pd.DataFrame | None, start: Any, n_boot: int):
+def _check_inputs(
+    y: pd.Series, controls: pd.DataFrame | None, start: Any, n_boot: int
+) -> tuple[pd.Period, np.ndarray]:
     check_draws("n_boot", n_boot, minimum=99)
-    first = check_period("start", start, y.index.freqstr[0])
+    first = check_period("start", start, period_index(y).freqstr[0])
     pre = np.asarray(y.index < first)
     if not 0 < pre.sum() < len(y):
         raise ShortSeriesError(f"start={start!r} leaves no pre- or no post-period in y")
@@ -340,7 +345,14 @@ def comparative_counterfactual(
     )
 
 
-def _refit_post(B, pre, Y_T, Y_C, cvals, n_boot) -> np.ndarray:
+def _refit_post(
+    B: np.ndarray,
+    pre: np.ndarray,
+    Y_T: np.ndarray,
+    Y_C: np.ndarray,
+    cvals: np.ndarray,
+    n_boot: int,
+) -> np.ndarray:
     """Counterfactual means after the intervention from refits on bootstrap pre-periods."""
     params = _fit_pre(B[pre], np.c_[Y_T.T, Y_C.T])
     bT, bC = params[:n_boot], params[n_boot:]
@@ -348,7 +360,19 @@ def _refit_post(B, pre, Y_T, Y_C, cvals, n_boot) -> np.ndarray:
     return np.exp(bT @ B[post].T) * cvals[post] / np.exp(bC @ B[post].T)
 
 
-def _simulate_blocks(B, pre, m_T, m_C, cvals, r, *, own, n_boot, block, rng) -> np.ndarray:
+def _simulate_blocks(
+    B: np.ndarray,
+    pre: np.ndarray,
+    m_T: np.ndarray,
+    m_C: np.ndarray,
+    cvals: np.ndarray,
+    r: np.ndarray,
+    *,
+    own: bool,
+    n_boot: int,
+    block: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     n_pre, n_post = int(pre.sum()), int((~pre).sum())
     idx = block_indices(n_pre, n_pre, block=block, size=n_boot, rng=rng)
     cf = _refit_post(B, pre, m_T[pre] * r[idx, 0], m_C[pre] * r[idx, 1], cvals, n_boot)
@@ -357,7 +381,19 @@ def _simulate_blocks(B, pre, m_T, m_C, cvals, r, *, own, n_boot, block, rng) -> 
     return cf * u[block_indices(n_pre, n_post, block=block, size=n_boot, rng=rng)]
 
 
-def _simulate_ar1(B, pre, m_T, m_C, cvals, r, *, own, n_boot, block, rng) -> np.ndarray:
+def _simulate_ar1(
+    B: np.ndarray,
+    pre: np.ndarray,
+    m_T: np.ndarray,
+    m_C: np.ndarray,
+    cvals: np.ndarray,
+    r: np.ndarray,
+    *,
+    own: bool,
+    n_boot: int,
+    block: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     logs = np.log(r[:, :1] if own else r)
     paths = ar1_paths(logs, len(pre), size=n_boot, rng=rng, n_params=B.shape[1])
     paths = paths - paths.var(axis=(0, 1)) / 2.0  # mean-one multiplicative noise

@@ -207,7 +207,15 @@ def joint_lost(
     )  # fmt: skip
 
 
-def _multipliers(r, pre, noise, n_boot, block, n_params, rng) -> np.ndarray:
+def _multipliers(
+    r: np.ndarray,
+    pre: np.ndarray,
+    noise: str,
+    n_boot: int,
+    block: int,
+    n_params: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Mean-one multiplicative noise ``(n_boot, n, S)`` shared across flows per draw."""
     n, n_pre = len(pre), int(pre.sum())
     if noise == "ar1":

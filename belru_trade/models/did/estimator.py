@@ -135,7 +135,14 @@ class DiDResults(EstimationResults):
         return fig
 
 
-def _prepare(data, outcome, treatment, events, unit, time) -> pd.DataFrame:
+def _prepare(
+    data: Any,
+    outcome: str,
+    treatment: str | None,
+    events: str | Sequence[str] | None,
+    unit: tuple[str, ...],
+    time: str,
+) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise InvalidArgumentError(f"data is a {type(data).__name__}; expected a DataFrame")
     check_unique_columns("data", data)
@@ -172,7 +179,9 @@ def _prepare(data, outcome, treatment, events, unit, time) -> pd.DataFrame:
     return df
 
 
-def _event_dummies(df, window, reference, binned) -> tuple[pd.DataFrame, list, list, list]:
+def _event_dummies(
+    df: pd.DataFrame, window: tuple[int, int], reference: int, binned: bool
+) -> tuple[pd.DataFrame, list, list, list]:
     lo, hi = window
     k = df["_k"]
     treated_unit = k.notna()
@@ -396,7 +405,7 @@ def _standard_errors(cov: pd.DataFrame) -> pd.Series:
     return pd.Series(np.sqrt(variances), index=cov.index)
 
 
-def _att(params: pd.Series, cov: pd.DataFrame, estimator: str, df_resid) -> pd.Series:
+def _att(params: pd.Series, cov: pd.DataFrame, estimator: str, df_resid: float | None) -> pd.Series:
     b, se = float(params.iloc[0]), float(_standard_errors(cov).iloc[0])
     if se == 0.0:
         raise SpecificationError(
@@ -413,7 +422,9 @@ def _att(params: pd.Series, cov: pd.DataFrame, estimator: str, df_resid) -> pd.S
     return pd.Series(out)
 
 
-def _fixed_effects(df, spec, destination, unit, time) -> list[str]:
+def _fixed_effects(
+    df: pd.DataFrame, spec: Sequence[str], destination: str, unit: tuple[str, ...], time: str
+) -> list[str]:
     allowed = ("unit", "destination^time", "product^time", "time")
     out = []
     for fe in spec:

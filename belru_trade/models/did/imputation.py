@@ -18,6 +18,8 @@ delta method from the PPML-HDFE cluster-robust covariance.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -60,7 +62,9 @@ def _solve(M: sp.csr_matrix, B: np.ndarray, x0: np.ndarray | None = None) -> np.
     return out
 
 
-def _check_imputable(X1: sp.csr_matrix, untreated: np.ndarray, M, rhs: np.ndarray, theta):
+def _check_imputable(
+    X1: sp.csr_matrix, untreated: np.ndarray, M: Any, rhs: np.ndarray, theta: np.ndarray
+) -> None:
     """Raise unless the treated rows' fixed effects are identified from untreated rows."""
     seen = np.asarray(X1[untreated].sum(axis=0)).ravel() > 0
     needed = np.asarray(X1[~untreated].sum(axis=0)).ravel() > 0

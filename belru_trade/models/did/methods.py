@@ -45,7 +45,9 @@ def _n_clusters(df: pd.DataFrame, cluster: str | None) -> int | None:
     return None if cluster is None else int(df[cluster].nunique())
 
 
-def _post_effects(df, design, estimator, cluster, untreated) -> dict:
+def _post_effects(
+    df: pd.DataFrame, design: dict, estimator: str, cluster: str | None, untreated: np.ndarray
+) -> dict:
     """Post-period effects: Gardner two-stage (OLS) or extended TWFE (PPML)."""
     outcome, fe_cols, times, cols = design["outcome"], design["fe"], design["times"], design["cols"]
     post_times = [t for t in times if t >= 0]
@@ -71,7 +73,7 @@ def _post_effects(df, design, estimator, cluster, untreated) -> dict:
     }
 
 
-def _imputation(df, design, estimator, cluster) -> dict:
+def _imputation(df: pd.DataFrame, design: dict, estimator: str, cluster: str | None) -> dict:
     untreated = ~(df["_k"] >= 0).fillna(False).to_numpy(bool)
     out = _post_effects(df, design, estimator, cluster, untreated)
     times, cols = design["times"], design["cols"]
@@ -89,7 +91,7 @@ def _imputation(df, design, estimator, cluster) -> dict:
                   "pre_df_resid": test.df_resid}  # fmt: skip
 
 
-def _sunab(df, design, estimator, cluster) -> dict:
+def _sunab(df: pd.DataFrame, design: dict, estimator: str, cluster: str | None) -> dict:
     est, cov_t, att, fit, cells = sun_abraham(
         df, design["outcome"], design["fe"], design["event"], design["times"],
         design["reference"], estimator, cluster, design["ssc"],

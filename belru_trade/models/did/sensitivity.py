@@ -65,7 +65,9 @@ class SensitivityResults:
         return fig
 
 
-def _consecutive(table: pd.DataFrame, reference: int, window, binned: bool):
+def _consecutive(
+    table: pd.DataFrame, reference: int, window: tuple[int, int], binned: bool
+) -> pd.Series:
     lo, hi = window
     t = table.set_index("event_time")["estimate"]
     if binned:  # end bins pool several event times: not single steps

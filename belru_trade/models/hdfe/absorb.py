@@ -19,7 +19,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -207,7 +207,7 @@ class Demeaner:
         )
 
     @staticmethod
-    def _splitter(cuts: np.ndarray):
+    def _splitter(cuts: np.ndarray) -> Callable[[np.ndarray], list[np.ndarray]]:
         def split(flat: np.ndarray) -> list[np.ndarray]:
             return [flat[a:b] for a, b in itertools.pairwise(cuts)]
 

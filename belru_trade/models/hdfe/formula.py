@@ -156,7 +156,9 @@ def _parse_i_call(text: str) -> tuple[str, str | None, list[Any]]:
     return names[0], (names[1] if len(names) == 2 else None), refs
 
 
-def _i_columns(text: str, data: pd.DataFrame, levels: list[Any] | None):
+def _i_columns(
+    text: str, data: pd.DataFrame, levels: list[Any] | None
+) -> tuple[dict[str, pd.Series], list[Any]]:
     var, inter, refs = _parse_i_call(text)
     missing = [c for c in (var, inter) if c is not None and c not in data.columns]
     if missing:

@@ -35,7 +35,13 @@ class IRLSFit:
     mu: np.ndarray
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray, wu: np.ndarray, ylogy: np.ndarray, eta=None) -> float:
+def _deviance(
+    y: np.ndarray,
+    mu: np.ndarray,
+    wu: np.ndarray,
+    ylogy: np.ndarray,
+    eta: np.ndarray | None = None,
+) -> float:
     """Poisson deviance; ``eta = log(mu)`` may be passed to skip the logarithm."""
     if eta is None:
         with np.errstate(divide="ignore"):

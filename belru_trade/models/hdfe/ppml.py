@@ -37,7 +37,7 @@ from belru_trade._validation import check_choice, check_positive_int
 from belru_trade.errors import InvalidArgumentError, SeparationWarning
 from belru_trade.models.hdfe.collinearity import check_collinearity
 from belru_trade.models.hdfe.irls import IRLSFit, irls
-from belru_trade.models.hdfe.prepare import dropped_frame, prepare
+from belru_trade.models.hdfe.prepare import Prepared, dropped_frame, prepare
 from belru_trade.models.hdfe.results import (
     FitState,
     HDFEResults,
@@ -124,7 +124,9 @@ class PPML:
         self.separation, self.drop_singletons = separation, drop_singletons
         self.drop_collinear = drop_collinear
 
-    def fit(self, *, cluster: Any = None, vcov: str | dict | None = None, ssc: str = "fixest"):
+    def fit(
+        self, *, cluster: Any = None, vcov: str | dict | None = None, ssc: str = "fixest"
+    ) -> PPMLResults:
         """Estimate; returns :class:`PPMLResults`.
 
         Raises
@@ -154,7 +156,9 @@ class PPML:
             _check_vanishing_means(prep.y, fit.mu)
         return self._results(prep, fit, reason, kind, ssc)
 
-    def _results(self, prep, fit: IRLSFit, reason, kind: str, ssc: str) -> PPMLResults:
+    def _results(
+        self, prep: Prepared, fit: IRLSFit, reason: np.ndarray, kind: str, ssc: str
+    ) -> PPMLResults:
         state = FitState(
             bread=fit.bread,
             scores=fit.scores,

@@ -22,7 +22,11 @@ __all__ = ["partial", "wls"]
 
 
 def partial(
-    X: np.ndarray, fe: FixedEffects | None, w: np.ndarray, tol: float, starts=None
+    X: np.ndarray,
+    fe: FixedEffects | None,
+    w: np.ndarray,
+    tol: float,
+    starts: list[list[np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, list]:
     """Partial fixed effects out of every column of X (warm starts per column)."""
     if fe is None:

@@ -34,6 +34,9 @@ likelihood estimates for generalized linear models. arXiv:1903.01633.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
@@ -130,7 +133,7 @@ DENSE_LIMIT = 20_000_000  # n * columns up to which the ReLU check builds dense 
 LP_MAX_ROWS = 150_000  # rows up to which the sparse linear program replaces it
 
 
-def fe_design(X: np.ndarray, fe: FixedEffects | None, *, sparse: bool = False):
+def fe_design(X: np.ndarray, fe: FixedEffects | None, *, sparse: bool = False) -> Any:
     """[X, dummies of every fixed effect] (dense or scipy.sparse CSR)."""
     import scipy.sparse as sp
 
@@ -147,7 +150,9 @@ def relu_runs(nobs: int, ncols: int) -> bool:
     return nobs * ncols <= DENSE_LIMIT or nobs <= LP_MAX_ROWS
 
 
-def _weighted_projector(X: np.ndarray, fe: FixedEffects | None, sw: np.ndarray):
+def _weighted_projector(
+    X: np.ndarray, fe: FixedEffects | None, sw: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
     """Weighted least-squares fit ``v -> D b`` on D = [X, fixed-effect dummies], weights ``sw**2``.
 
     The fixed effect with the most levels is partialled out exactly (weighted group means,
@@ -243,7 +248,9 @@ def relu(
     raise ConvergenceError(f"ReLU separation check did not converge in maxiter={maxiter}")
 
 
-def lp_check(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, *, zero_tol: float = 1e-7):
+def lp_check(
+    y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, *, zero_tol: float = 1e-7
+) -> np.ndarray:
     """Separation with fixed effects by a sparse linear program (HiGHS).
 
     Same condition as the ReLU check: find ``z = D t`` (D = regressors and fixed-effect
@@ -314,7 +321,14 @@ def detect(
     return reason
 
 
-def _regressor_checks(y, X, fe, methods, reason, drop_singletons) -> None:
+def _regressor_checks(
+    y: np.ndarray,
+    X: np.ndarray,
+    fe: FixedEffects | None,
+    methods: Sequence[str],
+    reason: np.ndarray,
+    drop_singletons: bool,
+) -> None:
     """Run the simplex and ReLU checks in turn, each until it finds nothing (in place)."""
     zero_groups = "fe" in methods
     for method in ("simplex", "relu"):

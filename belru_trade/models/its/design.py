@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._frames import as_pandas, type_name
+from belru_trade._frames import as_pandas, period_index, position, type_name
 from belru_trade._validation import (
     check_choice,
     check_harmonics,
@@ -341,7 +341,7 @@ def build_design(
     ordinal = np.arange(n)
     levels, slopes = [], []
     for p in periods:
-        start = index.get_loc(p)
+        start = position(index, p)
         levels.append(term_name("level_change", p, several))
         cols[levels[-1]] = (ordinal >= start).astype(float)
         if slope_change:
@@ -359,7 +359,7 @@ def _check_lengths(
     slope_change: bool,
     n_params: int,
 ) -> None:
-    starts = [index.get_loc(p) for p in periods]
+    starts = [position(index, p) for p in periods]
     pre = starts[0]
     need_pre = max(n_baseline + 1, 3)
     if pre < need_pre:
@@ -390,7 +390,7 @@ def _aligned(name: str, values: Any, y: pd.Series) -> np.ndarray:
             if isinstance(values.index, pd.PeriodIndex)
             else _years_to_periods(values.index, name)
             if pd.api.types.is_integer_dtype(values.index.dtype)
-            else pd.DatetimeIndex(values.index).to_period(y.index.freqstr[0])
+            else pd.DatetimeIndex(values.index).to_period(period_index(y).freqstr[0])
         )
         values = pd.Series(values.to_numpy(), index=index)
         out = values.reindex(y.index).to_numpy(dtype=float, na_value=np.nan)

@@ -6,12 +6,13 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from belru_trade._frames import period_index, position
 from belru_trade._validation import (
     MAX_PLACEBOS,
     check_choice,
@@ -32,6 +33,9 @@ from belru_trade.models.its.counterfactual import (
 from belru_trade.models.its.design import Design, build_design, coerce_series, log_offset
 from belru_trade.models.its.fit import ERRORS, FAMILIES, LOG_LINK, fit_series
 from belru_trade.models.results import EstimationResults
+
+if TYPE_CHECKING:
+    from belru_trade.models.its.stopped import StoppedITSResults
 
 __all__ = ["ITSResults", "PlaceboResults", "its"]
 
@@ -129,13 +133,13 @@ class ITSResults(EstimationResults):
             ``counterfactual`` (expected outcome with and without the interventions) and
             ``difference`` (fitted minus counterfactual, outcome units).
         """
-        period = check_period("date", date, self.y.index.freqstr[0])
+        period = check_period("date", date, period_index(self.y).freqstr[0])
         if not self.interventions[0] <= period <= self.y.index[-1]:
             raise InvalidArgumentError(
                 f"date={date!r} is outside the post-intervention sample "
                 f"({self.interventions[0]} to {self.y.index[-1]})"
             )
-        pos = self.y.index.get_loc(period)
+        pos = position(self.y.index, period)
         c = (
             self.design.X.iloc[pos].to_numpy()
             - self.design.counterfactual_design().iloc[pos].to_numpy()
@@ -196,7 +200,7 @@ class ITSResults(EstimationResults):
         check_int_range("n", n, 1, MAX_PLACEBOS)
         term = term or self.design.level_terms[0]
         check_choice("term", term, self.design.level_terms)
-        pre = self.y.iloc[: self.y.index.get_loc(self.interventions[0])]
+        pre = self.y.iloc[: position(self.y.index, self.interventions[0])]
         candidates = _placebo_dates(pre, self.options)
         if not candidates:
             raise ShortSeriesError(
@@ -234,7 +238,7 @@ def _placebo_dates(pre: pd.Series, options: dict[str, Any]) -> list[pd.Period]:
     dates = []
     for period in pre.index[1:]:
         try:
-            build_design(pre.index, [period], **_design_options(options))
+            build_design(period_index(pre), [period], **_design_options(options))
         except ShortSeriesError:
             continue
         dates.append(period)
@@ -258,8 +262,8 @@ def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | Non
 
 def _fit(
     y: pd.Series, interventions: Any, offset: np.ndarray | None, options: dict[str, Any]
-) -> ITSResults:
-    design = build_design(y.index, interventions, **_design_options(options))
+) -> ITSResults | StoppedITSResults:
+    design = build_design(period_index(y), interventions, **_design_options(options))
     if options["family"] in ("poisson", "quasipoisson"):
         from belru_trade.models.its.stopped import check_count_series, fit_stopped
 
@@ -309,7 +313,7 @@ def its(
     arima_order: tuple[int, int] | None = None,
     selector: dict[str, Any] | None = None,
     column: str = "value",
-) -> ITSResults:
+) -> ITSResults | StoppedITSResults:
     """Interrupted time series: level and slope changes at one or more interventions.
 
     Parameters

@@ -21,10 +21,12 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import position
 from belru_trade._validation import check_choice, check_hac_lags
 from belru_trade.errors import (
     ConvergenceError,
@@ -57,7 +59,7 @@ class FitOutput:
 def check_segments(y: np.ndarray, design: Design) -> None:
     """Raise TradeStoppedError when a segment is all zero (Poisson MLE does not exist)."""
     index = design.X.index
-    bounds = [0, *[index.get_loc(p) for p in design.interventions], len(index)]
+    bounds = [0, *[position(index, p) for p in design.interventions], len(index)]
     for lo, hi in itertools.pairwise(bounds):
         if np.all(y[lo:hi] == 0):
             raise TradeStoppedError(
@@ -188,7 +190,7 @@ def _fit_glm(
     )
 
 
-def _sarimax(endog: np.ndarray, X: pd.DataFrame, order: tuple[int, int]):
+def _sarimax(endog: np.ndarray, X: pd.DataFrame, order: tuple[int, int]) -> Any:
     from statsmodels.tsa.arima.model import ARIMA
 
     model = ARIMA(endog, exog=X.to_numpy(), order=(order[0], 0, order[1]), trend="n")

@@ -25,11 +25,12 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import position
 from belru_trade.errors import SeparationWarning, SpecificationError
 from belru_trade.models.its.counterfactual import (
     counterfactual_table,
@@ -54,7 +55,7 @@ STOP_SHARE = 0.01
 
 def _bounds(design: Any) -> list[int]:
     index = design.X.index
-    return [0, *[index.get_loc(p) for p in design.interventions], len(index)]
+    return [0, *[position(index, p) for p in design.interventions], len(index)]
 
 
 def stop_mask(Y: np.ndarray, design: Any) -> np.ndarray:
@@ -183,7 +184,7 @@ class StoppedITSResults(EstimationResults):
             "use counterfactual() for the lost trade"
         )
 
-    def counterfactual(self, level: float = 0.95, n_sim: int = 4000, seed: int = 0):
+    def counterfactual(self, level: float = 0.95, n_sim: int = 4000, seed: int = 0) -> pd.DataFrame:
         """As :meth:`ITSResults.counterfactual`, from the pre-stop fit."""
         return counterfactual_table(self, level, n_sim, seed)
 
@@ -192,7 +193,7 @@ class StoppedITSResults(EstimationResults):
         title = title or f"ITS ({self.family}): trade stopped at {self.stopped_at}"
         return plot_counterfactual(self, unit=unit, title=title, ax=ax)
 
-    def placebo(self, n: int = 20, *, term: str | None = None):
+    def placebo(self, n: int = 20, *, term: str | None = None) -> NoReturn:
         """Not available: the real statistic is infinite."""
         raise SpecificationError(f"trade stopped at {self.stopped_at}: no placebo test")
 
@@ -201,7 +202,7 @@ def fit_stopped(
     y: pd.Series, design: Design, stop: pd.Period, log_offset: Any, options: dict
 ) -> StoppedITSResults:
     """Fit the periods before ``stop`` and report the stop (see the module notes)."""
-    cut = y.index.get_loc(stop)
+    cut = position(y.index, stop)
     keep = [p for p in design.interventions if p < stop]
     cols = list(design.X.columns[: design.n_baseline])
     cols += [c for c in design.effect_terms if any(c.endswith(f"[{p}]") for p in keep)]
@@ -214,7 +215,7 @@ def fit_stopped(
         design.n_baseline,
     )
     off = None if log_offset is None else log_offset[:cut]
-    ratio = float(y.iloc[cut:].mean() / y.iloc[: y.index.get_loc(design.interventions[0])].mean())
+    ratio = float(y.iloc[cut:].mean() / y.iloc[: position(y.index, design.interventions[0])].mean())
     warnings.warn(
         f"trade stopped at {stop}: the flow from then on averages {100 * ratio:.3g}% of its "
         "pre-intervention mean, so the Poisson level change has no finite estimate "

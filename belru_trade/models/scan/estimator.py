@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,9 @@ from belru_trade.models.scan.core import BatchFit, fit_batch_glm, fit_batch_ols
 from belru_trade.models.scan.source import DatasetSource, is_dataset, open_source, read_chunk
 
 __all__ = ["ScanResults", "scan"]
+
+# One chunk read from a dataset and fitted: names, statuses, fitted columns, fit, absent cells.
+ChunkFit = tuple[list[str], np.ndarray, np.ndarray, BatchFit, int]
 
 logger = logging.getLogger(__name__)
 ENGINES = ("numpy", "dask")
@@ -101,7 +104,9 @@ class ScanResults:
             table["ratio_high"] = np.exp(table["conf_high"])
         return table
 
-    def rank(self, term: str | None = None, by: str = "statistic", level: float = 0.95):
+    def rank(
+        self, term: str | None = None, by: str = "statistic", level: float = 0.95
+    ) -> pd.DataFrame:
         """Rows of ``term`` (default: first level change) sorted by ``by`` (most negative first).
 
         Series that could not be fitted are listed last with their status.
@@ -185,7 +190,7 @@ def _fit_chunk(
 
 
 @contextmanager
-def _dask_client(client: Any):
+def _dask_client(client: Any) -> Iterator[Any]:
     """The given client, or a LocalCluster (2 worker processes) closed on exit."""
     try:
         from dask.distributed import Client, LocalCluster
@@ -225,7 +230,7 @@ def _run_dask_source(source: DatasetSource, args: tuple, client: Any) -> list:
         return dask_client.gather(futures)
 
 
-def _source_task(shared: tuple, values: tuple):
+def _source_task(shared: tuple, values: tuple) -> ChunkFit:
     source, args = shared
     return _source_chunk(source, values, args)
 
@@ -241,7 +246,17 @@ def _combine(parts: list[BatchFit]) -> BatchFit:
     )
 
 
-def _fit_ok(X, Y, family, errors, lags, log_offset, engine, chunk_size, client) -> BatchFit:
+def _fit_ok(
+    X: np.ndarray,
+    Y: np.ndarray,
+    family: str,
+    errors: str,
+    lags: int,
+    log_offset: np.ndarray | None,
+    engine: str,
+    chunk_size: int,
+    client: Any,
+) -> BatchFit:
     if Y.shape[1] == 0:  # no series to fit (all flagged)
         k = X.shape[1]
         empty = np.empty(0)
@@ -381,7 +396,7 @@ def scan(
     return _results(names, len(wide), design, status, ok, fit, family, errors, lags)
 
 
-def _source_chunk(source: DatasetSource, values: tuple, args: tuple):
+def _source_chunk(source: DatasetSource, values: tuple, args: tuple) -> ChunkFit:
     """Read one chunk of series from the dataset and fit it (runs in a dask worker too)."""
     X, design, family, errors, lags, log_off = args
     names, Y, present = read_chunk(source, values)
@@ -391,7 +406,9 @@ def _source_chunk(source: DatasetSource, values: tuple, args: tuple):
     return names, status, ok, fit, Y.size - present
 
 
-def _scan_source(source: DatasetSource, args: tuple, engine: str, client: Any):
+def _scan_source(
+    source: DatasetSource, args: tuple, engine: str, client: Any
+) -> tuple[pd.Index, np.ndarray, np.ndarray, BatchFit]:
     if engine == "dask":
         parts = _run_dask_source(source, args, client)
     else:
@@ -410,7 +427,17 @@ def _scan_source(source: DatasetSource, args: tuple, engine: str, client: Any):
     return names, status, ok, _combine([p[3] for p in parts])
 
 
-def _results(names, nperiods, design, status, ok, fit, family, errors, lags) -> ScanResults:
+def _results(
+    names: pd.Index,
+    nperiods: int,
+    design: Design,
+    status: np.ndarray,
+    ok: np.ndarray,
+    fit: BatchFit,
+    family: str,
+    errors: str,
+    lags: int,
+) -> ScanResults:
     status[ok[~fit.converged]] = "not_converged"
     near = fit.converged & (fit.min_mean_ratio < NEAR_SEPARATION)
     status[ok[near]] = "near_separated"
