@@ -18,7 +18,14 @@ import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
 
-__all__ = ["as_pandas", "period_index", "position", "type_name"]
+__all__ = [
+    "as_pandas",
+    "period_index",
+    "periods_from_fields",
+    "periods_from_ordinals",
+    "position",
+    "type_name",
+]
 
 
 def type_name(obj: Any) -> str:
@@ -75,3 +82,21 @@ def position(index: pd.Index, label: Any) -> int:
 def period_index(obj: pd.Series | pd.DataFrame) -> pd.PeriodIndex:
     """The index of a period-indexed Series or DataFrame, typed as a ``PeriodIndex``."""
     return cast(pd.PeriodIndex, obj.index)
+
+
+def periods_from_ordinals(ordinals: Any, freq: str) -> pd.PeriodIndex:
+    """``PeriodIndex.from_ordinals`` (pandas >= 2.2), which pandas-stubs do not declare.
+
+    >>> periods_from_ordinals([0, 1], "M").astype(str).tolist()
+    ['1970-01', '1970-02']
+    """
+    return pd.PeriodIndex.from_ordinals(ordinals, freq=freq)  # type: ignore[attr-defined]  # missing from pandas-stubs
+
+
+def periods_from_fields(*, year: Any, month: Any, freq: str) -> pd.PeriodIndex:
+    """``PeriodIndex.from_fields`` (pandas >= 2.2), which pandas-stubs do not declare.
+
+    >>> periods_from_fields(year=[2020], month=[2], freq="M").astype(str).tolist()
+    ['2020-02']
+    """
+    return pd.PeriodIndex.from_fields(year=year, month=month, freq=freq)  # type: ignore[attr-defined]  # missing from pandas-stubs

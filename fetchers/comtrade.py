@@ -314,7 +314,13 @@ def _unsplittable(at_cap: _AtCapError, cap: int, preview: bool) -> pd.DataFrame:
     return at_cap.frame
 
 
-def _result(query, frames, notes, runner: Runner, preview: bool) -> FetchResult:
+def _result(
+    query: ComtradeQuery,
+    frames: list[pd.DataFrame],
+    notes: list[str],
+    runner: Runner,
+    preview: bool,
+) -> FetchResult:
     non_empty = [f for f in frames if len(f)]
     frame = pd.concat(non_empty, ignore_index=True) if non_empty else frames[0]
     if preview:

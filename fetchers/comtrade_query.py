@@ -251,7 +251,9 @@ def _parts(items: tuple[Any, ...], size: int) -> list[tuple[Any, ...]]:
     return out
 
 
-def chunks(query: ComtradeQuery, *, record_cap: int, max_periods: int = MAX_PERIODS):
+def chunks(
+    query: ComtradeQuery, *, record_cap: int, max_periods: int = MAX_PERIODS
+) -> list[ComtradeQuery]:
     """Sub-queries covering ``query`` with the sizes of :func:`chunk_sizes`."""
     rep, par, prod, per = chunk_sizes(query, record_cap=record_cap, max_periods=max_periods)
     return [

@@ -27,6 +27,7 @@ https://wikis.ec.europa.eu/display/EUROSTATHELP/API+Statistics+-+data+query
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -137,8 +138,8 @@ def split_query(query: EurostatQuery) -> list[EurostatQuery]:
     count = _periods(query)
     if count and count > 1:
         freq = "M" if len(query.since or "") == 7 else "Y"
-        first = pd.Period(query.since, freq)
-        middle = first + (count + 1) // 2 - 1
+        since = pd.Period(query.since, freq)
+        middle = since + (count + 1) // 2 - 1
         return [
             replace(query, until=str(middle)),
             replace(query, since=str(middle + 1)),
@@ -329,7 +330,7 @@ def fetch(
             try:
                 check = _Validator(current)
                 body = runner.get(
-                    request, validate=check, resolve=lambda resp, c=check: poller(resp, c)
+                    request, validate=check, resolve=functools.partial(poller, validate=check)
                 )
             except ExtractionTooBigError:
                 parts = split_query(current)
@@ -346,7 +347,13 @@ def fetch(
     return _result(query, frames, stamps, notes, runner)
 
 
-def _result(query, frames, stamps, notes, runner: Runner) -> FetchResult:
+def _result(
+    query: EurostatQuery,
+    frames: list[pd.DataFrame],
+    stamps: list[str | None],
+    notes: list[str],
+    runner: Runner,
+) -> FetchResult:
     non_empty = [f for f in frames if len(f)]
     frame = pd.concat(non_empty, ignore_index=True) if non_empty else frames[0]
     provenance = Provenance(

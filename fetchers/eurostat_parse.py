@@ -378,8 +378,8 @@ def raise_for_fault(body: bytes) -> None:
     if b"Fault" not in head and b"footer:Message" not in body:
         return
     root = _xml(body)
-    if _local(root.tag) == "Fault" or root.find(".//{*}Fault") is not None:
-        fault = root if _local(root.tag) == "Fault" else root.find(".//{*}Fault")
+    fault = root if _local(root.tag) == "Fault" else root.find(".//{*}Fault")
+    if fault is not None:
         code = (fault.findtext("faultcode") or fault.findtext("{*}faultcode") or "").strip()
         text = (fault.findtext("faultstring") or fault.findtext("{*}faultstring") or "").strip()
         entry = {"status": int(code) if code.isdigit() else 0, "label": text}
@@ -457,8 +457,9 @@ def parse_datastructure(body: bytes) -> list[str]:
     root = _xml(body)
     found: list[tuple[int, str]] = []
     for element in root.iter():
-        if _local(element.tag) in ("Dimension", "TimeDimension") and element.get("id"):
-            found.append((int(element.get("position", len(found) + 1)), element.get("id")))
+        ident = element.get("id")
+        if _local(element.tag) in ("Dimension", "TimeDimension") and ident:
+            found.append((int(element.get("position", len(found) + 1)), ident))
     if not found:
         raise ResponseFormatError("no dimensions in the data structure")
     return [name for _, name in sorted(found)]

@@ -123,7 +123,7 @@ def _check_codes(name: str, codes: tuple[str, ...], pattern: re.Pattern[str], ru
 
 def _check_periods(freq: str, start: Any, end: Any) -> tuple[str | None, str | None]:
     shape = "'YYYY-MM'" if freq == "M" else "'YYYY'"
-    out = []
+    out: list[str | None] = []
     for name, value in (("start", start), ("end", end)):
         if value is None:
             out.append(None)

@@ -449,7 +449,7 @@ class Runner:
     def bar(self, total: int, desc: str) -> Iterator[Callable[[int], Any]]:
         """Yield an ``update(n)`` callable; a tqdm bar is shown when ``total > 1``."""
         if not self.progress or total <= 1:
-            yield lambda n=1: None
+            yield _no_update
             return
         from tqdm.auto import tqdm
 
@@ -460,3 +460,7 @@ class Runner:
     def requests_sent(self) -> int:
         """Requests sent over the network so far (retries and polls included)."""
         return self.transport.sent
+
+
+def _no_update(n: int = 1) -> None:
+    """The progress callback when no bar is shown."""

@@ -94,7 +94,7 @@ class _WatchedHTTPConnection(HTTPConnection):
         _register(self)
         super().connect()
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         _register(self)
         super().request(*args, **kwargs)
 
@@ -104,7 +104,7 @@ class _WatchedHTTPSConnection(HTTPSConnection):
         _register(self)
         super().connect()
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         _register(self)
         super().request(*args, **kwargs)
 

@@ -109,6 +109,17 @@ def _parse_date(text: str, announced: str = "") -> pd.Timestamp | None:
     return pd.Timestamp(text)
 
 
+def _required_date(rec: dict[Any, Any], column: str, announced: str = "") -> pd.Timestamp:
+    value = _parse_date(rec[column], announced)
+    if value is None:
+        raise DataValidationError(
+            column,
+            f"event {rec['event_id']!r} in sanction_events.csv has no {column} date",
+            [rec[column]],
+        )
+    return value
+
+
 def _target_codes(target: str) -> list[str]:
     head = target.split("(")[0]
     return [t.strip() for t in head.split(";") if re.fullmatch(r"[A-Z0-9_]{2,9}", t.strip())]
@@ -186,7 +197,7 @@ def _events() -> tuple[Event, ...]:
     result = []
     for rec in raw.to_dict("records"):
         hs = tuple(c.strip() for c in rec["hs_codes"].split(";") if c.strip())
-        in_force = _parse_date(rec["in_force"], rec["announced"])
+        in_force = _required_date(rec, "in_force", rec["announced"])
         ended = _parse_date(rec["ended"])
         kind = _kind(rec["event_id"], hs, rec["description"])
         in_chain = rec["party"] == "RU" and kind in {"ban", "extension"}
@@ -196,7 +207,7 @@ def _events() -> tuple[Event, ...]:
                 event_id=rec["event_id"],
                 party=rec["party"],
                 target=rec["target"],
-                announced=_parse_date(rec["announced"]),
+                announced=_required_date(rec, "announced"),
                 in_force=in_force,
                 ended=ended,
                 effective_end=ended if ended is not None or not in_chain else chain_end,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 
@@ -68,7 +68,7 @@ def _is_number(item: Any) -> bool:
     return re.fullmatch(r"\s*-?\d+(?:\.0*)?\s*", str(item)) is not None
 
 
-def _translate(item: Any, scheme: str, failed: list[Any]) -> Any:
+def _translate(item: Any, scheme: Scheme | NameScheme, failed: list[Any]) -> Any:
     text = str(item).strip()
     try:
         if text.upper() in AGGREGATES:
@@ -79,7 +79,7 @@ def _translate(item: Any, scheme: str, failed: list[Any]) -> Any:
             return from_name(text, scheme=scheme)
         if scheme in ("english", "french", "any"):
             return from_name(text, scheme=scheme)
-        return to_iso2(item, scheme=scheme)
+        return to_iso2(item, scheme=cast(Scheme, scheme))  # not a name scheme here
     except InvalidArgumentError:
         failed.append(item)
         return None

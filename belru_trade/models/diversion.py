@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import period_index, position
 from belru_trade._validation import (
     check_choice,
     check_draws,
@@ -93,11 +94,11 @@ def _project_joint(series: dict, ban: Any, opts: dict, rng: np.random.Generator)
 
 def _prefit(y: pd.Series, ban: Any, opts: dict) -> tuple:
     design = build_design(
-        y.index, [ban], seasonality=opts["seasonality"], harmonics=opts["harmonics"],
+        period_index(y), [ban], seasonality=opts["seasonality"], harmonics=opts["harmonics"],
         slope_change=False,
     )  # fmt: skip
     X = design.X.iloc[:, : design.n_baseline].to_numpy()
-    start = y.index.get_loc(design.interventions[0])
+    start = position(y.index, design.interventions[0])
     endog = y.to_numpy()
     if opts["family"] == "loglinear":
         if (endog[:start] <= 0).any():
@@ -377,7 +378,7 @@ def _assemble(proj: dict[str, _Projection], transit: list[str], level: float) ->
             out_point -= proj[f"production:{t}"].excess()
         leak = np.maximum(0.0, np.minimum(in_draws, out_draws))
         leak_draws.append(leak)
-        row = {"transit": t}
+        row: dict[str, Any] = {"transit": t}
         for name, draws, point in (
             ("excess_in", in_draws, in_point),
             ("excess_out", out_draws, out_point),

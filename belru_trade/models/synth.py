@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from belru_trade._frames import as_pandas
+from belru_trade._frames import as_pandas, period_index
 from belru_trade._validation import check_choice, check_period, check_unique_columns
 from belru_trade.errors import (
     BelruTradeWarning,
@@ -56,7 +56,7 @@ def synth_weights(x1: np.ndarray, X0: np.ndarray, v: np.ndarray | None = None) -
         Hw = H @ w
         return float(w @ Hw - 2 * f @ w), 2 * (Hw - f)
 
-    res = optimize.minimize(
+    res = optimize.minimize(  # type: ignore[call-overload]  # scipy-stubs reject the dict constraint
         objective,
         start,
         jac=True,
@@ -381,7 +381,7 @@ def synth(
         raise InvalidArgumentError(
             f"donors={list(donors or [])!r}: unknown units {unknown} or fewer than 2 donors"
         )
-    first = check_period("start", start, Y.index.freqstr[0])
+    first = check_period("start", start, period_index(Y).freqstr[0])
     pre = np.asarray(Y.index < first)
     if pre.sum() < 2 or (~pre).sum() < 1:
         raise ShortSeriesError(

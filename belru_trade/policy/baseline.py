@@ -136,8 +136,8 @@ def fit_trends(
     end = min(before - 1, last)
     begin = end - (window - 1)
     months = pd.period_range(begin, end, freq="M")
-    trends = {}
+    trends: dict[tuple[str, str], Trend] = {}
     for (reporter, sector), group in flows.groupby(["reporter", "sector"]):
         series = group.set_index("period")["value"].reindex(months)
-        trends[(reporter, sector)] = _fit_one(series.dropna(), end)
+        trends[(str(reporter), str(sector))] = _fit_one(series.dropna(), end)
     return trends, end

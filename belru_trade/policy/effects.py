@@ -119,9 +119,9 @@ def analogue_effect(
     InvalidArgumentError
         If ``controls`` is empty or contains a documented transit route to Russia.
     """
-    from belru_trade import geo as codes
+    from belru_trade import geo
 
-    overlap = sorted(set(controls) - set(codes.russia_control_pool(controls)) - {"RU"})
+    overlap = sorted(set(controls) - set(geo.russia_control_pool(controls)) - {"RU"})
     if analogue.target == "RU" and overlap:
         raise InvalidArgumentError(
             f"controls={list(controls)!r}: {overlap} are Eurasian Economic Union members or "

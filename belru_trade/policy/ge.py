@@ -231,7 +231,7 @@ def _matrices(
         m = np.zeros((n, n))
         m[i, j] = values
         out.append(m)
-    return countries, *out
+    return countries, out[0], out[1], out[2]
 
 
 def ge(

@@ -24,9 +24,23 @@ Examples
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from belru_trade.errors import ConvergenceError, InvalidArgumentError
+
+
+class FullEquilibrium(TypedDict):
+    """Solution of the full-endowment general equilibrium."""
+
+    price: np.ndarray
+    Y: np.ndarray
+    E: np.ndarray
+    omr: np.ndarray
+    imr: np.ndarray
+    iterations: int
+
 
 __all__ = [
     "fit_two_way",
@@ -121,7 +135,7 @@ def solve_full(
     reference: int,
     tol: float = 1e-10,
     maxiter: int = 10_000,
-) -> dict[str, np.ndarray | int]:
+) -> FullEquilibrium:
     """Full endowment general equilibrium under counterfactual costs ``T_cfl``.
 
     Iterates ``p <- (OMR'(p) / OMR_bln) ** (1 / sigma)`` where ``OMR'(p)`` solves the
@@ -201,7 +215,7 @@ def solve_full_yotov2016(
     reference: int,
     tol: float = 0.01,
     maxiter: int = 100,
-) -> dict[str, np.ndarray | int]:
+) -> FullEquilibrium:
     """The full endowment loop of Yotov et al. (2016, ch. 2, do-file ``RTAsEffects.do``).
 
     Each step re-fits the constrained PPML on ``trade_s = hat_(s-1) * dp_i * dp_j /

@@ -18,7 +18,7 @@ is ``X_hat * exp(-b) - X``. Confidence intervals use the delta method on ``(b_T,
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -93,16 +93,19 @@ class LostTradeResults:
         q = stats.norm.ppf(0.5 + self.level / 2)
         cov = self.cov.reindex(index=_TERMS, columns=_TERMS).fillna(0.0).to_numpy()
         rows = []
-        for key, group in cells.groupby(by, sort=True) if by else [((), cells)]:
+        groups: Iterable[tuple[Any, pd.DataFrame]] = (
+            cells.groupby(by, sort=True) if by else [((), cells)]
+        )
+        for key, group in groups:
             grad = np.array(
                 [-group.loc[group["term"] == t, "counterfactual"].sum() for t in _TERMS]
             )
             se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
             lost = float(group["lost"].sum())
             cf = float(group["counterfactual"].sum())
-            key = key if isinstance(key, tuple) else (key,)
+            parts = key if isinstance(key, tuple) else (key,)
             rows.append(
-                (*key, float(group["actual"].sum()), cf, lost, se, lost - q * se, lost + q * se)
+                (*parts, float(group["actual"].sum()), cf, lost, se, lost - q * se, lost + q * se)
             )
         cols = [*by, "actual", "counterfactual", "lost", "se", "conf_low", "conf_high"]
         out = pd.DataFrame(rows, columns=cols)
@@ -143,9 +146,11 @@ def _sector(code: str, period: pd.Period) -> str:
 def _complete(rows: pd.DataFrame) -> pd.DataFrame:
     """Zero-fill months in which a reporter reported other products but not this one."""
     span = rows.groupby("reporter")["period"].agg(["min", "max"])
+    bounds = dict(zip(span.index, zip(span["min"], span["max"], strict=True), strict=True))
     frames = []
     for (rep, prod), group in rows.groupby(["reporter", "product"], sort=False):
-        months = pd.period_range(span.loc[rep, "min"], span.loc[rep, "max"], freq="M")
+        begin, end = bounds[rep]
+        months = pd.period_range(begin, end, freq="M")
         values = group.set_index("period")["value"].reindex(months, fill_value=0.0)
         frames.append(
             pd.DataFrame({"reporter": rep, "product": prod, "period": months, "value": values})

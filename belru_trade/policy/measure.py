@@ -252,13 +252,13 @@ def default_analogues(measure: Measure) -> list[Any]:
     """
     found = []
     start = measure.start.to_timestamp()
-    for event in events.load().itertuples():
-        codes = tuple(event.hs_codes or ())
-        if not codes or event.party == "RU" or pd.Timestamp(event.in_force) >= start:
+    for event in events.load().to_dict("records"):
+        codes = tuple(event["hs_codes"] or ())
+        if not codes or event["party"] == "RU" or pd.Timestamp(event["in_force"]) >= start:
             continue
-        flow = "import" if event.direction == "import" else "export"
+        flow = "import" if event["direction"] == "import" else "export"
         if flow == measure.flow and _overlap(codes, measure.products):
-            found.append(event.event_id)
+            found.append(event["event_id"])
     if found:
         return found
     if measure.target == "RU":

@@ -20,7 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -133,7 +133,7 @@ class SimulationResults:
         return _order(out, "member" in out.columns)
 
     def _grouped(self, keys: list[str]) -> pd.DataFrame:
-        groups = self.rows.groupby(keys, sort=False).indices
+        groups = cast(dict[Any, np.ndarray], self.rows.groupby(keys, sort=False).indices)
         frame = pd.DataFrame(
             {
                 **{k: [g if len(keys) == 1 else g[i] for g in groups] for i, k in enumerate(keys)},
@@ -256,6 +256,8 @@ def _resolve_leakage(
         if not analogues:
             raise InvalidArgumentError("leakage='estimated' needs analogues=[event id, ...]")
         items = [analogues] if isinstance(analogues, str | Analogue) else list(analogues)
+        if panel is None:
+            raise InvalidArgumentError("leakage='estimated' needs the trade panel")
         mean, sd, source = analogue_leakage(panel, resolve_analogue(items[0]), members=members)
         return Leakage(mean, sd, source)
     if isinstance(leakage, tuple | list) and len(leakage) == 2:

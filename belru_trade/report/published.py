@@ -226,4 +226,4 @@ def published_figure(figure_id: str) -> float:
             f"figure_id={figure_id!r} is not a published figure; expected one of "
             f"{', '.join(table.index)}"
         )
-    return float(table.loc[figure_id, "value"])
+    return float(table["value"].to_dict()[figure_id])

@@ -143,12 +143,12 @@ class DataRequirement:
     def fetch_command(self) -> str:
         """The ``belru-trade fetch`` command that puts this slice in the local store."""
         parts = ["belru-trade", "fetch", self.provider]
-        for flag, codes, fallback in (
+        for flag, given, fallback in (
             ("--reporter", self.reporter, self.fetch_reporters),
             ("--partner", self.partner, self.fetch_partners),
             ("--product", self.product, self.fetch_products),
         ):
-            codes = codes or (fallback() if callable(fallback) else fallback)
+            codes = given or (fallback() if callable(fallback) else fallback)
             if not codes:
                 raise InvalidArgumentError(
                     f"{flag[2:]}=None in requirement {self.label!r} has no fetch codes; "
@@ -281,7 +281,10 @@ def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> 
     >>> resolve([req], AnalysisConfig()).covered
     False
     """
-    frames, provenance, missing, optional = [], {}, [], []
+    frames: list[pd.DataFrame] = []
+    provenance: dict[str, Any] = {}
+    missing: list[DataRequirement] = []
+    optional: list[DataRequirement] = []
     for raw in requirements:
         req = raw.resolved(config)
         found = _from_snapshot(req) or _from_store(req)

@@ -115,7 +115,7 @@ def comext_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
             "value": value,
             "currency": "EUR",
             "quantity": mass * 100.0,
-            "unit": np.where(np.isnan(mass), None, "kg"),
+            "unit": np.where(np.isnan(mass), np.array(None, dtype=object), "kg"),
             "source": "comext",
             "flag": flags.to_numpy(),
         }

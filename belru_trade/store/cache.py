@@ -382,7 +382,7 @@ def info(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
                 "rows": meta.get("rows"),
                 "period_start": meta.get("period_start"),
                 "period_end": meta.get("period_end"),
-                "retrieved": pd.to_datetime(meta.get("retrieved"), utc=True, errors="coerce"),
+                "retrieved": _retrieved(meta),
                 "size_bytes": int(meta.get("size", 0)),
                 "path": str(meta_path.with_suffix(".parquet" if kind == "tidy" else ".body")),
             }
@@ -453,7 +453,7 @@ def clear(older_than: Any = None, *, path: str | os.PathLike[str] | None = None)
     now = datetime.now(timezone.utc)
     removed = 0
     for meta_path, meta in _entries(base):
-        retrieved = pd.to_datetime(meta.get("retrieved"), utc=True, errors="coerce")
+        retrieved = _retrieved(meta)
         if limit is not None and not pd.isna(retrieved) and now - retrieved <= limit:
             continue
         for item in (meta_path, meta_path.with_suffix(_SUFFIXES[meta.get("kind", "raw")])):
@@ -474,3 +474,9 @@ def _remove_leftovers(base: Path) -> None:
     for leftover in base.glob(".tmp-*.json"):
         with contextlib.suppress(OSError):
             leftover.unlink()
+
+
+def _retrieved(meta: dict[str, Any]) -> pd.Timestamp | None:
+    """The retrieval time of a store entry (None when not recorded, NaT when unreadable)."""
+    value = meta.get("retrieved")
+    return None if value is None else pd.to_datetime(value, utc=True, errors="coerce")

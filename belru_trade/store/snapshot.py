@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from belru_trade._frames import periods_from_ordinals
 from belru_trade._validation import check_choice, check_period
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
 from belru_trade.geo.codes import country
@@ -133,9 +134,7 @@ def _read_source(name: str, expression: ds.Expression | None, start: Any, end: A
     table = dataset.to_table(filter=expression)
     frame = pd.DataFrame(
         {
-            "period": pd.PeriodIndex.from_ordinals(
-                table["period"].to_numpy().astype("int64"), freq=freq
-            ),
+            "period": periods_from_ordinals(table["period"].to_numpy().astype("int64"), freq),
             **{c: _categorical(table[c]) for c in CATEGORICAL},
             **{c: table[c].to_numpy() for c in ("value", "quantity")},
             **{c: _optional_strings(table[c]) for c in ("unit", "flag")},

@@ -39,7 +39,7 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import requests
@@ -384,7 +384,10 @@ def comtrade(
         options = {"session": session, "base_url": base_url, "progress": progress,
                    "record_cap": record_cap, "api_key": secret, "policy": policy}  # fmt: skip
         if dry_run:
-            return [r for q in queries for r in _ct.fetch(q, dry_run=True, **options)]
+            planned = (
+                cast(list[PlannedRequest], _ct.fetch(q, dry_run=True, **options)) for q in queries
+            )
+            return [r for plan in planned for r in plan]
         key = {"source": "comtrade", "queries": [q.as_dict() for q in queries],
                "host": _host(base_url, "BELRU_TRADE_COMTRADE_URL", _ct.COMTRADE_URL),
                "periods": [first.strftime(fmt), last.strftime(fmt)], "cap": record_cap,
@@ -462,8 +465,8 @@ def mirror(
         raise InvalidArgumentError("dry_run=True is not supported by mirror(); plan each side")
     options.pop("flow", None)
     fetch = comtrade if source == "comtrade" else comext
-    own = fetch(reporter, partner, product, flow="both", **options)
-    other = fetch(partner, reporter, product, flow="both", **options)
+    own = cast(pd.DataFrame, fetch(reporter, partner, product, flow="both", **options))
+    other = cast(pd.DataFrame, fetch(partner, reporter, product, flow="both", **options))
     joined = panel.mirror_join(pd.concat([own, other], ignore_index=True))
     joined.attrs["provenance"] = [own.attrs.get("provenance"), other.attrs.get("provenance")]
     return joined

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belru_trade._frames import period_index
 from belru_trade._validation import check_choice, check_period
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
 
@@ -130,7 +131,7 @@ def exchange_rate(currency: str, *, freq: str = "M") -> pd.Series:
     raw = _rates()
     col = {"USD": ("eur_usd_avg", "n_days_usd"), "RUB": ("eur_rub_avg", "n_days_rub")}[currency]
     rate, days = raw[col[0]], raw[col[1]].astype(float)
-    complete = _complete_months(raw.index, days)
+    complete = _complete_months(period_index(raw), days)
     monthly = rate[complete].rename(f"EUR/{currency}")
     if freq == "M":
         return monthly
@@ -144,7 +145,7 @@ def _complete_months(index: pd.PeriodIndex, days: pd.Series) -> np.ndarray:
 
 
 def _lookup(series: pd.Series, periods: pd.Series, what: str) -> np.ndarray:
-    freq = series.index.freqstr[0]
+    freq = period_index(series).freqstr[0]
     wanted = pd.PeriodIndex(periods)
     if wanted.freqstr[0] == "Q":
         raise InvalidArgumentError(f"{what}: quarterly periods are not supported; use M or Y")
@@ -189,20 +190,20 @@ def _coerce_index(index: Any) -> pd.Series:
 def _rebase(series: pd.Series, base: Any) -> pd.Series:
     if base is None:
         return series
-    freq = series.index.freqstr[0]
+    freq = period_index(series).freqstr[0]
     text = str(base)
     period = check_period("base", text, "Y" if len(text) == 4 else freq)
     if period.freqstr[0] == "Y" and freq == "M":
-        window = series[series.index.asfreq("Y") == period]
+        window = series[period_index(series).asfreq("Y") == period]
         if window.notna().sum() != 12:
             raise NotCoveredError(f"base={base!r}: the index does not cover all 12 months")
         level = float(window.mean())
     elif period.freqstr[0] == "M" and freq == "Y":
         raise InvalidArgumentError(f"base={base!r} is a month but the index is annual")
     else:
-        if period not in series.index or np.isnan(series[period]):
+        level = float(series.reindex([period]).iloc[0]) if period in series.index else np.nan
+        if np.isnan(level):
             raise NotCoveredError(f"base={base!r} is outside the index's coverage")
-        level = float(series[period])
     return series * 100.0 / level
 
 

@@ -132,7 +132,7 @@ class CounterfactualResults:
         if freq is not None:
             if freq != "Y":
                 raise InvalidArgumentError(f"freq={freq!r} is not allowed; expected None or 'Y'")
-            years = index.year
+            years = period_index(y).year
             keys = np.unique(years)
             draws = np.stack([draws[:, years == k].sum(axis=1) for k in keys], axis=1)
             counts = pd.Series(years).value_counts().reindex(keys).to_numpy()
@@ -178,7 +178,7 @@ class CounterfactualResults:
             x[post], table["cf_low"][post], table["cf_high"][post], color="#4393c3", alpha=0.25
         )
         mark_interventions(ax, [str(self.start)])
-        label_axes(ax, y=self.observed.name or "y", unit=unit, title=title or self.method)
+        label_axes(ax, y=str(self.observed.name or "y"), unit=unit, title=title or self.method)
         ax.legend(loc="best", fontsize=8)
         return fig
 
@@ -317,7 +317,7 @@ def comparative_counterfactual(
     check_seed(seed)
     if noise not in NOISES:
         raise InvalidArgumentError(f"noise={noise!r} is not allowed; expected one of {NOISES}")
-    B = _baseline(y.index, first, seasonality, harmonics)
+    B = _baseline(period_index(y), first, seasonality, harmonics)
     n_pre = int(pre.sum())
     block = default_block_length(n_pre) if block is None else check_block_length(block, n_pre)
     cvals = np.ones(len(y)) if c is None else c.to_numpy(float)

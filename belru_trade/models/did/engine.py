@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from belru_trade.errors import SeparationWarning, SpecificationError
 from belru_trade.models.hdfe.separation import SEPARATED
+
+if TYPE_CHECKING:
+    from belru_trade.models.hdfe.results import HDFEResults
 
 __all__ = ["FEFit", "fit_fe"]
 
@@ -57,6 +61,7 @@ def fit_fe(
     from belru_trade.models.hdfe.ppml import ppml
 
     formula = f"{y} ~ {' + '.join(X)} | {' + '.join(fe)}"
+    res: HDFEResults
     if estimator != "ppml":
         res = ols(formula, data, cluster=cluster, ssc=ssc)
     elif regressor_checks:

@@ -65,7 +65,7 @@ def _post_effects(
     return {
         "est": b.set_axis(post_times),
         "cov": V.set_axis(post_times).set_axis(post_times, axis=1),
-        "att": pd.Series({"estimate": a.iloc[0], "std_error": np.sqrt(Va.iloc[0, 0])}),
+        "att": pd.Series({"estimate": a.iloc[0], "std_error": np.sqrt(Va.to_numpy()[0, 0])}),
         "nobs": len(df),
         "cells": None,
         "label": "two-stage GMM, " + (f"clustered by {cluster}" if cluster else "robust"),

@@ -106,7 +106,7 @@ def pretrend_test(
     stat = float(b @ inv @ b) if rank else np.nan
     if n_clusters is not None and n_clusters > 1 and rank:
         rank = min(rank, n_clusters - 1)
-        denom = n_clusters - rank
+        denom: float = n_clusters - rank
         scaled = stat * denom / (rank * (n_clusters - 1))  # Hotelling T2 -> F(r, G - r)
         test, p = "F", float(stats.f.sf(scaled, rank, denom))
     elif df_resid is not None and rank:

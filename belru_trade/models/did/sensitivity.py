@@ -67,7 +67,7 @@ class SensitivityResults:
 
 def _consecutive(
     table: pd.DataFrame, reference: int, window: tuple[int, int], binned: bool
-) -> pd.Series:
+) -> tuple[np.ndarray, pd.Series]:
     lo, hi = window
     t = table.set_index("event_time")["estimate"]
     if binned:  # end bins pool several event times: not single steps

@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -145,7 +145,9 @@ def _parse_i_call(text: str) -> tuple[str, str | None, list[Any]]:
     )
     try:
         call = ast.parse(text, mode="eval").body
-        names = [a.id for a in call.args]
+        if not isinstance(call, ast.Call):
+            raise AttributeError("not a call")  # caught below, as for arguments not names
+        names = [cast(ast.Name, a).id for a in call.args]  # AttributeError: not a name
         kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
     except (SyntaxError, AttributeError, ValueError) as exc:
         raise bad from exc

@@ -66,9 +66,9 @@ class _IRLSState:
         mu = (self.y + np.average(self.y, weights=self.wu)) / 2.0
         self.eta = np.log(mu)
         self.mu = mu
-        self.z_start = None
-        self.x_starts = None
-        self.pool = None
+        self.z_start: list[np.ndarray] | None = None
+        self.x_starts: list[list[np.ndarray]] | None = None
+        self.pool: ThreadPoolExecutor | None = None
         self.wuy = self.wu * self.y
         self.dev_const = float(np.dot(self.wu, self.ylogy) - self.wuy.sum())
 
@@ -152,7 +152,7 @@ def _finish(st: _IRLSState, prep: Prepared, beta_s: np.ndarray, it: int, dev: fl
 
 def _fe_coefs(st: _IRLSState, beta_s: np.ndarray) -> list[np.ndarray]:
     """Fixed effects of the last step: those of z minus b times those of each regressor."""
-    if st.fe is None:
+    if st.fe is None or st.z_start is None or st.x_starts is None:
         return []
     coefs = [a.copy() for a in st.z_start]
     for j, b in enumerate(beta_s):

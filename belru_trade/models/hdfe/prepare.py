@@ -114,7 +114,7 @@ def prepare(formula: str, data: pd.DataFrame, weights: Any, offset: Any, cluster
         fe_levels=[],
         weights=ex.pop("weights"),
         offset=ex.pop("offset"),
-        clusters={k: compact_codes(v)[0] for k, v in ex.items()},
+        clusters={k: compact_codes(v)[0] for k, v in ex.items() if v is not None},
         index=frame.index,
         all_index=frame.index,
         missing=frame.missing,

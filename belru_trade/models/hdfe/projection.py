@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import linalg
 
@@ -26,7 +28,7 @@ def partial(
     fe: FixedEffects | None,
     w: np.ndarray,
     tol: float,
-    starts: list[list[np.ndarray]] | None = None,
+    starts: Sequence[list[np.ndarray] | None] | None = None,
 ) -> tuple[np.ndarray, list]:
     """Partial fixed effects out of every column of X (warm starts per column)."""
     if fe is None:

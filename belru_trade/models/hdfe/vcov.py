@@ -44,6 +44,7 @@ from itertools import combinations
 import numpy as np
 
 from belru_trade._validation import check_choice
+from belru_trade.errors import InvalidArgumentError
 
 __all__ = ["SSC_CHOICES", "Dof", "cluster_codes", "fe_nested_in", "sandwich"]
 
@@ -99,7 +100,7 @@ def fe_nested_in(fe_codes: np.ndarray, clusters: list[np.ndarray]) -> bool:
     return False
 
 
-def cluster_codes(frame_cols: list[np.ndarray]) -> list[np.ndarray]:
+def cluster_codes(frame_cols: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
     """Codes of each cluster variable and of their intersections (for multi-way clusters)."""
     out = []
     for r in range(1, len(frame_cols) + 1):
@@ -172,6 +173,8 @@ def sandwich(
         kf, _, df_t = _factors(kind, ssc, dof, [])
         meat = scores.T @ scores
         return kf * bread @ meat @ bread, df_t
+    if not clusters:
+        raise InvalidArgumentError("vcov='cluster' needs cluster= column names")
     sizes = [int(c.max()) + 1 for c in clusters]
     kf, gf, df_t = _factors(kind, ssc, dof, sizes)
     if scores.shape[1] == 0:  # every regressor dropped

@@ -29,7 +29,7 @@ class BatchFit:
     converged: np.ndarray
     dispersion: np.ndarray
     noise_var: np.ndarray
-    min_mean_ratio: np.ndarray | None = None  # min fitted mean / mean(y) (GLM only)
+    min_mean_ratio: np.ndarray  # min fitted mean / mean(y) (GLM; NaN for least squares)
 
 
 def _outer_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -91,7 +91,7 @@ def safe_solve(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 x[s] = np.linalg.solve(A[s], b[s])
             except np.linalg.LinAlgError:
                 continue
-    return x, np.isfinite(x).all(axis=1)
+    return x, np.asarray(np.isfinite(x).all(axis=1))
 
 
 def _irls(

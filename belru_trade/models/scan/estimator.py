@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from belru_trade._frames import period_index
 from belru_trade._validation import (
     MAX_CHUNK_SIZE,
     check_choice,
@@ -362,14 +363,14 @@ def scan(
     check_choice("engine", engine, ENGINES)
     check_int_range("chunk_size", chunk_size, 1, MAX_CHUNK_SIZE)
     check_harmonics(harmonics)
-    source = wide = None
     if is_dataset(data):
         source = open_source(data, tuple(by), selector, column, chunk_size)
         index = source.index
     else:
+        source = None
         is_panel = "period" in data.columns
         wide = _wide_from_panel(data, by, selector, column) if is_panel else _coerce_wide(data)
-        index = wide.index
+        index = period_index(wide)
     design = build_design(
         index,
         interventions,

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from belru_trade._frames import periods_from_ordinals
 from belru_trade.errors import InvalidArgumentError
 
 __all__ = ["DatasetSource", "is_dataset", "open_source", "read_chunk"]
@@ -56,7 +57,7 @@ class DatasetSource:
     def index(self) -> pd.PeriodIndex:
         """The common monthly period axis."""
         ordinals = np.arange(self.first, self.first + self.periods)
-        return pd.PeriodIndex.from_ordinals(ordinals, freq="M")
+        return periods_from_ordinals(ordinals, "M")
 
 
 def _month_ordinal(period: np.ndarray) -> np.ndarray:

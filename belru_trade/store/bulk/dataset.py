@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from belru_trade._frames import periods_from_fields
 from belru_trade._validation import check_choice
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.store.bulk.errors import BulkStoreError, NonNumericProductWarning
@@ -262,7 +263,7 @@ def _to_panel(handle: BulkDataset, digits: int) -> pd.DataFrame:
     if handle.filters.frequency == "Y":
         periods = pd.PeriodIndex(pd.Series(year).astype(str), freq="Y")
     else:
-        periods = pd.PeriodIndex.from_fields(year=year, month=month, freq="M")
+        periods = periods_from_fields(year=year, month=month, freq="M")
     nomenclature = np.char.add("CN", year.astype(str)) if digits == 8 else "HS"
     result = pd.DataFrame(
         {
@@ -275,7 +276,7 @@ def _to_panel(handle: BulkDataset, digits: int) -> pd.DataFrame:
             "value": out["value_eur"].astype("float64"),
             "currency": "EUR",
             "quantity": out["quantity_kg"].astype("float64"),
-            "unit": np.where(out["quantity_kg"].isna(), None, "kg"),
+            "unit": np.where(out["quantity_kg"].isna(), np.array(None, dtype=object), "kg"),
             "source": _SOURCE,
             "flag": None,
         }
