@@ -7,6 +7,8 @@ Belarus, Kazakhstan, Armenia, Georgia, Kyrgyzstan and Uzbekistan after the 2022 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -20,7 +22,16 @@ from belru_trade.analyses._common import (
 )
 
 import belru_trade as bt
-from belru_trade.report import AnalysisResult, DataRequirement, Ours, published_table
+from belru_trade.report import (
+    AnalysisConfig,
+    AnalysisResult,
+    DataRequirement,
+    Ours,
+    published_table,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: position in the report
 ORDER = 70
@@ -80,7 +91,9 @@ def real_panel(panel: pd.DataFrame) -> pd.DataFrame:
     return bt.deflate(rows, "hicp_ea", base=2021)
 
 
-def with_joint_share(leakage: pd.DataFrame, wide: pd.DataFrame, config) -> pd.DataFrame:
+def with_joint_share(
+    leakage: pd.DataFrame, wide: pd.DataFrame, config: AnalysisConfig
+) -> pd.DataFrame:
     """Add the EU27 leakage share with a joint bootstrap over the flows (one draw moves all
     flows together, so the drop and the excess are not treated as independent)."""
     out = leakage.copy()
@@ -107,7 +120,9 @@ def with_joint_share(leakage: pd.DataFrame, wide: pd.DataFrame, config) -> pd.Da
     return out
 
 
-def leakage_channels(neighbours=NEIGHBOURS, break_: str = "2022-03") -> tuple[str, ...]:
+def leakage_channels(
+    neighbours: Sequence[str] = NEIGHBOURS, break_: str = "2022-03"
+) -> tuple[str, ...]:
     """The neighbours that count as leakage channels after ``break_``.
 
     A neighbour that is itself the destination of an EU export measure in force by the end
@@ -147,7 +162,7 @@ REQUIRES = (
 _BREAK = "2022-03"
 
 
-def series_table(panel: pd.DataFrame, config) -> pd.DataFrame:
+def series_table(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Monthly exports (EUR) of CN8 annex products: columns (exporter, destination)."""
     rows = panel[
         (panel["source"] == "comext_sanctioned")
@@ -166,7 +181,7 @@ def series_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     return out.sort_index()
 
 
-def _fit_all(wide: pd.DataFrame, config, models: dict) -> tuple[pd.DataFrame, dict]:
+def _fit_all(wide: pd.DataFrame, config: AnalysisConfig, models: dict) -> tuple[pd.DataFrame, dict]:
     rows, cfs = [], {}
     start, end = str(wide.index.min()), str(wide.index.max())
     for exporter in ("EU27", config.reporter):
@@ -190,7 +205,9 @@ def _ci_sd(low: float, high: float) -> float:
     return (high - low) / (2 * 1.959964)
 
 
-def leakage_table(effects: pd.DataFrame, config, channels=None) -> pd.DataFrame:
+def leakage_table(
+    effects: pd.DataFrame, config: AnalysisConfig, channels: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Drop to the partner, excess to the leakage channels and the leakage share."""
     key = "cumulative counterfactual - observed (EUR m)"
     channels = leakage_channels() if channels is None else tuple(channels)
@@ -235,7 +252,7 @@ def leakage_table(effects: pd.DataFrame, config, channels=None) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _figure(cfs: dict, config, exporter: str):
+def _figure(cfs: dict, config: AnalysisConfig, exporter: str) -> Figure | None:
     labels = [k for k in cfs if k.startswith(f"{exporter} ->")]
     if not labels:
         return None
@@ -252,14 +269,15 @@ def _figure(cfs: dict, config, exporter: str):
     return fig
 
 
-def run(panel: pd.DataFrame, config) -> AnalysisResult:
+def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     """ITS per exporter and destination, then drop, excess and leakage share."""
     nominal = series_table(panel, config)
     wide = series_table(real_panel(panel), config)
     models: dict = {}
     effects, cfs = _fit_all(wide, config, models)
     leakage = with_joint_share(leakage_table(effects, config), wide, config)
-    annual = (nominal.groupby(nominal.index.year).sum(min_count=1) / 1e6).T
+    years = cast(pd.PeriodIndex, nominal.index).year
+    annual = (nominal.groupby(years).sum(min_count=1) / 1e6).T
     annual.columns = [f"{y} (EUR m{', Jan-Nov' if y == 2022 else ''})" for y in annual.columns]
     annual = annual.reset_index().rename(columns={"level_0": "exporter", "level_1": "to"})
     tables = {
@@ -337,7 +355,11 @@ def _share_row(choice: str, leak: pd.DataFrame, *, joint: bool = False) -> dict:
 
 
 def sensitivity(
-    wide: pd.DataFrame, effects: pd.DataFrame, leakage: pd.DataFrame, config, nominal
+    wide: pd.DataFrame,
+    effects: pd.DataFrame,
+    leakage: pd.DataFrame,
+    config: AnalysisConfig,
+    nominal: pd.DataFrame,
 ) -> pd.DataFrame:
     """EU27 leakage share under one changed choice at a time (fragile: loses significance or
     changes sign)."""
@@ -404,7 +426,7 @@ def published(leakage: pd.DataFrame) -> pd.DataFrame:
     return published_table("circumvention_2022", ours)
 
 
-def _headline(leakage: pd.DataFrame, config, last: str) -> str:
+def _headline(leakage: pd.DataFrame, config: AnalysisConfig, last: str) -> str:
     eu = leakage[leakage["exporter"] == "EU27"]
     if eu.empty:
         return ""

@@ -6,6 +6,8 @@ holds the Comext extract named in ``REQUIRES`` (``belru-trade fetch comext ...``
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 from belru_trade.analyses._common import (
@@ -18,7 +20,7 @@ from belru_trade.analyses._common import (
     plot_its,
 )
 
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report import PARTNER, REPORTER, AnalysisConfig, AnalysisResult, DataRequirement
 
 #: position in the report
 ORDER = 40
@@ -57,7 +59,7 @@ REQUIRES = (
         "the reporter's monthly imports of non-industrial diamonds by origin, 2019-2025 (Comext)",
         "comext",
         (),
-        reporter=REPORTER,
+        reporter=(REPORTER,),
         partner=(PARTNER, *ORIGINS),
         product=_DIAMONDS,
         flow="import",
@@ -69,7 +71,7 @@ REQUIRES = (
 BREAKS = ("2024-01", "2024-03", "2024-09")
 
 
-def origin_series(panel: pd.DataFrame, config, partner: str) -> pd.Series:
+def origin_series(panel: pd.DataFrame, config: AnalysisConfig, partner: str) -> pd.Series:
     """Monthly EUR imports of the three codes from ``partner`` (absent months = 0)."""
     rows = panel[
         (panel["reporter"] == config.reporter)
@@ -85,20 +87,21 @@ def origin_series(panel: pd.DataFrame, config, partner: str) -> pd.Series:
     return complete_months(series, "2019-01", str(series.index.max()))
 
 
-def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
+def annual_table(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Annual EUR m by origin and Russia's share."""
     out = {}
     for origin in dict.fromkeys((config.partner, *ORIGINS)):
         series = origin_series(panel, config, origin)
         if len(series):
-            out[f"{origin} (EUR m)"] = series.groupby(series.index.year).sum() / 1e6
+            years = cast(pd.PeriodIndex, series.index).year
+            out[f"{origin} (EUR m)"] = series.groupby(years).sum() / 1e6
     table = pd.DataFrame(out)
     table[f"{config.partner} share (%)"] = 100 * table.iloc[:, 0] / table.sum(axis=1)
     table.index.name = "year"
     return table.reset_index()
 
 
-def fit_all(panel: pd.DataFrame, config, models: dict) -> tuple[list[ITSRow], dict]:
+def fit_all(panel: pd.DataFrame, config: AnalysisConfig, models: dict) -> tuple[list[ITSRow], dict]:
     """ITS for Russia (three level changes) and for the UAE and India (one break)."""
     specs = [(config.partner, list(BREAKS), False), ("AE", ["2024-01"], True)]
     specs.append(("IN", ["2024-01"], True))
@@ -123,7 +126,7 @@ def fit_all(panel: pd.DataFrame, config, models: dict) -> tuple[list[ITSRow], di
     return rows, cfs
 
 
-def run(panel: pd.DataFrame, config) -> AnalysisResult:
+def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     """Diamond imports by origin, ITS at the ban steps, diversion via UAE and India."""
     models: dict = {}
     rows, cfs = fit_all(panel, config, models)

@@ -7,6 +7,9 @@ lost volume.
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 from belru_trade.analyses._common import (
     analysis_result,
@@ -35,11 +38,15 @@ import belru_trade as bt
 from belru_trade.report import (
     PARTNER,
     REPORTER,
+    AnalysisConfig,
     AnalysisResult,
     DataRequirement,
     Ours,
     published_table,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: position in the report
 ORDER = 60
@@ -104,7 +111,7 @@ REQUIRES = (
         "comtrade",
         ("comtrade",),
         must_have=(REPORTER,),
-        partner=PARTNER,
+        partner=(PARTNER,),
         product=tuple(code for codes in FOOD_GROUPS.values() for code in codes),
         flow="export",
         start="2010-01",
@@ -118,13 +125,13 @@ _ES_START = "2013-01"
 _END = "2016-07"
 
 
-def prepare(panel: pd.DataFrame, config) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prepare(panel: pd.DataFrame, config: AnalysisConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Food export rows to the partner without unit-error spikes, and the spikes."""
     codes = {c for group in FOOD_GROUPS.values() for c in group}
     return comtrade_exports_to(panel, config.partner, codes)
 
 
-def group_series(rows: pd.DataFrame, config) -> dict[tuple[str, str], pd.Series]:
+def group_series(rows: pd.DataFrame, config: AnalysisConfig) -> dict[tuple[str, str], pd.Series]:
     """Monthly tonnes per (food group, origin group)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     origin_masks = {
@@ -161,7 +168,7 @@ def fit_all(series: dict, models: dict) -> tuple[pd.DataFrame, dict]:
     return its_table(rows), cfs
 
 
-def contrasts(models: dict, config) -> pd.DataFrame:
+def contrasts(models: dict, config: AnalysisConfig) -> pd.DataFrame:
     """Comparative ITS per food group: embargoed (and reporter) vs non-embargoed origins."""
     out = []
     for food in FOOD_GROUPS:
@@ -201,7 +208,7 @@ def event_studies(rows: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, objec
     return pd.DataFrame(out), fig
 
 
-def _figure(cfs: dict):
+def _figure(cfs: dict) -> Figure:
     foods = list(FOOD_GROUPS)
     fig, axes = new_figure(len(foods), 2, width=11, height=2.9)
     for i, food in enumerate(foods):
@@ -218,7 +225,7 @@ def _figure(cfs: dict):
     return fig
 
 
-def _findings(lost: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
+def _findings(lost: pd.DataFrame, table: pd.DataFrame, config: AnalysisConfig) -> list[str]:
     out = []
     for (food, origin), grp in lost.groupby(["food group", "series"], sort=False):
         parts = [
@@ -233,7 +240,7 @@ def _findings(lost: pd.DataFrame, table: pd.DataFrame, config) -> list[str]:
     return out
 
 
-def run(panel: pd.DataFrame, config) -> AnalysisResult:
+def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     """Comparative ITS per food group with lost volumes."""
     rows, dropped = prepare(panel, config)
     rows, earlier = without_earlier_bans(rows, _START, _BREAK)
@@ -278,7 +285,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     )
 
 
-def comparison_groups(config) -> dict[str, tuple[str, ...]]:
+def comparison_groups(config: AnalysisConfig) -> dict[str, tuple[str, ...]]:
     """The comparison groups of the analysis (ISO alpha-2 codes per group)."""
     controls = embargo_2014_controls()
     return {
@@ -302,8 +309,8 @@ def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
     out = []
     for food, codes in FOOD_GROUPS.items():
         table = contrast_sensitivity(
-            lambda start, codes=codes: monthly_tonnes(rows, embargoed, start, _END, codes),
-            lambda pool, start, codes=codes: monthly_tonnes(rows, pools[pool], start, _END, codes),
+            functools.partial(monthly_tonnes, rows, embargoed, end=_END, products=codes),
+            functools.partial(_pool_tonnes, rows, pools, codes),
             event=_BREAK,
             start=_START,
             variants=SENSITIVITY,
@@ -311,6 +318,12 @@ def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
         out.append(table.assign(**{"food group": food}))
     frame = pd.concat(out, ignore_index=True)
     return frame[["food group", *[c for c in frame.columns if c != "food group"]]]
+
+
+def _pool_tonnes(
+    rows: pd.DataFrame, pools: dict[str, Any], codes: Any, pool: str, start: str
+) -> pd.Series:
+    return monthly_tonnes(rows, pools[pool], start, _END, codes)
 
 
 def published(table: pd.DataFrame) -> pd.DataFrame:
@@ -341,7 +354,7 @@ def published(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def lost_volume(series: dict, effects: pd.DataFrame, config) -> pd.DataFrame:
+def lost_volume(series: dict, effects: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Lost volume per food group of the embargoed origins and the reporter: counterfactual
     from the never-embargoed controls (headline), own-trend ITS as a sensitivity row."""
     out = []

@@ -6,6 +6,8 @@ package banned transshipment of Russian LNG, applied at Zeebrugge from 2025-03-2
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from belru_trade.analyses._common import (
     analysis_result,
@@ -24,11 +26,15 @@ import belru_trade as bt
 from belru_trade.report import (
     PARTNER,
     REPORTER,
+    AnalysisConfig,
     AnalysisResult,
     DataRequirement,
     Ours,
     published_table,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: position in the report
 ORDER = 50
@@ -79,7 +85,7 @@ REQUIRES = (
         "LNG imports by partner in TJ, monthly 2013-2022 (Eurostat energy statistics)",
         "comext",
         ("eurostat_energy",),
-        reporter=REPORTER,
+        reporter=(REPORTER,),
         product=_LNG,
         flow="import",
         start="2008-01",
@@ -90,7 +96,7 @@ REQUIRES = (
         "LNG imports by partner in EUR and kg, monthly 2019-2021 (Comext)",
         "comext",
         ("comext_fossil",),
-        reporter=REPORTER,
+        reporter=(REPORTER,),
         product=_LNG,
         flow="import",
         start="2019-01",
@@ -101,8 +107,8 @@ REQUIRES = (
         "LNG imports from the partner, EUR and tonnes, monthly 2016-2022 (CREA)",
         "comext",
         ("crea",),
-        reporter=REPORTER,
-        partner=PARTNER,
+        reporter=(REPORTER,),
+        partner=(PARTNER,),
         product=_LNG,
         flow="import",
         start="2016-01",
@@ -112,8 +118,8 @@ REQUIRES = (
         "LNG imports from the partner after the transshipment ban, 2023-2025 (Comext)",
         "comext",
         (),
-        reporter=REPORTER,
-        partner=PARTNER,
+        reporter=(REPORTER,),
+        partner=(PARTNER,),
         product=_LNG,
         flow="import",
         start="2023-01",
@@ -127,7 +133,9 @@ _EVENTS = [
 ]
 
 
-def _by_partner_year(panel, config, source, column) -> pd.DataFrame:
+def _by_partner_year(
+    panel: pd.DataFrame, config: AnalysisConfig, source: str, column: str
+) -> pd.DataFrame:
     rows = panel[
         (panel["source"] == source)
         & (panel["reporter"] == config.reporter)
@@ -139,7 +147,7 @@ def _by_partner_year(panel, config, source, column) -> pd.DataFrame:
     return rows.groupby([years, "partner"])[column].sum().unstack("partner")
 
 
-def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
+def annual_table(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Imports from the partner by year: TJ, share of TJ, EUR m, kt, share of EUR."""
     tj = _by_partner_year(panel, config, "eurostat_energy", "quantity")
     eur = _by_partner_year(panel, config, "comext_fossil", "value")
@@ -164,7 +172,7 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _monthly_tj(panel: pd.DataFrame, config) -> pd.Series:
+def _monthly_tj(panel: pd.DataFrame, config: AnalysisConfig) -> pd.Series:
     return monthly_series(
         panel,
         column="quantity",
@@ -175,7 +183,7 @@ def _monthly_tj(panel: pd.DataFrame, config) -> pd.Series:
     )
 
 
-def _filed_months(panel: pd.DataFrame, config) -> set:
+def _filed_months(panel: pd.DataFrame, config: AnalysisConfig) -> set:
     """Months in which the reporter filed an LNG row for any partner (energy statistics)."""
     rows = panel[
         (panel["source"] == "eurostat_energy")
@@ -197,7 +205,7 @@ def concepts_table(annual: pd.DataFrame) -> pd.DataFrame:
     return out[keep].reset_index(drop=True)
 
 
-def _figure_monthly(panel: pd.DataFrame, config):
+def _figure_monthly(panel: pd.DataFrame, config: AnalysisConfig) -> Figure:
     fig, (top, bottom) = new_figure(2, 1, height=3.4)
     partner = _monthly_tj(panel, config)
     total = monthly_series(
@@ -226,7 +234,9 @@ def _figure_monthly(panel: pd.DataFrame, config):
     return fig
 
 
-def _its_part(panel: pd.DataFrame, config, models: dict):
+def _its_part(
+    panel: pd.DataFrame, config: AnalysisConfig, models: dict
+) -> tuple[pd.DataFrame, Figure] | None:
     series = _monthly_tj(panel, config)
     if series.empty:
         return None
@@ -253,7 +263,7 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     return its_table([row]), fig
 
 
-def run(panel: pd.DataFrame, config) -> AnalysisResult:
+def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     """Annual LNG imports from the partner, its share, the Yamal era and an ITS at 2022-03."""
     annual = annual_table(panel, config)
     models: dict = {}
@@ -330,7 +340,7 @@ SENSITIVITY = {
 }
 
 
-def _its_series(panel: pd.DataFrame, config) -> pd.Series | None:
+def _its_series(panel: pd.DataFrame, config: AnalysisConfig) -> pd.Series | None:
     series = _monthly_tj(panel, config)
     if series.empty:
         return None
@@ -340,7 +350,7 @@ def _its_series(panel: pd.DataFrame, config) -> pd.Series | None:
     return full.loc[max(not_filed) + 1 :] if not_filed else full
 
 
-def _zero_note(panel: pd.DataFrame, config) -> str:
+def _zero_note(panel: pd.DataFrame, config: AnalysisConfig) -> str:
     series = _monthly_tj(panel, config)
     if series.empty:
         return "No Russian LNG row in the energy statistics."

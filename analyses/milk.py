@@ -6,6 +6,9 @@ NO from 2014-08-07); controls: origins never embargoed; leakage channel: Belarus
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from belru_trade.analyses._common import (
     analysis_result,
@@ -36,11 +39,15 @@ import belru_trade as bt
 from belru_trade.report import (
     PARTNER,
     REPORTER,
+    AnalysisConfig,
     AnalysisResult,
     DataRequirement,
     Ours,
     published_table,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: position in the report
 ORDER = 30
@@ -104,7 +111,7 @@ REQUIRES = (
         "comtrade",
         ("comtrade",),
         must_have=(REPORTER, "BY"),
-        partner=PARTNER,
+        partner=(PARTNER,),
         product=_DAIRY,
         flow="export",
         start="2010-01",
@@ -115,7 +122,7 @@ REQUIRES = (
         "the reporter's dairy exports to all destinations, annual 2011-2018 (Comext)",
         "comext",
         (),
-        reporter=REPORTER,
+        reporter=(REPORTER,),
         partner=("RU", "NL", "FR", "DE", "IT", "GB", "ES", "LT", "DZ", "CN", "SA", "US"),
         product=_DAIRY,
         flow="export",
@@ -130,12 +137,14 @@ _START = "2012-01"
 _END = "2016-07"
 
 
-def prepare(panel: pd.DataFrame, config, products=_DAIRY) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prepare(
+    panel: pd.DataFrame, config: AnalysisConfig, products: Sequence[str] = _DAIRY
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Dairy export rows to the partner (HS4) without unit-error spikes, and the spikes."""
     return comtrade_exports_to(panel, config.partner, products)
 
 
-def groups(rows: pd.DataFrame, config) -> dict[str, pd.Series]:
+def groups(rows: pd.DataFrame, config: AnalysisConfig) -> dict[str, pd.Series]:
     """Monthly tonnes: the reporter, embargoed origins, non-embargoed controls, Belarus."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     ever = bt.codes.embargo_origins("2016-01") | {"UA"}
@@ -194,7 +203,7 @@ def fit_groups(series: dict[str, pd.Series], models: dict) -> tuple[pd.DataFrame
     return its_table(rows), cfs
 
 
-def contrast_table(models: dict, config) -> pd.DataFrame:
+def contrast_table(models: dict, config: AnalysisConfig) -> pd.DataFrame:
     """Comparative ITS: treated level change minus the controls'."""
     control = models.get("non-embargoed origins")
     rows = []
@@ -210,7 +219,9 @@ def contrast_table(models: dict, config) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def event_study(rows: pd.DataFrame, config, models: dict):
+def event_study(
+    rows: pd.DataFrame, config: AnalysisConfig, models: dict
+) -> tuple[pd.DataFrame, Figure | None]:
     """Event study by origin x heading: embargoed vs non-embargoed origins (PPML)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
@@ -225,7 +236,7 @@ def event_study(rows: pd.DataFrame, config, models: dict):
     return pd.DataFrame([did_row(res, "dairy, embargoed vs non-embargoed origins")]), fig
 
 
-def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
+def destination_shares(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame | None:
     """The reporter's dairy export destinations, shares before (2011-2013) and after
     (2015-2017) the ban, from the optional Comext extract in the local store."""
     rows = panel[
@@ -250,7 +261,7 @@ def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
     return table.rename_axis("destination").reset_index()
 
 
-def _figure(cfs: dict):
+def _figure(cfs: dict) -> Figure:
     labels = list(cfs)
     fig, axes = new_figure(2, 2, width=11, height=3.0)
     for ax, label in zip(axes.ravel(), labels, strict=False):
@@ -261,7 +272,7 @@ def _figure(cfs: dict):
     return fig
 
 
-def _findings(effects: pd.DataFrame, contrasts: pd.DataFrame, config) -> list[str]:
+def _findings(effects: pd.DataFrame, contrasts: pd.DataFrame, config: AnalysisConfig) -> list[str]:
     out = []
     key = "cumulative counterfactual - observed (t)"
     for _, r in effects.dropna(subset=[key]).iterrows():
@@ -271,7 +282,7 @@ def _findings(effects: pd.DataFrame, contrasts: pd.DataFrame, config) -> list[st
     return out
 
 
-def run(panel: pd.DataFrame, config) -> AnalysisResult:
+def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     """Dairy to Russia: by heading, ITS per group, comparative ITS, Belarus leakage."""
     rows, dropped = prepare(panel, config)
     rows, earlier = without_earlier_bans(rows, _START, _BREAK)
@@ -326,7 +337,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     )
 
 
-def comparison_groups(config) -> dict[str, tuple[str, ...]]:
+def comparison_groups(config: AnalysisConfig) -> dict[str, tuple[str, ...]]:
     """The comparison groups of the analysis (ISO alpha-2 codes per group)."""
     candidates = set(bt.codes.embargo_control_origins())
     controls = embargo_2014_controls()
@@ -366,7 +377,7 @@ def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def published(lost: pd.DataFrame, config) -> pd.DataFrame:
+def published(lost: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Published figures beside the dairy results (none measures the same quantity)."""
     own = lost[lost["series"] == config.reporter].dropna(subset=["lost (t)"])
     text = (
@@ -391,7 +402,7 @@ def published(lost: pd.DataFrame, config) -> pd.DataFrame:
     )
 
 
-def lost_volume(series: dict, effects: pd.DataFrame, config) -> pd.DataFrame:
+def lost_volume(series: dict, effects: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Lost dairy volume of the reporter and the embargoed origins: counterfactual from the
     never-embargoed controls (headline), own-trend ITS as a sensitivity row."""
     controls = series["non-embargoed origins"].loc[_START:_END]
@@ -416,7 +427,7 @@ def _lost_findings(lost: pd.DataFrame) -> list[str]:
     ]
 
 
-def _headline(lost: pd.DataFrame, contrasts: pd.DataFrame, config) -> str:
+def _headline(lost: pd.DataFrame, contrasts: pd.DataFrame, config: AnalysisConfig) -> str:
     own = lost[lost["series"] == config.reporter].dropna(subset=["lost (t)"])
     if own.empty:
         return ""

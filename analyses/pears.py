@@ -6,6 +6,9 @@ the Comext extract named in ``REQUIRES`` (``belru-trade fetch comext ...``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 from belru_trade.analyses._common import (
     ITSRow,
@@ -18,7 +21,10 @@ from belru_trade.analyses._common import (
 )
 
 import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
+from belru_trade.report import PARTNER, REPORTER, AnalysisConfig, AnalysisResult, DataRequirement
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: position in the report
 ORDER = 20
@@ -65,7 +71,7 @@ REQUIRES = (
         "the reporter's monthly pear exports to Russia and other destinations, 2010-2018 (Comext)",
         "comext",
         (),
-        reporter=REPORTER,
+        reporter=(REPORTER,),
         partner=(PARTNER, *DESTINATIONS),
         product=_PEARS,
         flow="export",
@@ -103,7 +109,7 @@ _END = "2016-07"
 
 
 def pear_rows(
-    panel: pd.DataFrame, reporter: str, flow: str = "export", products=None
+    panel: pd.DataFrame, reporter: str, flow: str = "export", products: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Rows of pear codes valid in their period (080820 before 2012, 080830 after).
 
@@ -138,7 +144,9 @@ def _series(rows: pd.DataFrame, partner: str, column: str, scale: float) -> pd.S
     return complete_months(series, "2010-01", _END)
 
 
-def fit_series(rows: pd.DataFrame, config, models: dict) -> tuple[list[ITSRow], dict]:
+def fit_series(
+    rows: pd.DataFrame, config: AnalysisConfig, models: dict
+) -> tuple[list[ITSRow], dict]:
     """ITS on tonnes and EUR to the partner, and tonnes to Lithuania and Belarus."""
     specs = [
         (config.partner, "quantity", 1e3, "t"),
@@ -160,7 +168,7 @@ def fit_series(rows: pd.DataFrame, config, models: dict) -> tuple[list[ITSRow], 
     return out, cfs
 
 
-def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
+def leakage_table(effects: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Lost tonnes to the partner vs excess tonnes to Lithuania and Belarus."""
     key = "cumulative counterfactual - observed (t)"
     if key not in effects:
@@ -192,7 +200,9 @@ def leakage_table(effects: pd.DataFrame, config) -> pd.DataFrame:
 _DONORS = ("DE", "FR", "NL", "GB", "SE", "CZ", "IT", "ES", "PL")
 
 
-def synth_part(rows: pd.DataFrame, config, models: dict):
+def synth_part(
+    rows: pd.DataFrame, config: AnalysisConfig, models: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, Figure] | None:
     """Synthetic control of tonnes to the partner from tonnes to other destinations.
 
     Lithuania, Latvia and Belarus (possible leakage routes) are left out of the donor pool.
@@ -232,7 +242,9 @@ def synth_part(rows: pd.DataFrame, config, models: dict):
     return tidy, weights[weights["weight"] > 1e-4], fig
 
 
-def diversion_part(panel: pd.DataFrame, rows: pd.DataFrame, config, models: dict):
+def diversion_part(
+    panel: pd.DataFrame, rows: pd.DataFrame, config: AnalysisConfig, models: dict
+) -> tuple[pd.DataFrame, Any, Figure] | None:
     """bt.diversion: BE -> LT/BY excess against the partner's mirror imports from LT/BY.
 
     Needs the optional mirror data (the partner's pear imports from LT and BY); returns
@@ -265,7 +277,7 @@ def diversion_part(panel: pd.DataFrame, rows: pd.DataFrame, config, models: dict
     return table, share, res.plot(unit="t per month")
 
 
-def run(panel: pd.DataFrame, config) -> AnalysisResult:
+def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     """ITS of pear exports to Russia, lost volume and value, leakage via LT and BY."""
     rows = pear_rows(panel, config.reporter, products=config.products)
     models: dict = {}

@@ -8,6 +8,8 @@ interrupted time series.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import pandas as pd
 from belru_trade.analyses._common import (
     ITSRow,
@@ -25,9 +27,19 @@ from belru_trade.analyses._common import (
 )
 
 import belru_trade as bt
-from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement, Ours
+from belru_trade.report import (
+    PARTNER,
+    REPORTER,
+    AnalysisConfig,
+    AnalysisResult,
+    DataRequirement,
+    Ours,
+)
 from belru_trade.report import published_table as literature_table
 from belru_trade.report.published import published_figures
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: position in the report
 ORDER = 10
@@ -78,8 +90,8 @@ REQUIRES = (
         "all-mode total exports to the partner, monthly 2019-2024 (Comext)",
         "comext",
         ("comext_total_exports",),
-        reporter=REPORTER,
-        partner=PARTNER,
+        reporter=(REPORTER,),
+        partner=(PARTNER,),
         product=_TOTAL,
         flow="export",
         start="2019-01",
@@ -89,8 +101,8 @@ REQUIRES = (
         "all-mode total exports and imports, monthly 2020-2022 (Comext)",
         "comext",
         ("comext_totals",),
-        reporter=REPORTER,
-        partner=PARTNER,
+        reporter=(REPORTER,),
+        partner=(PARTNER,),
         product=_TOTAL,
         start="2020-01",
         end="2022-11",
@@ -99,8 +111,8 @@ REQUIRES = (
         "six-mode total exports and imports, monthly 2015-2021 (Comext DS-1262527)",
         "comext",
         ("comext_by_mode",),
-        reporter=REPORTER,
-        partner=PARTNER,
+        reporter=(REPORTER,),
+        partner=(PARTNER,),
         product=_TOTAL,
         start="2015-01",
         end="2021-12",
@@ -144,7 +156,7 @@ _SERIES = (
 )
 
 
-def _series(panel: pd.DataFrame, config, source: str, flow: str) -> pd.Series:
+def _series(panel: pd.DataFrame, config: AnalysisConfig, source: str, flow: str) -> pd.Series:
     return monthly_series(
         panel,
         scale=1e6,
@@ -156,7 +168,7 @@ def _series(panel: pd.DataFrame, config, source: str, flow: str) -> pd.Series:
     )
 
 
-def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
+def annual_table(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Annual exports and imports (EUR m) by extract, with months present and balance."""
     rows = []
     for source, flow, concept in _SERIES:
@@ -182,7 +194,7 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     return out.sort_values(["year", "extract"]).reset_index(drop=True)
 
 
-def mode_gap_table(panel: pd.DataFrame, config) -> pd.DataFrame:
+def mode_gap_table(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """All-mode totals vs the six-mode sum for full years both extracts cover."""
     rows = []
     pairs = (
@@ -216,14 +228,19 @@ def _share_range(gaps: pd.DataFrame, flow: str) -> tuple[float, float]:
     return float(shares.min()), float(shares.max())
 
 
-def published_table(panel: pd.DataFrame, config, gaps: pd.DataFrame) -> pd.DataFrame:
+def published_table(
+    panel: pd.DataFrame, config: AnalysisConfig, gaps: pd.DataFrame
+) -> pd.DataFrame:
     """Published 2017 figures beside the snapshot's 2017 six-mode sums and all-mode estimates.
 
     The all-mode estimate divides the 2017 six-mode sum by (1 - missing share), with the
     missing share's smallest and largest values over the years both extracts cover.
     """
     six = {flow: _series(panel, config, "comext_by_mode", flow) for flow in ("export", "import")}
-    six_2017 = {flow: float(s[s.index.year == 2017].sum()) / 1e3 for flow, s in six.items()}
+    six_2017 = {
+        flow: float(s[cast(pd.PeriodIndex, s.index).year == 2017].sum()) / 1e3
+        for flow, s in six.items()
+    }
     rows = _published_rows()
     rows.append(
         {
@@ -250,7 +267,7 @@ def published_table(panel: pd.DataFrame, config, gaps: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def _figure_monthly(panel: pd.DataFrame, config):
+def _figure_monthly(panel: pd.DataFrame, config: AnalysisConfig) -> Figure:
     fig, ax = new_figure(height=4.4)
     styles = (
         ("comext_total_exports", "export", "exports, all modes", "tab:blue", "-"),
@@ -270,7 +287,7 @@ def _figure_monthly(panel: pd.DataFrame, config):
     return fig
 
 
-def _figure_gap(gaps: pd.DataFrame, published: pd.DataFrame):
+def _figure_gap(gaps: pd.DataFrame, published: pd.DataFrame) -> Figure:
     fig, (left, right) = new_figure(1, 2, height=4.0)
     view = gaps[gaps["all-mode extract"] == "comext_totals"]
     labels = [f"{flow}\n{year}" for year, flow in zip(view["year"], view["flow"], strict=True)]
@@ -344,7 +361,7 @@ def _findings_2017(published: pd.DataFrame) -> list[str]:
     ]
 
 
-def run(panel: pd.DataFrame, config) -> AnalysisResult:
+def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     """Annual and monthly Belgium-Russia trade, missing-mode gap, 2017 reconciliation, ITS."""
     annual = annual_table(panel, config)
     gaps = mode_gap_table(panel, config)
@@ -409,7 +426,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     )
 
 
-def _its_part(panel: pd.DataFrame, config, models: dict):
+def _its_part(panel: pd.DataFrame, config: AnalysisConfig, models: dict) -> tuple[dict, dict, list]:
     """ITS with a break at 2022-03 on all-mode monthly exports and imports."""
     specs = (
         ("exports, all modes", "comext_total_exports", "export"),

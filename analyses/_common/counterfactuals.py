@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,7 @@ def lost_rows(
         ("own-trend ITS (sensitivity)", None),
     )
     for name, ctl in variants:
-        row = {"series": label, "counterfactual": name}
+        row: dict[str, Any] = {"series": label, "counterfactual": name}
         if ctl is None and own_trend is not None:
             key = next(k for k in own_trend if k.startswith("cumulative counterfactual"))
             row |= {

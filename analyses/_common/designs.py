@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 import belru_trade as bt
+
+if TYPE_CHECKING:
+    from belru_trade.models.did.estimator import DiDResults
 
 if TYPE_CHECKING:
     pass
@@ -26,7 +29,7 @@ def origin_event_study(
     min_pre: float = 120.0,
     window: tuple[int, int] = (-12, 12),
     method: str = "twfe",
-):
+) -> DiDResults:
     """Event study across origins of flows to one destination (``bt.did``, PPML).
 
     Units are (reporter, product) flows, observed monthly in tonnes (``quantity / 1000``;
@@ -71,7 +74,7 @@ def origin_event_study(
         )
 
 
-def did_row(result, label: str) -> dict:
+def did_row(result: DiDResults, label: str) -> dict:
     """Pooled effect and pre-trend test of an event study, for a report table."""
     att = result.att
     return {
@@ -84,7 +87,7 @@ def did_row(result, label: str) -> dict:
     } | _bounds(result)
 
 
-def _bounds(result, mbar: float = 1.0) -> dict:
+def _bounds(result: DiDResults, mbar: float = 1.0) -> dict:
     """Relative-magnitude bounds on the average post effect (Rambachan & Roth 2023) with
     post-period deviations up to ``mbar`` times the largest pre-period step, in %."""
     try:
@@ -102,7 +105,9 @@ def _bounds(result, mbar: float = 1.0) -> dict:
     }
 
 
-def describe_event_study(row, label: str, *, alpha: float = 0.05) -> str:
+def describe_event_study(
+    row: Mapping[str, Any] | pd.Series, label: str, *, alpha: float = 0.05
+) -> str:
     """One finding on an event study: the pooled effect only when the pre-trend test does
     not reject; otherwise the rejection, with the pooled effect marked as not credible."""
     p = float(row["pre-trend Wald p-value"])

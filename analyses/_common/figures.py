@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -11,12 +11,14 @@ from belru_trade.analyses._common.series import _period
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    pass
+    from matplotlib.axes import Axes
 
 __all__ = ["mark_dates", "new_figure", "period_axis", "plot_its", "shade_interval"]
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 9.0, height: float = 4.2):
+def new_figure(
+    nrows: int = 1, ncols: int = 1, *, width: float = 9.0, height: float = 4.2
+) -> tuple[Figure, Any]:
     """A figure and its axes (Agg canvas, constrained layout).
 
     >>> fig, ax = new_figure()
@@ -34,7 +36,7 @@ def period_axis(index: pd.Index) -> np.ndarray:
     return (periods.start_time + (periods.end_time - periods.start_time) / 2).to_numpy()
 
 
-def mark_dates(ax, dates: Iterable[tuple[str, str]], *, color: str = "firebrick") -> None:
+def mark_dates(ax: Axes, dates: Iterable[tuple[str, str]], *, color: str = "firebrick") -> None:
     """Draw dashed vertical lines at ``(date, label)`` pairs, labelled at the top.
 
     Also gives the (time) x axis concise date labels that do not overlap.
@@ -51,15 +53,19 @@ def mark_dates(ax, dates: Iterable[tuple[str, str]], *, color: str = "firebrick"
         ax.text(x, ymax, f" {label}", color=color, fontsize=8, va="top", ha="left", rotation=90)
 
 
-def shade_interval(ax, x, low, high, *, label: str, color: str = "tab:blue") -> None:
+def shade_interval(
+    ax: Axes, x: Any, low: Any, high: Any, *, label: str, color: str = "tab:blue"
+) -> None:
     """Shade a band between ``low`` and ``high`` (e.g. a counterfactual interval)."""
     ax.fill_between(x, low, high, color=color, alpha=0.2, linewidth=0, label=label)
 
 
-def plot_its(ax, cf: pd.DataFrame, interventions, *, label: str, unit: str) -> None:
+def plot_its(
+    ax: Axes, cf: pd.DataFrame, interventions: Sequence[Any], *, label: str, unit: str
+) -> None:
     """Observed, fitted and counterfactual (shaded prediction band) from ``its_row``."""
     x = period_axis(cf.index)
-    first = pd.Period(str(interventions[0]), freq=cf.index.freq)
+    first = pd.Period(str(interventions[0]), freq=cast(pd.PeriodIndex, cf.index).freqstr)
     post = np.asarray(cf.index >= first)
     ax.plot(x, cf["observed"], "o-", markersize=2.5, linewidth=0.8, color="0.25", label="observed")
     ax.plot(x, cf["fitted"], color="black", linewidth=1.2, label="fitted")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,9 @@ __all__ = [
 ]
 
 
-def fmt_interval(estimate: float, low: float, high: float, *, unit: str = "", digits: int = 1):
+def fmt_interval(
+    estimate: float, low: float, high: float, *, unit: str = "", digits: int = 1
+) -> str:
     """Text ``'x [low, high] unit'``.
 
     >>> fmt_interval(-12.345, -20.0, -4.5, unit="%")
@@ -102,26 +106,29 @@ class ITSRow:
         out.update(self.after)
         return out
 
-    def _estimates(self) -> dict:
-        out = {
+    def _estimates(self) -> dict[str, Any]:
+        # estimable rows carry every interval their kind (relative or not) reports
+        level, effect = cast(Interval, self.level), cast(Interval, self.effect)
+        cumulative = cast(Interval, self.cumulative)
+        out: dict[str, Any] = {
             "model": self.model,
             "intervention": self.intervention,
             "post months": self.post_months,
         }
         if self.relative:
-            out.update(_pct("level change", self.level, short="level"))
+            out.update(_pct("level change", level, short="level"))
             if self.slope_pct is not None:
                 out["slope change (% per period)"] = self.slope_pct
             out["last month"] = self.last_month
-            out.update(_pct("effect in last month", self.effect, short="effect"))
+            out.update(_pct("effect in last month", effect, short="effect"))
         else:
-            out[f"level change ({self.unit})"] = self.level.estimate
-            out[f"level CI low ({self.unit})"] = self.level.low
-            out[f"level CI high ({self.unit})"] = self.level.high
+            out[f"level change ({self.unit})"] = level.estimate
+            out[f"level CI low ({self.unit})"] = level.low
+            out[f"level CI high ({self.unit})"] = level.high
             out["last month"] = self.last_month
-        out[f"cumulative counterfactual - observed ({self.unit})"] = self.cumulative.estimate
-        out["cumulative CI low"] = self.cumulative.low
-        out["cumulative CI high"] = self.cumulative.high
+        out[f"cumulative counterfactual - observed ({self.unit})"] = cumulative.estimate
+        out["cumulative CI low"] = cumulative.low
+        out["cumulative CI high"] = cumulative.high
         if self.placebo_p is not None:
             out["placebo p-value"] = self.placebo_p
         return out
@@ -151,7 +158,7 @@ def its_table(rows: list[ITSRow]) -> pd.DataFrame:
 
 
 def its_row(
-    result, *, label: str, unit: str, scale: float = 1.0, level: float = 0.95, placebo: int = 0
+    result: Any, *, label: str, unit: str, scale: float = 1.0, level: float = 0.95, placebo: int = 0
 ) -> tuple[ITSRow, pd.DataFrame]:
     """Summary row of a fitted ITS (``bt.its``) for a report table, and its counterfactual.
 
@@ -213,7 +220,7 @@ def its_row(
     return row, cf
 
 
-def _ratio_interval(values) -> Interval:
+def _ratio_interval(values: pd.Series) -> Interval:
     return Interval(
         100 * (values["ratio"] - 1),
         100 * (values["ratio_low"] - 1),
@@ -230,7 +237,7 @@ def _pct(name: str, values: Interval, short: str | None = None) -> dict:
     }
 
 
-def fit_its(y: pd.Series, interventions, **options):
+def fit_its(y: pd.Series, interventions: Sequence[Any], **options: Any) -> tuple[Any, str]:
     """``bt.its`` with a quasi-Poisson log link, or a Gaussian level model when trade stops.
 
     When a post-intervention segment is zero in every period the Poisson level change is
@@ -259,14 +266,14 @@ def fit_its(y: pd.Series, interventions, **options):
 
 def fit_its_row(
     y: pd.Series,
-    interventions,
+    interventions: Sequence[Any],
     *,
     label: str,
     unit: str,
     scale: float = 1.0,
     placebo: int = 0,
-    **options,
-):
+    **options: Any,
+) -> tuple[Any, ITSRow, pd.DataFrame | None]:
     """:func:`fit_its` summarised by :func:`its_row`: one row of a report table.
 
     Returns ``(result, row, counterfactual)``. ``row`` is the :func:`its_row` row with
@@ -284,7 +291,7 @@ def fit_its_row(
     return result, replace(row, note=note), cf
 
 
-def _placebo_p(result, n: int) -> float:
+def _placebo_p(result: Any, n: int) -> float:
     import warnings
 
     from belru_trade.errors import BelruTradeError
@@ -297,7 +304,7 @@ def _placebo_p(result, n: int) -> float:
         return float("nan")
 
 
-def its_contrast(treated, control, *, level: float = 0.95) -> dict:
+def its_contrast(treated: Any, control: Any, *, level: float = 0.95) -> dict:
     """Difference of the first level changes of two ITS fits (comparative ITS).
 
     ``exp(b_treated - b_control) - 1`` in %, with a normal interval from
@@ -305,7 +312,7 @@ def its_contrast(treated, control, *, level: float = 0.95) -> dict:
     """
     from scipy import stats
 
-    def first(result):
+    def first(result: Any) -> pd.Series:
         tidy = result.tidy(level=level).set_index("term")
         several = len(result.interventions) > 1
         term = f"level_change[{result.interventions[0]}]" if several else "level_change"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from belru_trade.report.result import AnalysisResult
@@ -12,7 +12,7 @@ __all__ = ["analysis_result"]
 
 
 def analysis_result(
-    module: str, *, caveats: Sequence[str] | None = None, **fields
+    module: str, *, caveats: Sequence[str] | None = None, **fields: Any
 ) -> AnalysisResult:
     """The :class:`~belru_trade.report.AnalysisResult` of a bundled analysis.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ def flag_fragile(table: pd.DataFrame, *, estimate: str, low: str, high: str) -> 
     return table.assign(fragile=flags)
 
 
-def _contrast(treated: pd.Series, control: pd.Series, event: str, **options) -> dict:
+def _contrast(treated: pd.Series, control: pd.Series, event: str, **options: Any) -> dict:
     t, _ = fit_its(treated, [event], **options)
     c, _ = fit_its(control, [event], **options)
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -48,14 +48,14 @@ def annual_sums(series: pd.Series) -> pd.DataFrame:
     >>> annual_sums(s).to_dict("records")
     [{'year': 2020, 'months': 2, 'sum': 3.0}]
     """
-    years = series.index.year
+    years = cast(pd.PeriodIndex, series.index).year
     grouped = series.groupby(years)
     return pd.DataFrame(
         {"year": grouped.size().index, "months": grouped.size().to_numpy(), "sum": grouped.sum()}
     ).reset_index(drop=True)
 
 
-def _period(value) -> pd.Period:
+def _period(value: Any) -> pd.Period:
     return value if isinstance(value, pd.Period) else pd.Period(str(value), freq="M")
 
 
@@ -69,7 +69,9 @@ def complete_months(series: pd.Series, start: str, end: str) -> pd.Series:
     [0.0, 1.0, 0.0]
     """
     index = pd.period_range(start, end, freq="M")
-    return series.reindex(index, fill_value=0.0).rename(series.name)
+    out = series.reindex(index, fill_value=0.0)
+    out.name = series.name
+    return out
 
 
 def spike_mask(
