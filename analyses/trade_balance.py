@@ -8,8 +8,6 @@ interrupted time series.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 import pandas as pd
 from belru_trade.analyses._common import (
     ITSRow,
@@ -25,21 +23,13 @@ from belru_trade.analyses._common import (
     period_axis,
     plot_its,
 )
+from matplotlib.figure import Figure
 
 import belru_trade as bt
-from belru_trade.report import (
-    PARTNER,
-    REPORTER,
-    AnalysisConfig,
-    AnalysisResult,
-    DataRequirement,
-    Ours,
-)
+from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement, Ours
 from belru_trade.report import published_table as literature_table
 from belru_trade.report.published import published_figures
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from belru_trade.report.result import AnalysisConfig as Config
 
 #: position in the report
 ORDER = 10
@@ -156,7 +146,7 @@ _SERIES = (
 )
 
 
-def _series(panel: pd.DataFrame, config: AnalysisConfig, source: str, flow: str) -> pd.Series:
+def _series(panel: pd.DataFrame, config: Config, source: str, flow: str) -> pd.Series:
     return monthly_series(
         panel,
         scale=1e6,
@@ -168,7 +158,7 @@ def _series(panel: pd.DataFrame, config: AnalysisConfig, source: str, flow: str)
     )
 
 
-def annual_table(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+def annual_table(panel: pd.DataFrame, config: Config) -> pd.DataFrame:
     """Annual exports and imports (EUR m) by extract, with months present and balance."""
     rows = []
     for source, flow, concept in _SERIES:
@@ -194,7 +184,7 @@ def annual_table(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     return out.sort_values(["year", "extract"]).reset_index(drop=True)
 
 
-def mode_gap_table(panel: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+def mode_gap_table(panel: pd.DataFrame, config: Config) -> pd.DataFrame:
     """All-mode totals vs the six-mode sum for full years both extracts cover."""
     rows = []
     pairs = (
@@ -228,19 +218,14 @@ def _share_range(gaps: pd.DataFrame, flow: str) -> tuple[float, float]:
     return float(shares.min()), float(shares.max())
 
 
-def published_table(
-    panel: pd.DataFrame, config: AnalysisConfig, gaps: pd.DataFrame
-) -> pd.DataFrame:
+def published_table(panel: pd.DataFrame, config: Config, gaps: pd.DataFrame) -> pd.DataFrame:
     """Published 2017 figures beside the snapshot's 2017 six-mode sums and all-mode estimates.
 
     The all-mode estimate divides the 2017 six-mode sum by (1 - missing share), with the
     missing share's smallest and largest values over the years both extracts cover.
     """
     six = {flow: _series(panel, config, "comext_by_mode", flow) for flow in ("export", "import")}
-    six_2017 = {
-        flow: float(s[cast(pd.PeriodIndex, s.index).year == 2017].sum()) / 1e3
-        for flow, s in six.items()
-    }
+    six_2017 = {f: float(s[[p.year == 2017 for p in s.index]].sum()) / 1e3 for f, s in six.items()}
     rows = _published_rows()
     rows.append(
         {
@@ -267,7 +252,7 @@ def published_table(
     return pd.DataFrame(rows)
 
 
-def _figure_monthly(panel: pd.DataFrame, config: AnalysisConfig) -> Figure:
+def _figure_monthly(panel: pd.DataFrame, config: Config) -> Figure:
     fig, ax = new_figure(height=4.4)
     styles = (
         ("comext_total_exports", "export", "exports, all modes", "tab:blue", "-"),
@@ -361,7 +346,7 @@ def _findings_2017(published: pd.DataFrame) -> list[str]:
     ]
 
 
-def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
+def run(panel: pd.DataFrame, config: Config) -> AnalysisResult:
     """Annual and monthly Belgium-Russia trade, missing-mode gap, 2017 reconciliation, ITS."""
     annual = annual_table(panel, config)
     gaps = mode_gap_table(panel, config)
@@ -426,7 +411,7 @@ def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     )
 
 
-def _its_part(panel: pd.DataFrame, config: AnalysisConfig, models: dict) -> tuple[dict, dict, list]:
+def _its_part(panel: pd.DataFrame, config: Config, models: dict) -> tuple:
     """ITS with a break at 2022-03 on all-mode monthly exports and imports."""
     specs = (
         ("exports, all modes", "comext_total_exports", "export"),

@@ -25,29 +25,12 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import (
-    check_choice,
-    check_fraction,
-    check_int_range,
-)
+from belru_trade._validation import check_int_range
 from belru_trade.errors import BelruTradeWarning, InvalidArgumentError
 from belru_trade.policy.baseline import Trend, affected_flows, fit_trends
-from belru_trade.policy.effects import (
-    TRANSIT,
-    Effect,
-    analogue_effect,
-    analogue_effect_its,
-    analogue_leakage,
-    clean_controls,
-    combine_effects,
-)
-from belru_trade.policy.measure import (
-    Analogue,
-    Leakage,
-    Measure,
-    default_analogues,
-    resolve_analogue,
-)
+from belru_trade.policy.effects import TRANSIT, Effect
+from belru_trade.policy.measure import Analogue, Leakage, Measure, default_analogues
+from belru_trade.policy.resolve import resolve_effect, resolve_leakage
 
 __all__ = ["Analogue", "Measure", "SimulationResult", "SimulationResults", "simulate"]
 
@@ -195,78 +178,6 @@ def _order(table: pd.DataFrame, has_member: bool) -> pd.DataFrame:
         first = table["member"] == "BE"
         table = pd.concat([table[first], table[~first]])
     return table.reset_index(drop=True)
-
-
-def _analogue(
-    panel: pd.DataFrame,
-    item: str | Analogue,
-    members: Sequence[str],
-    controls: Sequence[str] | None,
-    method: str,
-) -> Effect:
-    analogue = resolve_analogue(item)
-    if controls is None:
-        controls = clean_controls(sorted(panel["partner"].unique()), analogue.target)
-    if method == "auto":
-        method = "did" if controls else "its"
-    if method == "its":
-        return analogue_effect_its(panel, analogue, members=members)
-    return analogue_effect(panel, analogue, members=members, controls=controls)
-
-
-def _resolve_effect(
-    elasticity: Any,
-    analogues: Any,
-    panel: pd.DataFrame,
-    members: Sequence[str],
-    controls: Sequence[str] | None,
-    method: str = "auto",
-) -> Effect:
-    if isinstance(elasticity, str):
-        if elasticity != "estimated":
-            raise InvalidArgumentError(
-                f"elasticity={elasticity!r}: expected 'estimated', a number or (mean, sd)"
-            )
-        if not analogues:
-            raise InvalidArgumentError("elasticity='estimated' needs analogues=[event id, ...]")
-        items = [analogues] if isinstance(analogues, str | Analogue) else list(analogues)
-        check_choice("analogue_method", method, ("auto", "did", "its"))
-        found = [_analogue(panel, a, members, controls, method) for a in items]
-        return combine_effects(found)
-    if isinstance(elasticity, tuple | list) and len(elasticity) == 2:
-        return Effect.given(*elasticity)
-    if isinstance(elasticity, int | float) and not isinstance(elasticity, bool):
-        return Effect.given(elasticity)
-    raise InvalidArgumentError(
-        f"elasticity={elasticity!r}: expected 'estimated', a number or (mean, sd)"
-    )
-
-
-def _resolve_leakage(
-    leakage: Any,
-    analogues: Any = None,
-    panel: pd.DataFrame | None = None,
-    members: Sequence[str] = (),
-) -> Leakage:
-    if isinstance(leakage, str):
-        if leakage != "estimated":
-            raise InvalidArgumentError(
-                f"leakage={leakage!r}: expected 'estimated', a share in [0, 1] or (mean, sd)"
-            )
-        if not analogues:
-            raise InvalidArgumentError("leakage='estimated' needs analogues=[event id, ...]")
-        items = [analogues] if isinstance(analogues, str | Analogue) else list(analogues)
-        if panel is None:
-            raise InvalidArgumentError("leakage='estimated' needs the trade panel")
-        mean, sd, source = analogue_leakage(panel, resolve_analogue(items[0]), members=members)
-        return Leakage(mean, sd, source)
-    if isinstance(leakage, tuple | list) and len(leakage) == 2:
-        mean, sd = check_fraction("leakage", leakage[0]), float(leakage[1])
-        if sd < 0:
-            raise InvalidArgumentError(f"leakage sd={sd!r} must be >= 0")
-        return Leakage(mean, sd, f"user-given share {mean:.0%} (sd {sd:.2f})")
-    mean = check_fraction("leakage", leakage)
-    return Leakage(mean, 0.0, f"user-given share {mean:.0%}")
 
 
 def _default_panel(measure: Measure) -> pd.DataFrame:
@@ -438,7 +349,7 @@ def simulate(
     if seed is not None:
         check_int_range("seed", seed, 0, 2**32 - 1)
     if not isinstance(leakage, str):
-        _resolve_leakage(leakage)  # validate before loading data
+        resolve_leakage(leakage)  # validate before loading data
     if not 0 < level < 1:
         raise InvalidArgumentError(f"level={level!r} must be strictly between 0 and 1")
     panel = _default_panel(measure) if panel is None else panel
@@ -449,10 +360,8 @@ def simulate(
     trends, origin = fit_trends(flows, before=measure.start, window=window)
     if not analogues and (elasticity == "estimated" or leakage == "estimated"):
         analogues = default_analogues(measure)
-    leak = _resolve_leakage(leakage, analogues, panel, measure.sender)
-    effect = _resolve_effect(
-        elasticity, analogues, panel, measure.sender, controls, analogue_method
-    )
+    leak = resolve_leakage(leakage, analogues, panel, measure.sender)
+    effect = resolve_effect(elasticity, analogues, panel, measure.sender, controls, analogue_method)
     rng = np.random.default_rng(seed)
     periods = pd.period_range(measure.start, periods=horizon, freq="M")
     keys, paths = _projections(trends, periods, rng, n_draws)
