@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     options = dict(
         freq=args.freq, start=args.start, end=args.end, flow=args.flow,
         offline=args.offline, refresh=args.refresh, progress=not args.no_progress,
+        settings=args.settings,
     )  # fmt: skip
     if args.out and Path(args.out).suffix.lower() not in _FORMATS:
         raise InvalidArgumentError(f"--out={args.out!r} must end in .parquet or .csv")

@@ -48,6 +48,7 @@ from typing import Any
 import pandas as pd
 
 from belru_trade._outputs import atomic_write
+from belru_trade.config import Settings
 from belru_trade.errors import (
     CacheIntegrityWarning,
     InvalidArgumentError,
@@ -96,12 +97,7 @@ def root(path: str | os.PathLike[str] | None = None) -> Path:
     """Folder of the store: ``path``, else ``BELRU_TRADE_CACHE``, else the user cache dir."""
     if path is not None:
         return Path(path)
-    env = os.environ.get("BELRU_TRADE_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("belru_trade", appauthor=False))
+    return Settings.from_environ().store_root()
 
 
 def _rebuild_hint(base: Path) -> str:
