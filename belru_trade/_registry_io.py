@@ -27,9 +27,9 @@ def _interval(date: Any, argument: str = "date") -> tuple[pd.Timestamp, pd.Times
         return date.start_time, date.end_time
     text = str(date).strip()
     try:
-        if re.fullmatch(r"\d{4}", text):
+        if re.fullmatch(r"[0-9]{4}", text):
             period = pd.Period(text, freq="Y")
-        elif re.fullmatch(r"\d{4}-\d{1,2}", text):
+        elif re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", text):
             period = pd.Period(text, freq="M")
         else:
             stamp = pd.Timestamp(date)

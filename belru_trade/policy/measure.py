@@ -9,7 +9,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from belru_trade import events
-from belru_trade._validation import check_choice, check_period
+from belru_trade._validation import check_choice, check_period, check_product_code
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
 from belru_trade.geo.codes import AGGREGATES, country
 
@@ -49,23 +48,13 @@ EU27 = (
     "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 )  # fmt: skip
 
-_CODE = re.compile(r"^\d{2}(\d{2}){0,3}$")
-
 
 def _codes(name: str, values: Any) -> tuple[str, ...]:
     if isinstance(values, str):
         values = [values]
     if not isinstance(values, Sequence) or not values:
         raise InvalidArgumentError(f"{name}={values!r} must be a non-empty list of HS/CN codes")
-    out = []
-    for code in values:
-        text = str(code).strip()
-        if not _CODE.match(text):
-            raise InvalidArgumentError(
-                f"{name}: {code!r} is not an HS/CN code; expected 2, 4, 6 or 8 digits"
-            )
-        out.append(text)
-    return tuple(out)
+    return tuple(check_product_code(name, code) for code in values)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ import pandas as pd
 import requests
 
 from belru_trade import config
-from belru_trade._validation import check_choice, check_period
+from belru_trade._validation import check_choice, check_period, check_product_code
 from belru_trade.config import Secret, Settings
 from belru_trade.errors import (
     BelruTradeWarning,
@@ -79,10 +79,12 @@ _OFFLINE_HINT = (
 )
 
 
-def _as_list(name: str, value: Any) -> list[str]:
+def _as_list(name: str, value: Any, lengths: tuple[int, ...] = ()) -> list[str]:
     items = [value] if isinstance(value, str | int) else list(value or [])
     if not items:
         raise InvalidArgumentError(f"{name}={value!r} is empty; give at least one code")
+    if lengths:  # product codes: the one HS/CN code rule, provider's lengths
+        return [check_product_code(name, v, lengths=lengths, allow_total=True) for v in items]
     return [str(v).strip() for v in items]
 
 
@@ -314,8 +316,8 @@ def comext(
     with _bridge("comext", cfg.store):
         query = _es.comext_query(
             _eurostat_geo("reporter", reporter), _eurostat_geo("partner", partner),
-            _as_list("product", product), flow=flow, freq=freq, start=first.strftime(fmt),
-            end=last.strftime(fmt), indicators=indicators,
+            _as_list("product", product, (2, 4, 6, 8)), flow=flow, freq=freq,
+            start=first.strftime(fmt), end=last.strftime(fmt), indicators=indicators,
         )  # fmt: skip
         if dry_run:
             return _es.build_request(query, base_url=cfg.base_url)
@@ -400,9 +402,10 @@ def comtrade(
     fmt = "%Y%m" if freq == "M" else "%Y"
     _warn_russia(reporters, last)
     cfg = _call(settings, base_url, "comtrade", offline=offline, refresh=refresh)
+    products = _as_list("product", product, (2, 4, 6))
     with _bridge("comtrade", cfg.store):
         queries = [
-            _ct.comtrade_query(rep, par, _as_list("product", product), flow=flow, freq=freq,
+            _ct.comtrade_query(rep, par, products, flow=flow, freq=freq,
                                start=seg_first.strftime(fmt), end=seg_last.strftime(fmt))
             for seg_first, seg_last, rep, par in _panels.segments(reporters, partners, first, last)
         ]  # fmt: skip
