@@ -20,6 +20,7 @@ from belru_trade import events
 from belru_trade._validation import check_choice, check_period, check_product_code
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
 from belru_trade.geo.codes import AGGREGATES, country
+from belru_trade.geo.groups import group_members
 
 __all__ = [
     "EU27",
@@ -42,11 +43,9 @@ MAX_PHASE_IN = 240
 #: Kinds of measure and the flow of the sender's members they act on.
 KINDS = {"export_ban": "export", "import_ban": "import"}
 
-#: EU member states (Eurostat ISO2 codes, Greece = GR), Belgium first.
-EU27 = (
-    "BE", "AT", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-)  # fmt: skip
+#: EU member states (ISO alpha-2, Greece = GR), Belgium first, then alphabetical: the
+#: ``EU27_2020`` group of ``belru_trade/data/country_groups.csv``.
+EU27: tuple[str, ...] = ("BE", *sorted(group_members("EU27_2020") - {"BE"}))
 
 
 def _codes(name: str, values: Any) -> tuple[str, ...]:
