@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -30,7 +30,7 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
 
 
 def check_period(
-    name: str, value: Any, freq: str | None = None, *, side: str = "start"
+    name: str, value: Any, freq: str | None = None, *, side: Literal["start", "end"] = "start"
 ) -> pd.Period:
     """Parse ``value`` with the strict rules of :func:`belru_trade.periods.parse_period`.
 
@@ -41,7 +41,7 @@ def check_period(
     """
     from belru_trade.periods import parse_period
 
-    return parse_period(value, freq, side=side, name=name)  # type: ignore[arg-type]
+    return parse_period(value, freq, side=side, name=name)
 
 
 #: HS/CN code lengths: HS chapter, heading, subheading and the CN's 8 digits

@@ -326,7 +326,7 @@ class Transport:
             self.sent += 1
             remaining = max(deadline - time.monotonic(), 0.001)
             connect, read = self.policy.timeout
-            resp = self.session.get(  # type: ignore[union-attr]
+            resp = self.session.get(  # type: ignore[union-attr]  # set in __post_init__
                 url, params=params, headers=headers, stream=True, allow_redirects=False,
                 timeout=(min(connect, remaining), min(read, remaining)),
             )  # fmt: skip
