@@ -52,6 +52,32 @@ def resolve_effect(
     controls: Sequence[str] | None,
     method: str = "auto",
 ) -> Effect:
+    """The trade effect: given, or estimated from analogue measures and combined.
+
+    Parameters
+    ----------
+    elasticity : "estimated", float or (mean, sd)
+        A given log-ratio effect, or ``"estimated"`` from ``analogues``.
+    analogues : str, Analogue or sequence of them
+        Event ids of the registry or :class:`~belru_trade.policy.measure.Analogue` objects.
+    panel : DataFrame
+        Tidy trade panel holding the analogues' flows.
+    members : sequence of str
+        Reporters whose flows are affected.
+    controls : sequence of str, optional
+        Control partners of the DiD (default: the panel's partners without transit routes).
+    method : {"auto", "did", "its"}
+        DiD when controls are left (``"auto"``), else an interrupted time series.
+
+    Returns
+    -------
+    Effect
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an elasticity that is none of the above, or ``"estimated"`` without analogues.
+    """
     if isinstance(elasticity, str):
         if elasticity != "estimated":
             raise InvalidArgumentError(
@@ -78,6 +104,25 @@ def resolve_leakage(
     panel: pd.DataFrame | None = None,
     members: Sequence[str] = (),
 ) -> Leakage:
+    """The leakage share: given, or estimated from the first analogue measure.
+
+    Parameters
+    ----------
+    leakage : "estimated", float in [0, 1] or (mean, sd)
+        The share of the lost trade that reaches the target by other routes.
+    analogues, panel, members
+        As in :func:`resolve_effect` (needed for ``"estimated"`` only).
+
+    Returns
+    -------
+    Leakage
+
+    Raises
+    ------
+    InvalidArgumentError
+        For a share outside [0, 1], a negative sd, or ``"estimated"`` without analogues or
+        panel.
+    """
     if isinstance(leakage, str):
         if leakage != "estimated":
             raise InvalidArgumentError(
