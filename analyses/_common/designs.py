@@ -26,6 +26,7 @@ def origin_event_study(
     min_pre: float = 120.0,
     window: tuple[int, int] = (-12, 12),
     method: str = "twfe",
+    missing: Iterable[tuple[str, pd.Period]] = (),
 ):
     """Event study across origins of flows to one destination (``bt.did``, PPML).
 
@@ -34,7 +35,8 @@ def origin_event_study(
     reporters from ``event`` on; the others are controls. Fixed effects: flow and
     product x month (absorbing the destination's demand per product, e.g. the ruble's fall).
     Flows shipping less than ``min_pre`` tonnes over the pre-event months are left out.
-    ``method`` is passed to ``bt.did`` ('twfe', 'imputation' or 'sunab').
+    ``method`` is passed to ``bt.did`` ('twfe', 'imputation' or 'sunab'). ``missing``
+    (reporter, month) pairs are months the reporter filed nothing: left out, not zeros.
 
     Returns
     -------
@@ -51,6 +53,10 @@ def origin_event_study(
     grid = pairs.merge(pd.DataFrame({"period": months}), how="cross")
     data = grid.merge(flows, how="left", on=["reporter", "product", "period"])
     data["t"] = data["quantity"].fillna(0.0) / 1e3
+    gone = set(missing)
+    if gone:
+        keys = zip(data["reporter"], data["period"], strict=True)
+        data = data[[k not in gone for k in keys]]
     first = pd.Period(event, freq="M")
     pre = data[data["period"] < first].groupby(["reporter", "product"])["t"].sum()
     keep = pre[pre >= min_pre].index

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from belru_trade.analyses._common.comtrade_filing import ComtradeFiling
 from belru_trade.analyses._common.series import complete_months, spike_mask
 
 import belru_trade as bt
@@ -183,11 +184,20 @@ def monthly_tonnes(
     start: str,
     end: str,
     products: Iterable[str] | None = None,
+    *,
+    filing: ComtradeFiling | None = None,
 ) -> pd.Series:
     """Monthly tonnes summed over ``reporters`` (and ``products``), ``start``..``end``.
 
-    Months without a row inside 2010-01..2020-12 are zeros (see :func:`complete_months`).
+    With ``filing`` (:class:`ComtradeFiling`), months in which reporters carrying more than
+    1% of the pre-period (``start``..2014-07) volume filed nothing are NaN; otherwise, and
+    without ``filing``, months without a row inside 2010-01..2020-12 are zeros (see
+    :func:`complete_months`).
     """
+    if filing is not None:
+        return filing.group_tonnes(
+            rows, reporters, start, end, pre_end="2014-07", products=products
+        )
     keep = rows["reporter"].isin(set(reporters)) & rows["quantity"].notna()
     if products is not None:
         keep &= rows["product"].isin(set(products))
