@@ -49,6 +49,9 @@ DATA = (
 METHOD = (
     "Sums of monthly values by calendar year (months present counted; partial years marked). "
     "The missing-mode gap is all-mode total minus six-mode sum for the years both cover. "
+    "Real values: monthly euro values deflated to EUR of 2021 by the euro-area HICP "
+    "(bt.deflate); the annual table shows nominal and real columns, the ITS runs on real "
+    "values, with nominal values as a sensitivity row. "
     "Interrupted time series on the monthly series with a level and slope change at 2022-03 "
     "(first full month after the invasion of 2022-02-24 and the EU export bans of "
     "Reg. 2022/328), quasi-Poisson log link, Fourier seasonality (2 harmonics), Newey-West "
@@ -179,7 +182,33 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     imports = wide["sum"].get("import")
     out["imports (EUR m)"] = imports.to_numpy() if imports is not None else float("nan")
     out["balance (EUR m)"] = out["exports (EUR m)"] - out["imports (EUR m)"]
+    real = _real_annual(panel, config)
+    out = out.merge(real, on=["year", "extract"], how="left")
     return out.sort_values(["year", "extract"]).reset_index(drop=True)
+
+
+#: real euro columns: EUR of this year, deflated month by month by the euro-area HICP
+REAL = "EUR m of 2021, euro-area HICP"
+
+
+def _real_annual(panel: pd.DataFrame, config) -> pd.DataFrame:
+    """Annual exports, imports and balance in EUR of 2021 (monthly values deflated)."""
+    rows = []
+    for source, flow, _ in _SERIES:
+        series = _series(panel, config, source, flow)
+        if series.empty:
+            continue
+        sums = annual_sums(deflated(series))
+        rows.append(sums.assign(extract=source, flow=flow))
+    if not rows:
+        return pd.DataFrame(columns=["year", "extract"])
+    long = pd.concat(rows, ignore_index=True)
+    wide = long.pivot_table(index=["year", "extract"], columns="flow", values="sum")
+    out = pd.DataFrame(index=wide.index)
+    out[f"exports ({REAL})"] = wide.get("export", float("nan"))
+    out[f"imports ({REAL})"] = wide.get("import", float("nan"))
+    out[f"balance ({REAL})"] = out[f"exports ({REAL})"] - out[f"imports ({REAL})"]
+    return out.reset_index()
 
 
 def mode_gap_table(panel: pd.DataFrame, config) -> pd.DataFrame:
@@ -378,18 +407,19 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     exports_m = _series(panel, config, "comext_total_exports", "export") * 1e6
     tables["Sensitivity of the 2022-03 break in exports (one choice varied at a time)"] = (
         its_sensitivity(
-            exports_m,
+            deflated(exports_m),
             "2022-03",
-            SENSITIVITY
-            | {"real values (euro-area HICP, 2021 = 100)": {"series": deflated(exports_m)}},
-            unit="EUR m",
+            SENSITIVITY | {"nominal values (no deflator)": {"series": exports_m}},
+            unit=REAL,
             scale=1e6,
         )
     )
     tables["Compared with published estimates"] = literature(annual, published)
     headline = (
         f"Exports {exports.loc[2021, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2021) -> "
-        f"{exports.loc[2023, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2023); air/post modes miss "
+        f"{exports.loc[2023, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2023; "
+        f"{exports.loc[2023, f'exports ({REAL})'] / 1e3:.2f} bn EUR of 2021, euro-area "
+        "HICP); air/post modes miss "
         f"{gaps.loc[gaps['flow'] == 'import', 'missing share of all modes (%)'].mean():.0f}% "
         "of imports; the 2017 figures differ by concept and transport-mode coverage."
     )
@@ -417,7 +447,7 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     )
     rows, fig_data = [], []
     for label, source, flow in specs:
-        series = _series(panel, config, source, flow).rename(label) * 1e6
+        series = deflated(_series(panel, config, source, flow).rename(label) * 1e6)
         try:
             fit = bt.its(series, ["2022-03"], family="quasipoisson", errors="hac")
         except (bt.BelruTradeError, ValueError) as exc:  # e.g. confidential months (gaps)
@@ -427,13 +457,20 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
         row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6, placebo=10)
         rows.append(row)
         fig_data.append((label, cf, fit.interventions))
+    rows = [r.with_columns(before={"values": REAL}) for r in rows]
     table = its_table(rows)
     if not fig_data:
         return {"Interrupted time series at 2022-03 (95% intervals)": table}, {}, []
     fig, axes = new_figure(1, 2, height=4.0, width=11)
     axes[1].set_visible(len(fig_data) > 1)
     for ax, (label, cf, dates) in zip(axes, fig_data, strict=False):
-        plot_its(ax, cf, dates, label=f"{config.reporter}-{config.partner} {label}", unit="EUR m")
+        plot_its(
+            ax,
+            cf,
+            dates,
+            label=f"{config.reporter}-{config.partner} {label}",
+            unit="EUR m of 2021",
+        )
         ax.set_xlabel("month")
     axes[0].legend(fontsize=7, loc="lower left")
     findings = [
@@ -442,17 +479,19 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
         f"month ({r['last month']}) {r['effect in last month (%)']:.1f}% "
         f"[{r['effect CI low (%)']:.1f}, {r['effect CI high (%)']:.1f}]; cumulative "
         f"counterfactual minus observed {r['cumulative counterfactual - observed (EUR m)']:,.0f}"
-        f" EUR m [{r['cumulative CI low']:,.0f}, {r['cumulative CI high']:,.0f}] over "
+        f" EUR m of 2021 (euro-area HICP) [{r['cumulative CI low']:,.0f}, "
+        f"{r['cumulative CI high']:,.0f}] over "
         f"{r['post months']} months (negative = above the pre-2022 path)."
         for r in (row.record() for row in rows if row.estimable and row.relative)
     ]
     tables = {"Interrupted time series at 2022-03 (95% intervals)": table}
-    figures = {"ITS at 2022-03 with counterfactual bands (EUR m)": fig}
+    figures = {"ITS at 2022-03 with counterfactual bands (EUR m of 2021, HICP)": fig}
     return tables, figures, findings
 
 
 SENSITIVITY = {
-    "baseline: all months from 2019-01, quasi-Poisson, Newey-West errors": {},
+    "baseline: all months from 2019-01, EUR of 2021 (euro-area HICP), quasi-Poisson, "
+    "Newey-West errors": {},
     "pre-period from 2020-07 (after the COVID-19 dip)": {"start": "2020-07"},
     "model family: Poisson": {"family": "poisson"},
     "error model: model-based (no Newey-West correction)": {"errors": "model"},
