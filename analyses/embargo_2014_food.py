@@ -30,6 +30,7 @@ from belru_trade.analyses._common import (
 )
 from belru_trade.analyses._common.comtrade_filing import FILING_PRODUCTS, ComtradeFiling
 from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
+from belru_trade.analyses._common.designs import event_study_sensitivity
 
 import belru_trade as bt
 from belru_trade.report import (
@@ -287,9 +288,8 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
             "Months read as missing: reporters that filed nothing with the partner "
             "(2012-01.." + _END + ")": filing.table(_reporters(), _START, _END),
-            "Sensitivity of the comparative ITS (one choice varied at a time)": sensitivity(
-                rows, filing
-            ),
+            "Sensitivity of the comparative ITS and the event study (one choice varied at "
+            "a time)": sensitivity(rows, filing, models),
             "Compared with published estimates": published(table),
         },
         figures={
@@ -324,8 +324,9 @@ def comparison_groups(config) -> dict[str, tuple[str, ...]]:
 SENSITIVITY = sensitivity_variants()
 
 
-def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling) -> pd.DataFrame:
-    """Comparative ITS per food group, one choice varied at a time (net weight)."""
+def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling, models: dict) -> pd.DataFrame:
+    """Comparative ITS per food group, one choice varied at a time (net weight), with the
+    event-study estimators (PPML two-way FE, imputation, Sun-Abraham) as model-family rows."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     pools = control_pools(rows, _START)
     out = []
@@ -340,6 +341,19 @@ def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling) -> pd.DataFrame:
             event=_BREAK,
             start=_START,
             variants=SENSITIVITY,
+        )
+        sample = rows[
+            rows["reporter"].isin(embargoed | set(pools["baseline"])) & rows["product"].isin(codes)
+        ]
+        table = event_study_sensitivity(
+            table,
+            sample,
+            embargoed,
+            baseline=models.get(f"event study {food}"),
+            start=_ES_START,
+            end=_END,
+            event=_BREAK,
+            missing=filing.missing,
         )
         out.append(table.assign(**{"food group": food}))
     frame = pd.concat(out, ignore_index=True)

@@ -31,6 +31,7 @@ from belru_trade.analyses._common import (
 )
 from belru_trade.analyses._common.comtrade_filing import FILING_PRODUCTS, ComtradeFiling
 from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
+from belru_trade.analyses._common.designs import event_study_sensitivity
 
 import belru_trade as bt
 from belru_trade.report import (
@@ -314,9 +315,9 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     }
     lost = lost_volume(series, effects, config)
     tables["Lost volume 2014-08.." + _END + ": control-based (headline) and own-trend ITS"] = lost
-    tables["Sensitivity of the comparative ITS (one choice varied at a time)"] = sensitivity(
-        rows, filing
-    )
+    tables[
+        "Sensitivity of the comparative ITS and the event study (one choice varied at a time)"
+    ] = sensitivity(rows, filing, models)
     tables["Compared with published estimates"] = published(lost, config)
     shares = destination_shares(panel, config)
     if shares is not None:
@@ -375,17 +376,29 @@ SENSITIVITY = sensitivity_variants(
 )
 
 
-def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling) -> pd.DataFrame:
+def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling, models: dict) -> pd.DataFrame:
     """Comparative ITS, embargoed origins vs controls, one choice varied at a time (net
-    weight; nominal vs real does not apply to volumes)."""
+    weight; nominal vs real does not apply to volumes), with the event-study estimators
+    (PPML two-way FE, imputation, Sun-Abraham) as model-family rows."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     pools = control_pools(rows, _START)
-    return contrast_sensitivity(
+    table = contrast_sensitivity(
         lambda start: monthly_tonnes(rows, embargoed, start, _END, filing=filing),
         lambda pool, start: monthly_tonnes(rows, pools[pool], start, _END, filing=filing),
         event=_BREAK,
         start=_START,
         variants=SENSITIVITY,
+    )
+    sample = rows[rows["reporter"].isin(embargoed | set(pools["baseline"]))]
+    return event_study_sensitivity(
+        table,
+        sample,
+        embargoed,
+        baseline=models.get("event study dairy"),
+        start="2013-01",
+        end=_END,
+        event=_BREAK,
+        missing=filing.missing,
     )
 
 
