@@ -23,6 +23,7 @@ from belru_trade.analyses._common import (
     period_axis,
     plot_its,
 )
+from belru_trade.analyses._common.real_values import real_annual_table
 
 import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement, Ours
@@ -49,10 +50,10 @@ DATA = (
 METHOD = (
     "Sums of monthly values by calendar year (months present counted; partial years marked). "
     "The missing-mode gap is all-mode total minus six-mode sum for the years both cover. "
-    "Real values: monthly euro values deflated to EUR of 2021 by the euro-area HICP "
-    "(bt.deflate); the annual table shows nominal and real columns, the ITS runs on real "
-    "values, with nominal values as a sensitivity row. "
-    "Interrupted time series on the monthly series with a level and slope change at 2022-03 "
+    "Euro values deflated month by month to EUR of 2021 (euro-area HICP, bt.deflate): real "
+    "annual columns beside the nominal ones; the ITS runs on real values (nominal: a "
+    "sensitivity row). Interrupted time series on the monthly series with a level and "
+    "slope change at 2022-03 "
     "(first full month after the invasion of 2022-02-24 and the EU export bans of "
     "Reg. 2022/328), quasi-Poisson log link, Fourier seasonality (2 harmonics), Newey-West "
     "errors; the counterfactual continues the pre-2022 path."
@@ -126,18 +127,14 @@ def _published_rows() -> list[dict]:
                          exports["url"] or exports["note"])
             if part
         )  # fmt: skip
-        rows.append(
-            {
-                "figure": name,
-                "exports (EUR bn)": float(exports["value"]),
-                "imports (EUR bn)": float(imports["value"]),
-                "concept": exports["concept"],
-                "source": cite,
-            }
-        )
+        rows.append({"figure": name, "exports (EUR bn)": float(exports["value"]),
+                     "imports (EUR bn)": float(imports["value"]),
+                     "concept": exports["concept"], "source": cite})  # fmt: skip
     return rows
 
 
+#: real euro columns: EUR of this year, deflated month by month by the euro-area HICP
+REAL = "EUR m of 2021, euro-area HICP"
 _SERIES = (
     ("comext_total_exports", "export", "all modes (2024 download)"),
     ("comext_totals", "export", "all modes (2023 download)"),
@@ -161,11 +158,10 @@ def _series(panel: pd.DataFrame, config, source: str, flow: str) -> pd.Series:
 
 def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     """Annual exports and imports (EUR m) by extract, with months present and balance."""
-    rows = []
-    for source, flow, concept in _SERIES:
-        sums = annual_sums(_series(panel, config, source, flow))
-        sums = sums.assign(source=source, flow=flow, modes=concept)
-        rows.append(sums)
+    rows = [
+        annual_sums(_series(panel, config, src, flow)).assign(source=src, flow=flow, modes=c)
+        for src, flow, c in _SERIES
+    ]
     long = pd.concat(rows, ignore_index=True)
     wide = long.pivot_table(
         index=["year", "source", "modes"], columns="flow", values=["sum", "months"]
@@ -182,33 +178,9 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     imports = wide["sum"].get("import")
     out["imports (EUR m)"] = imports.to_numpy() if imports is not None else float("nan")
     out["balance (EUR m)"] = out["exports (EUR m)"] - out["imports (EUR m)"]
-    real = _real_annual(panel, config)
-    out = out.merge(real, on=["year", "extract"], how="left")
+    real = {(src, flow): _series(panel, config, src, flow) for src, flow, _ in _SERIES}
+    out = out.merge(real_annual_table(real, REAL), on=["year", "extract"], how="left")
     return out.sort_values(["year", "extract"]).reset_index(drop=True)
-
-
-#: real euro columns: EUR of this year, deflated month by month by the euro-area HICP
-REAL = "EUR m of 2021, euro-area HICP"
-
-
-def _real_annual(panel: pd.DataFrame, config) -> pd.DataFrame:
-    """Annual exports, imports and balance in EUR of 2021 (monthly values deflated)."""
-    rows = []
-    for source, flow, _ in _SERIES:
-        series = _series(panel, config, source, flow)
-        if series.empty:
-            continue
-        sums = annual_sums(deflated(series))
-        rows.append(sums.assign(extract=source, flow=flow))
-    if not rows:
-        return pd.DataFrame(columns=["year", "extract"])
-    long = pd.concat(rows, ignore_index=True)
-    wide = long.pivot_table(index=["year", "extract"], columns="flow", values="sum")
-    out = pd.DataFrame(index=wide.index)
-    out[f"exports ({REAL})"] = wide.get("export", float("nan"))
-    out[f"imports ({REAL})"] = wide.get("import", float("nan"))
-    out[f"balance ({REAL})"] = out[f"exports ({REAL})"] - out[f"imports ({REAL})"]
-    return out.reset_index()
 
 
 def mode_gap_table(panel: pd.DataFrame, config) -> pd.DataFrame:
@@ -266,16 +238,13 @@ def published_table(panel: pd.DataFrame, config, gaps: pd.DataFrame) -> pd.DataF
     low_e, high_e = _share_range(gaps, "export")
     low_i, high_i = _share_range(gaps, "import")
     for label, share_e, share_i in (("low", low_e, low_i), ("high", high_e, high_i)):
-        rows.append(
-            {
-                "figure": f"Estimated 2017 all-mode total ({label} missing share)",
-                "exports (EUR bn)": six_2017["export"] / (1 - share_e),
-                "imports (EUR bn)": six_2017["import"] / (1 - share_i),
-                "concept": "community concept, all modes (six-mode sum scaled by the "
-                f"{100 * share_e:.1f}% / {100 * share_i:.1f}% gap measured later)",
-                "source": "this analysis (arithmetic on the snapshot)",
-            }
-        )
+        rows.append({
+            "figure": f"Estimated 2017 all-mode total ({label} missing share)",
+            "exports (EUR bn)": six_2017["export"] / (1 - share_e),
+            "imports (EUR bn)": six_2017["import"] / (1 - share_i),
+            "concept": "community concept, all modes (six-mode sum scaled by the "
+            f"{100 * share_e:.1f}% / {100 * share_i:.1f}% gap measured later)",
+            "source": "this analysis (arithmetic on the snapshot)"})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -464,13 +433,8 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     fig, axes = new_figure(1, 2, height=4.0, width=11)
     axes[1].set_visible(len(fig_data) > 1)
     for ax, (label, cf, dates) in zip(axes, fig_data, strict=False):
-        plot_its(
-            ax,
-            cf,
-            dates,
-            label=f"{config.reporter}-{config.partner} {label}",
-            unit="EUR m of 2021",
-        )
+        text = f"{config.reporter}-{config.partner} {label}"
+        plot_its(ax, cf, dates, label=text, unit="EUR m of 2021")
         ax.set_xlabel("month")
     axes[0].legend(fontsize=7, loc="lower left")
     findings = [
@@ -480,8 +444,8 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
         f"[{r['effect CI low (%)']:.1f}, {r['effect CI high (%)']:.1f}]; cumulative "
         f"counterfactual minus observed {r['cumulative counterfactual - observed (EUR m)']:,.0f}"
         f" EUR m of 2021 (euro-area HICP) [{r['cumulative CI low']:,.0f}, "
-        f"{r['cumulative CI high']:,.0f}] over "
-        f"{r['post months']} months (negative = above the pre-2022 path)."
+        f"{r['cumulative CI high']:,.0f}] over {r['post months']} months (negative = above "
+        "the pre-2022 path)."
         for r in (row.record() for row in rows if row.estimable and row.relative)
     ]
     tables = {"Interrupted time series at 2022-03 (95% intervals)": table}
@@ -523,9 +487,7 @@ def literature(annual: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
             f"{imp22:.2f} EUR bn ({months} months)",
             comparable=months == 12,
             point=imp22,
-            reason="the Comext extract covers January-November 2022 only"
-            if months != 12
-            else concept,
+            reason=concept if months == 12 else "the Comext extract covers 2022-01..11 only",
         ),
     }
     for flow in ("exports", "imports"):
