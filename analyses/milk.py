@@ -241,7 +241,8 @@ def event_study(rows: pd.DataFrame, config, models: dict, filing: ComtradeFiling
 
 def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
     """The reporter's dairy export destinations, shares before (2011-2013) and after
-    (2015-2017) the ban, from the optional Comext extract in the local store."""
+    (2015-2017) the ban, from the optional Comext extract in the local store; euro values
+    nominal and in EUR of 2021 (euro-area HICP)."""
     rows = panel[
         (panel["source"] != "comtrade")
         & (panel["reporter"] == config.reporter)
@@ -251,15 +252,23 @@ def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
     ]
     if rows.empty:
         return None
-    years = pd.PeriodIndex(rows["period"]).year
+    periods = pd.PeriodIndex(rows["period"])
+    years = periods.year
+    frame = pd.DataFrame({"period": periods, "value": rows["value"].to_numpy()}, index=rows.index)
+    real = bt.deflate(frame, "hicp_ea", base=2021)["value"]
     windows = {"2011-2013": (2011, 2013), "2015-2017": (2015, 2017)}
     out = {}
     for label, (first, last) in windows.items():
-        part = rows[(years >= first) & (years <= last)]
-        by_dest = part.groupby("partner")["value"].sum()
-        out[f"{label} (EUR m per year)"] = by_dest / 1e6 / (last - first + 1)
+        inside = (years >= first) & (years <= last)
+        by_dest = rows[inside].groupby("partner")["value"].sum()
+        n = last - first + 1
+        out[f"{label} (EUR m per year, nominal)"] = by_dest / 1e6 / n
+        out[f"{label} (EUR m of 2021 per year, euro-area HICP)"] = (
+            real[inside].groupby(rows.loc[inside, "partner"]).sum() / 1e6 / n
+        )
         out[f"{label} share (%)"] = 100 * by_dest / by_dest.sum()
-    table = pd.DataFrame(out).fillna(0.0).sort_values("2011-2013 (EUR m per year)", ascending=False)
+    table = pd.DataFrame(out).fillna(0.0)
+    table = table.sort_values("2011-2013 (EUR m per year, nominal)", ascending=False)
     table["change in share (pp)"] = table["2015-2017 share (%)"] - table["2011-2013 share (%)"]
     return table.rename_axis("destination").reset_index()
 
