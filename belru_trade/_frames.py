@@ -20,6 +20,7 @@ from belru_trade.errors import InvalidArgumentError
 
 __all__ = [
     "as_pandas",
+    "insertion_point",
     "period_index",
     "periods_from_fields",
     "periods_from_ordinals",
@@ -77,6 +78,15 @@ def position(index: pd.Index, label: Any) -> int:
     1
     """
     return cast(int, index.get_loc(label))
+
+
+def insertion_point(index: pd.Index, label: Any) -> int:
+    """Position of ``label`` in a sorted index, or where it would be inserted.
+
+    >>> insertion_point(pd.period_range("2020-01", periods=3, freq="M"), pd.Period("2020-02"))
+    1
+    """
+    return int(index.searchsorted(label))
 
 
 def period_index(obj: pd.Series | pd.DataFrame) -> pd.PeriodIndex:

@@ -27,21 +27,21 @@ import pandas as pd
 
 from belru_trade._frames import period_index
 from belru_trade._validation import (
+    check_choice,
     check_draws,
     check_fraction,
     check_period,
     check_seed,
 )
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
+from belru_trade.models.counterfactual.refits import fit_pre, simulate_ar1, simulate_blocks
 from belru_trade.models.counterfactual.resampling import (
-    ar1_paths,
     block_indices,
     check_block_length,
     default_block_length,
     percentile_interval,
 )
 from belru_trade.models.its.design import build_design, coerce_series
-from belru_trade.models.scan.core import fit_batch_glm
 
 __all__ = ["CounterfactualResults", "comparative_counterfactual", "synth_counterfactual"]
 
@@ -211,15 +211,35 @@ def _check_inputs(
     return first, pre
 
 
-def _fit_pre(B: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Poisson pseudo-ML fits of the columns of ``Y`` (pre periods) on ``B``; (S x k)."""
-    fit = fit_batch_glm(B, Y, log_offset=None, quasi=True, errors="model", lags=0)
-    if not fit.converged.all():
-        raise InvalidArgumentError(
-            "the pre-period Poisson fit did not converge for "
-            f"{int((~fit.converged).sum())} of {len(fit.converged)} (bootstrap) series"
-        )
-    return fit.params
+def _observed_inputs(
+    y: Any,
+    controls: Any,
+    start: Any,
+    n_boot: int,
+    *,
+    missing: str,
+    seasonality: str | None,
+    harmonics: int,
+) -> tuple[pd.Series, pd.Series | None, np.ndarray, pd.Period, np.ndarray]:
+    """Validated ``y`` and controls on their observed periods (both finite), the baseline
+    regressors on those periods (built on the full calendar), ``start`` and the pre mask."""
+    check_choice("missing", missing, ("raise", "drop"))
+    allow = missing == "drop"
+    y = coerce_series(y, name="y", nonnegative=True, allow_missing=allow).astype(float)
+    if isinstance(controls, pd.DataFrame):
+        controls = controls.sum(axis=1, min_count=controls.shape[1])
+    c = None
+    if controls is not None:
+        c = coerce_series(controls, name="controls", nonnegative=True, allow_missing=allow)
+        if not c.index.equals(y.index):
+            raise InvalidArgumentError("controls must have exactly the periods of y")
+    first = check_period("start", start, period_index(y).freqstr[0])
+    B = _baseline(period_index(y), first, seasonality, harmonics)
+    keep = y.notna().to_numpy() & (True if c is None else c.notna().to_numpy())
+    y, B = y[keep], B[keep]
+    c = None if c is None else c[keep]
+    first, pre = _check_inputs(y, None if c is None else c.to_frame(), start, n_boot)
+    return y, c, B, first, pre
 
 
 def comparative_counterfactual(
@@ -234,6 +254,7 @@ def comparative_counterfactual(
     block: int | None = None,
     level: float = 0.95,
     seed: int = 0,
+    missing: str = "raise",
 ) -> CounterfactualResults:
     """Comparative-ITS (difference-in-differences) counterfactual with block-bootstrap bands.
 
@@ -258,6 +279,11 @@ def comparative_counterfactual(
         for every noise model.
     level : float, default 0.95
     seed : int, default 0
+    missing : {'raise', 'drop'}, default 'raise'
+        What a NaN in ``y`` or ``controls`` means: refused, or (``'drop'``) a period not
+        observed (e.g. a month a UN Comtrade reporter filed nothing), left out of the
+        pre-period fits and of the lost trade; the baseline keeps calendar time and the
+        AR(1) and block resampling run over the observed periods in order.
 
     Returns
     -------
@@ -309,26 +335,23 @@ def comparative_counterfactual(
     >>> round(float(res.lost().iloc[-1]["cumulative_lost"]), 6)  # 29 months x 60 lost
     1740.0
     """
-    y = coerce_series(y, name="y", nonnegative=True).astype(float)
-    if isinstance(controls, pd.DataFrame):
-        controls = controls.sum(axis=1)
-    c = None if controls is None else coerce_series(controls, name="controls", nonnegative=True)
-    first, pre = _check_inputs(y, None if c is None else c.to_frame(), start, n_boot)
+    y, c, B, first, pre = _observed_inputs(
+        y, controls, start, n_boot, missing=missing, seasonality=seasonality, harmonics=harmonics
+    )
     check_seed(seed)
     if noise not in NOISES:
         raise InvalidArgumentError(f"noise={noise!r} is not allowed; expected one of {NOISES}")
-    B = _baseline(period_index(y), first, seasonality, harmonics)
     n_pre = int(pre.sum())
     block = default_block_length(n_pre) if block is None else check_block_length(block, n_pre)
     cvals = np.ones(len(y)) if c is None else c.to_numpy(float)
-    b_T, b_C = _fit_pre(B[pre], np.c_[y.to_numpy()[pre], cvals[pre]])
+    b_T, b_C = fit_pre(B[pre], np.c_[y.to_numpy()[pre], cvals[pre]])
     m_T, m_C = np.exp(B @ b_T), np.exp(B @ b_C)
     path = m_T * cvals / m_C
     r = np.c_[y.to_numpy()[pre] / m_T[pre], cvals[pre] / m_C[pre]]
     if noise == "ar1" and (r[:, 0] <= 0).any():
         noise = "block"  # log residuals undefined: zeros before the intervention
     rng = np.random.default_rng(seed)
-    sim = _simulate_ar1 if noise == "ar1" else _simulate_blocks
+    sim = simulate_ar1 if noise == "ar1" else simulate_blocks
     draws = sim(B, pre, m_T, m_C, cvals, r, own=c is None, n_boot=n_boot, block=block, rng=rng)
     details = {"noise": noise, "n_boot": n_boot, "pre_rmspe": _rmspe(y, path, pre)}
     if noise == "block":
@@ -343,67 +366,6 @@ def comparative_counterfactual(
         level=check_fraction("level", level),
         details=details,
     )
-
-
-def _refit_post(
-    B: np.ndarray,
-    pre: np.ndarray,
-    Y_T: np.ndarray,
-    Y_C: np.ndarray,
-    cvals: np.ndarray,
-    n_boot: int,
-) -> np.ndarray:
-    """Counterfactual means after the intervention from refits on bootstrap pre-periods."""
-    params = _fit_pre(B[pre], np.c_[Y_T.T, Y_C.T])
-    bT, bC = params[:n_boot], params[n_boot:]
-    post = ~pre
-    return np.exp(bT @ B[post].T) * cvals[post] / np.exp(bC @ B[post].T)
-
-
-def _simulate_blocks(
-    B: np.ndarray,
-    pre: np.ndarray,
-    m_T: np.ndarray,
-    m_C: np.ndarray,
-    cvals: np.ndarray,
-    r: np.ndarray,
-    *,
-    own: bool,
-    n_boot: int,
-    block: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    n_pre, n_post = int(pre.sum()), int((~pre).sum())
-    idx = block_indices(n_pre, n_pre, block=block, size=n_boot, rng=rng)
-    cf = _refit_post(B, pre, m_T[pre] * r[idx, 0], m_C[pre] * r[idx, 1], cvals, n_boot)
-    u = r[:, 0] / r[:, 1]
-    u = u / u.mean()
-    return cf * u[block_indices(n_pre, n_post, block=block, size=n_boot, rng=rng)]
-
-
-def _simulate_ar1(
-    B: np.ndarray,
-    pre: np.ndarray,
-    m_T: np.ndarray,
-    m_C: np.ndarray,
-    cvals: np.ndarray,
-    r: np.ndarray,
-    *,
-    own: bool,
-    n_boot: int,
-    block: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    logs = np.log(r[:, :1] if own else r)
-    paths = ar1_paths(logs, len(pre), size=n_boot, rng=rng, n_params=B.shape[1])
-    paths = paths - paths.var(axis=(0, 1)) / 2.0  # mean-one multiplicative noise
-    if own:
-        paths = np.concatenate([paths, np.zeros_like(paths)], axis=2)
-    noise = np.exp(paths)
-    cf = _refit_post(B, pre, m_T[pre] * noise[:, pre, 0], m_C[pre] * noise[:, pre, 1], cvals,
-                     n_boot)  # fmt: skip
-    d = paths[:, ~pre, 0] - paths[:, ~pre, 1]
-    return cf * np.exp(d - np.log(np.mean(np.exp(d))))
 
 
 def _rmspe(y: pd.Series, path: np.ndarray, pre: np.ndarray) -> float:

@@ -27,7 +27,8 @@ from belru_trade._validation import (
     check_seed,
 )
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
-from belru_trade.models.counterfactual.comparative import NOISES, _baseline, _fit_pre
+from belru_trade.models.counterfactual.comparative import NOISES, _baseline
+from belru_trade.models.counterfactual.refits import fit_pre
 from belru_trade.models.counterfactual.resampling import (
     ar1_paths,
     block_indices,
@@ -184,7 +185,7 @@ def joint_lost(
     if (Y[pre].sum() <= 0).any():
         raise InvalidArgumentError("a flow is zero in every pre-period: no path to extrapolate")
     B = _baseline(Y.index, first, seasonality, harmonics)
-    m = np.exp(B @ _fit_pre(B[pre], Y.to_numpy()[pre]).T)  # (n, S)
+    m = np.exp(B @ fit_pre(B[pre], Y.to_numpy()[pre]).T)  # (n, S)
     r = Y.to_numpy()[pre] / m[pre]
     if noise == "ar1" and (r <= 0).any():
         noise = "block"
@@ -194,7 +195,7 @@ def joint_lost(
     mult = _multipliers(r, pre, noise, n_boot, block, B.shape[1], rng)  # (n_boot, n, S)
     S = Y.shape[1]
     Y_star = (m[pre][None] * mult[:, pre]).transpose(1, 2, 0).reshape(int(pre.sum()), -1)
-    b = _fit_pre(B[pre], Y_star).reshape(S, n_boot, -1)  # flows x draws x k
+    b = fit_pre(B[pre], Y_star).reshape(S, n_boot, -1)  # flows x draws x k
     cf = np.exp(np.einsum("tk,sbk->bts", B[~pre], b)) * mult[:, ~pre]
     lost = (cf - Y.to_numpy()[~pre][None]).sum(axis=1)
     details = {"noise": noise, "n_boot": n_boot}

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._frames import position
+from belru_trade._frames import insertion_point
 from belru_trade._validation import check_draws, check_fraction, check_seed
 
 __all__ = [
@@ -118,7 +118,7 @@ def counterfactual_table(results: Any, level: float, n_sim: int, seed: int) -> p
         family=results.family,
         dispersion=results.dispersion,
         noise_var=results.noise_var,
-        start=position(results.y.index, results.interventions[0]),
+        start=insertion_point(results.y.index, results.interventions[0]),
         level=level,
         n_sim=n_sim,
         seed=seed,

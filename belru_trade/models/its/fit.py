@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._frames import position
+from belru_trade._frames import insertion_point
 from belru_trade._validation import check_choice, check_hac_lags
 from belru_trade.errors import (
     ConvergenceError,
@@ -59,7 +59,7 @@ class FitOutput:
 def check_segments(y: np.ndarray, design: Design) -> None:
     """Raise TradeStoppedError when a segment is all zero (Poisson MLE does not exist)."""
     index = design.X.index
-    bounds = [0, *[position(index, p) for p in design.interventions], len(index)]
+    bounds = [0, *[insertion_point(index, p) for p in design.interventions], len(index)]
     for lo, hi in itertools.pairwise(bounds):
         if np.all(y[lo:hi] == 0):
             raise TradeStoppedError(

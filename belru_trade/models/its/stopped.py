@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from belru_trade._frames import position
+from belru_trade._frames import insertion_point
 from belru_trade.errors import SeparationWarning, SpecificationError
 from belru_trade.models.its.counterfactual import (
     counterfactual_table,
@@ -55,7 +55,7 @@ STOP_SHARE = 0.01
 
 def _bounds(design: Any) -> list[int]:
     index = design.X.index
-    return [0, *[position(index, p) for p in design.interventions], len(index)]
+    return [0, *[insertion_point(index, p) for p in design.interventions], len(index)]
 
 
 def stop_mask(Y: np.ndarray, design: Any) -> np.ndarray:
@@ -202,7 +202,7 @@ def fit_stopped(
     y: pd.Series, design: Design, stop: pd.Period, log_offset: Any, options: dict
 ) -> StoppedITSResults:
     """Fit the periods before ``stop`` and report the stop (see the module notes)."""
-    cut = position(y.index, stop)
+    cut = insertion_point(y.index, stop)
     keep = [p for p in design.interventions if p < stop]
     cols = list(design.X.columns[: design.n_baseline])
     cols += [c for c in design.effect_terms if any(c.endswith(f"[{p}]") for p in keep)]
@@ -215,7 +215,9 @@ def fit_stopped(
         design.n_baseline,
     )
     off = None if log_offset is None else log_offset[:cut]
-    ratio = float(y.iloc[cut:].mean() / y.iloc[: position(y.index, design.interventions[0])].mean())
+    ratio = float(
+        y.iloc[cut:].mean() / y.iloc[: insertion_point(y.index, design.interventions[0])].mean()
+    )
     warnings.warn(
         f"trade stopped at {stop}: the flow from then on averages {100 * ratio:.3g}% of its "
         "pre-intervention mean, so the Poisson level change has no finite estimate "
