@@ -415,7 +415,7 @@ def comtrade(
         options = {"session": session, "base_url": cfg.base_url, "progress": progress,
                    "record_cap": record_cap, "api_key": secret, "policy": policy}  # fmt: skip
         if dry_run:
-            return [r for q in queries for r in _ct.fetch(q, dry_run=True, **options)]  # type: ignore[union-attr]  # dry runs return plans
+            return [r for q in queries for r in _ct.fetch(q, dry_run=True, **options)]  # type: ignore[union-attr, unused-ignore]  # dry runs return plans
         key = {"source": "comtrade", "queries": [q.as_dict() for q in queries],
                "host": cfg.host,
                "periods": [first.strftime(fmt), last.strftime(fmt)], "cap": record_cap,
