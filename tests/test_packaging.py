@@ -56,6 +56,14 @@ def test_makefile_targets_create_the_venv_and_install():
         assert step in makefile
 
 
+def test_package_ships_its_type_marker():
+    # PEP 561: the marker file exists and is declared as package data (so wheels carry it)
+    assert (PROJECT / "belru_trade" / "py.typed").is_file()
+    pyproject = (PROJECT / "pyproject.toml").read_text()
+    data = re.search(r"^belru_trade = \[(.*?)\]$", pyproject, re.M)
+    assert data is not None and '"py.typed"' in data.group(1)
+
+
 def test_version_matches_pyproject():
     pyproject = (PROJECT / "pyproject.toml").read_text()
     assert f'version = "{bt.__version__}"' in pyproject
