@@ -127,18 +127,17 @@ def prepare(panel: pd.DataFrame, config) -> tuple[pd.DataFrame, pd.DataFrame]:
 def group_series(rows: pd.DataFrame, config) -> dict[tuple[str, str], pd.Series]:
     """Monthly tonnes per (food group, origin group)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    origin_masks = {
-        "embargoed origins": rows["reporter"].isin(embargoed),
-        "non-embargoed origins": rows["reporter"].isin(embargo_2014_controls()),
-        config.reporter: rows["reporter"] == config.reporter,
+    origins = {
+        "embargoed origins": embargoed,
+        "non-embargoed origins": embargo_2014_controls(),
+        config.reporter: config.reporter,
     }
     out = {}
     for food, codes in FOOD_GROUPS.items():
-        in_group = rows["product"].isin(codes) & rows["quantity"].notna()
-        for origin, mask in origin_masks.items():
-            sub = rows[in_group & mask]
-            series = sub.groupby("period")["quantity"].sum() / 1e3
-            series.index = pd.PeriodIndex(series.index)
+        for origin, reporters in origins.items():
+            series = bt.panel.series(
+                rows, product=codes, reporter=reporters, column="quantity", scale=1e3
+            )
             full = complete_months(series, "2010-01", "2020-12")
             out[(food, origin)] = full.loc[_START:_END].rename(f"{food}, {origin} (t)")
     return out
@@ -177,13 +176,13 @@ def contrasts(models: dict, config) -> pd.DataFrame:
 def event_studies(rows: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, object]:
     """Event study per food group: embargoed vs non-embargoed origins, PPML."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
+    sample = bt.panel.select(rows, reporter=embargoed | set(embargo_2014_controls()))
     out = []
     fig, axes = new_figure(1, len(FOOD_GROUPS), width=12, height=3.6)
     for ax, (food, codes) in zip(axes, FOOD_GROUPS.items(), strict=True):
         try:
             res = origin_event_study(
-                sample[sample["product"].isin(codes)],
+                bt.panel.select(sample, product=codes),
                 embargoed,
                 start=_ES_START,
                 end=_END,

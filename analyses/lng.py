@@ -128,12 +128,14 @@ _EVENTS = [
 
 
 def _by_partner_year(panel, config, source, column) -> pd.DataFrame:
-    rows = panel[
-        (panel["source"] == source)
-        & (panel["reporter"] == config.reporter)
-        & (panel["product"] == "271111")
-        & panel[column].notna()
-    ]
+    rows = bt.panel.select(
+        panel,
+        source=source,
+        reporter=config.reporter,
+        product="271111",
+        missing="drop",
+        column=column,
+    )
     rows = rows[~rows["partner"].str.startswith("EU")]
     years = pd.PeriodIndex(rows["period"]).year
     return rows.groupby([years, "partner"])[column].sum().unstack("partner")
@@ -144,7 +146,7 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     tj = _by_partner_year(panel, config, "eurostat_energy", "quantity")
     eur = _by_partner_year(panel, config, "comext_fossil", "value")
     kg = _by_partner_year(panel, config, "comext_fossil", "quantity")
-    crea = panel[(panel["source"] == "crea") & (panel["partner"] == config.partner)]
+    crea = bt.panel.select(panel, source="crea", partner=config.partner)
     crea_years = pd.PeriodIndex(crea["period"]).year
     crea_y = crea.groupby(crea_years)[["value", "quantity"]].sum()
     years = sorted(set(tj.index) | set(crea_y.index) | set(eur.index))
@@ -177,12 +179,14 @@ def _monthly_tj(panel: pd.DataFrame, config) -> pd.Series:
 
 def _filed_months(panel: pd.DataFrame, config) -> set:
     """Months in which the reporter filed an LNG row for any partner (energy statistics)."""
-    rows = panel[
-        (panel["source"] == "eurostat_energy")
-        & (panel["reporter"] == config.reporter)
-        & (panel["product"] == "271111")
-        & panel["quantity"].notna()
-    ]
+    rows = bt.panel.select(
+        panel,
+        source="eurostat_energy",
+        reporter=config.reporter,
+        product="271111",
+        missing="drop",
+        column="quantity",
+    )
     return set(pd.PeriodIndex(rows["period"]))
 
 

@@ -158,10 +158,9 @@ def groups(rows: pd.DataFrame, config) -> dict[str, pd.Series]:
 def belarus_headings(rows: pd.DataFrame) -> dict[str, pd.Series]:
     """Belarus's monthly tonnes to the partner, one series per dairy heading."""
     out = {}
-    by = rows[(rows["reporter"] == "BY") & rows["quantity"].notna()]
+    by = bt.panel.select(rows, reporter="BY", missing="drop", column="quantity")
     for product, sub in by.groupby("product"):
-        series = sub.groupby("period")["quantity"].sum() / 1e3
-        series.index = pd.PeriodIndex(series.index)
+        series = bt.panel.series(sub, column="quantity", scale=1e3)
         label = f"Belarus {product}"
         out[label] = complete_months(series, "2010-01", "2020-12").rename(label)
     return out
@@ -169,7 +168,7 @@ def belarus_headings(rows: pd.DataFrame) -> dict[str, pd.Series]:
 
 def by_heading(rows: pd.DataFrame, reporter: str) -> pd.DataFrame:
     """The reporter's annual tonnes by heading."""
-    own = rows[rows["reporter"] == reporter]
+    own = bt.panel.select(rows, reporter=reporter)
     years = pd.PeriodIndex(own["period"]).year
     table = own.groupby([years, "product"])["quantity"].sum().unstack("product") / 1e3
     table.columns = [f"{c} (t)" for c in table.columns]
@@ -213,7 +212,7 @@ def contrast_table(models: dict, config) -> pd.DataFrame:
 def event_study(rows: pd.DataFrame, config, models: dict):
     """Event study by origin x heading: embargoed vs non-embargoed origins (PPML)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
+    sample = bt.panel.select(rows, reporter=embargoed | set(embargo_2014_controls()))
     try:
         res = origin_event_study(sample, embargoed, start="2013-01", end=_END, event=_BREAK)
     except (bt.BelruTradeError, ValueError) as exc:
@@ -228,13 +227,14 @@ def event_study(rows: pd.DataFrame, config, models: dict):
 def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
     """The reporter's dairy export destinations, shares before (2011-2013) and after
     (2015-2017) the ban, from the optional Comext extract in the local store."""
-    rows = panel[
-        (panel["source"] != "comtrade")
-        & (panel["reporter"] == config.reporter)
-        & (panel["flow"] == "export")
-        & panel["product"].str.startswith(_DAIRY)
-        & panel["value"].notna()
-    ]
+    rows = bt.panel.select(
+        panel,
+        reporter=config.reporter,
+        flow="export",
+        exclude={"source": "comtrade"},
+        missing="drop",
+    )
+    rows = rows[rows["product"].str.startswith(_DAIRY)]
     if rows.empty:
         return None
     years = pd.PeriodIndex(rows["period"]).year

@@ -14,6 +14,7 @@ __all__ = [
     "CollinearityWarning",
     "ConvergenceError",
     "DataValidationError",
+    "EmptySelectionError",
     "FewClustersWarning",
     "InvalidArgumentError",
     "MissingDependencyError",
@@ -34,6 +35,7 @@ __all__ = [
     "StoreFormatError",
     "TradeStoppedError",
     "UnknownCodeError",
+    "UnknownColumnError",
     "ZeroFillWarning",
 ]
 
@@ -54,6 +56,20 @@ class UnknownCodeError(InvalidArgumentError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message; keep it readable
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownColumnError(InvalidArgumentError, KeyError):
+    """A selection names a column the frame does not have; the message lists its columns."""
+
+    def __str__(self) -> str:  # KeyError would quote the message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class EmptySelectionError(InvalidArgumentError):
+    """A selection asked to raise when empty matched no rows.
+
+    The message names the criteria and the values each criterion's column holds.
+    """
 
 
 class DataValidationError(BelruTradeError, ValueError):

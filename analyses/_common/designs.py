@@ -44,8 +44,9 @@ def origin_event_study(
 
     treated = set(treated)
     months = pd.period_range(start, end, freq="M")
-    sub = rows[rows["quantity"].notna()]
-    sub = sub[(sub["period"] >= months[0]) & (sub["period"] <= months[-1])]
+    sub = bt.panel.select(
+        rows, missing="drop", column="quantity", period=slice(months[0], months[-1])
+    )
     flows = sub.groupby(["reporter", "product", "period"], as_index=False)["quantity"].sum()
     pairs = flows[["reporter", "product"]].drop_duplicates()
     grid = pairs.merge(pd.DataFrame({"period": months}), how="cross")

@@ -31,6 +31,7 @@ from scipy import stats
 from belru_trade.errors import InvalidArgumentError, NotCoveredError, SpecificationError
 from belru_trade.policy.baseline import select_codes
 from belru_trade.policy.measure import Analogue
+from belru_trade.trade.selection import select
 
 __all__ = [
     "Effect",
@@ -133,15 +134,10 @@ def analogue_effect(
     from belru_trade.models.hdfe.ppml import ppml
 
     partners = [analogue.target, *controls]
-    rows = panel[
-        panel["reporter"].isin(members)
-        & panel["partner"].isin(partners)
-        & (panel["flow"] == analogue.flow)
-        & panel["value"].notna()
-    ]
+    rows = select(panel, reporter=members, partner=partners, flow=analogue.flow, missing="drop")
     codes = select_codes(rows["product"], analogue.products)
     begin, end = analogue.start - months_before, analogue.start + (months_after - 1)
-    rows = rows[rows["product"].isin(codes) & (rows["period"] >= begin) & (rows["period"] <= end)]
+    rows = select(rows, product=codes, period=slice(begin, end))
     if rows.empty or not (rows["period"] >= analogue.start).any():
         raise NotCoveredError(
             f"analogue {analogue.name!r}: the panel has no {analogue.flow}s of "
@@ -192,14 +188,11 @@ def analogue_effect_its(
     """
     from belru_trade.models.its.estimator import its
 
-    rows = panel[
-        panel["reporter"].isin(members)
-        & (panel["partner"] == analogue.target)
-        & (panel["flow"] == analogue.flow)
-        & panel["value"].notna()
-    ]
+    rows = select(
+        panel, reporter=members, partner=analogue.target, flow=analogue.flow, missing="drop"
+    )
     codes = select_codes(rows["product"], analogue.products)
-    rows = rows[rows["product"].isin(codes)]
+    rows = select(rows, product=codes)
     begin, end = analogue.start - months_before, analogue.start + (months_after - 1)
     end = min(end, rows["period"].max()) if not rows.empty else end
     if rows.empty or end < analogue.start + 2:
@@ -262,21 +255,20 @@ def analogue_leakage(
     from belru_trade.models.diversion import diversion
 
     codes = select_codes(panel["product"], analogue.products)
-    rows = panel[panel["product"].isin(codes) & panel["value"].notna()]
     months = pd.period_range(
         analogue.start - months_before, analogue.start + (months_after - 1), freq="M"
     )
-    rows = rows[rows["period"].isin(months)]
-    sent = rows[rows["reporter"].isin(members) & (rows["flow"] == "export")]
-    direct = _monthly(sent[sent["partner"] == analogue.target], months)
+    rows = select(panel, product=codes, period=months, missing="drop")
+    sent = select(rows, reporter=members, flow="export")
+    direct = _monthly(select(sent, partner=analogue.target), months)
     to_t, t_to = {}, {}
     for t in transit:
-        out = rows[(rows["reporter"] == t) & (rows["partner"] == analogue.target)]
-        mirror = rows[(rows["reporter"] == analogue.target) & (rows["partner"] == t)]
-        out = out[out["flow"] == "export"] if not out.empty else mirror[mirror["flow"] == "import"]
+        out = select(rows, reporter=t, partner=analogue.target)
+        mirror = select(rows, reporter=analogue.target, partner=t, flow="import")
+        out = select(out, flow="export") if not out.empty else mirror
         if out.empty:
             continue
-        to_t[t] = _monthly(sent[sent["partner"] == t], months)
+        to_t[t] = _monthly(select(sent, partner=t), months)
         t_to[t] = _monthly(out, months)
     if not t_to:
         raise NotCoveredError(

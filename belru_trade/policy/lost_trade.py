@@ -28,6 +28,7 @@ from scipy import stats
 
 from belru_trade._validation import check_choice, check_period, check_positive_int
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
+from belru_trade.trade.selection import select
 
 __all__ = ["LostTradeResult", "LostTradeResults", "lost_trade"]
 
@@ -155,10 +156,9 @@ def _design(
 ) -> pd.DataFrame:
     from belru_trade import events as registry
 
-    rows = panel[(panel["partner"] == target) & (panel["flow"] == flow)]
-    rows = rows[rows["value"].notna() & (rows["product"] != "TOTAL")]
+    rows = select(panel, partner=target, flow=flow, missing="drop", exclude={"product": "TOTAL"})
     rows = rows[rows["reporter"].str.fullmatch(r"[A-Z]{2}")]  # drop aggregates (EU28, ...)
-    rows = rows[(rows["period"] >= span[0]) & (rows["period"] <= span[1])]
+    rows = select(rows, period=slice(span[0], span[1]))
     if rows.empty:
         raise NotCoveredError(f"the panel has no {flow}s with {target} to estimate lost trade")
     length = rows["product"].str.len().mode().iloc[0]

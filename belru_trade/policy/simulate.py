@@ -48,6 +48,7 @@ from belru_trade.policy.measure import (
     default_analogues,
     resolve_analogue,
 )
+from belru_trade.trade.selection import select
 
 __all__ = ["Analogue", "Measure", "SimulationResult", "SimulationResults", "simulate"]
 
@@ -288,13 +289,14 @@ def _given_totals(totals: Any) -> dict[str, float]:
 
 
 def _totals(panel, measure, before, window, periods) -> dict[str, float]:
-    rows = panel[
-        (panel["product"] == "TOTAL")
-        & panel["reporter"].isin(measure.sender)
-        & (panel["partner"] == measure.target)
-        & (panel["flow"] == measure.flow)
-        & panel["value"].notna()
-    ]
+    rows = select(
+        panel,
+        product="TOTAL",
+        reporter=measure.sender,
+        partner=measure.target,
+        flow=measure.flow,
+        missing="drop",
+    )
     if rows.empty:
         return {}
     rows = rows.assign(sector="TOTAL")[["reporter", "sector", "period", "value"]]

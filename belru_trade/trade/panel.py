@@ -28,6 +28,9 @@ flag : str, nullable
     Provider status flag: ``confidential``, ``estimated``, ``provisional`` or another label.
 
 An absent row means "not available", not zero. Use :func:`fill_zeros` to add explicit zeros.
+
+Select rows with :func:`select` and sum them by period with :func:`series` (both defined in
+:mod:`belru_trade.trade.selection`), instead of writing boolean masks by hand.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import pandas as pd
 
 from belru_trade._validation import check_choice
 from belru_trade.errors import DataValidationError, ZeroFillWarning
+from belru_trade.trade.selection import select, series
 
 __all__ = [
     "COLUMNS",
@@ -49,6 +53,8 @@ __all__ = [
     "fill_zeros",
     "mirror_join",
     "period_freq",
+    "select",
+    "series",
     "to_annual",
     "validate",
 ]
