@@ -13,6 +13,7 @@ __all__ = [
     "CacheIntegrityWarning",
     "CollinearityWarning",
     "ConvergenceError",
+    "ConvergenceWarning",
     "DataValidationError",
     "EmptySelectionError",
     "FewClustersWarning",
@@ -121,6 +122,10 @@ class BelruTradeWarning(UserWarning):
 
 class SeparationWarning(BelruTradeWarning):
     """Observations were dropped because the PPML estimate would not exist with them."""
+
+
+class ConvergenceWarning(BelruTradeWarning):
+    """An optimiser stopped before converging; the estimate is returned but may be off."""
 
 
 class FewClustersWarning(BelruTradeWarning):

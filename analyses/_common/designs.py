@@ -42,6 +42,8 @@ def origin_event_study(
     """
     import warnings
 
+    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED
+
     treated = set(treated)
     months = pd.period_range(start, end, freq="M")
     sub = bt.panel.select(
@@ -59,7 +61,9 @@ def origin_event_study(
     data = data.reset_index()
     data["treated"] = (data["reporter"].isin(treated) & (data["period"] >= first)).astype(int)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=bt.BelruTradeWarning)
+        # origin x heading pairs with no trade in a window are expected; other warnings
+        # (separation by the treatment, few clusters for the pre-trend test) are shown
+        warnings.filterwarnings("ignore", ALL_ZERO_GROUPS_DROPPED, bt.SeparationWarning)
         return bt.did(
             data,
             outcome="t",

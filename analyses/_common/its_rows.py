@@ -287,14 +287,27 @@ def fit_its_row(
 def _placebo_p(result, n: int) -> float:
     import warnings
 
-    from belru_trade.errors import BelruTradeError
+    from belru_trade.errors import BelruTradeError, SeparationWarning
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return float(result.placebo(n=n).p_value)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            p_value = float(result.placebo(n=n).p_value)
     except (BelruTradeError, ValueError, np.linalg.LinAlgError):
         return float("nan")
+    separated = [w for w in caught if issubclass(w.category, SeparationWarning)]
+    for w in caught:
+        if not issubclass(w.category, SeparationWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if separated:  # once per placebo test, not once per placebo fit
+        warnings.warn(
+            f"{len(separated)} of the {n} placebo fits are (quasi-)separated, e.g. "
+            f"{separated[0].message}; the placebo p-value ({p_value:.3g}) ranks the "
+            "estimate among their statistics as they are",
+            SeparationWarning,
+            stacklevel=3,
+        )
+    return p_value
 
 
 def its_contrast(treated, control, *, level: float = 0.95) -> dict:

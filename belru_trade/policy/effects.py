@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from belru_trade.errors import InvalidArgumentError, NotCoveredError, SpecificationError
+from belru_trade._warnings import expected
+from belru_trade.errors import (
+    InvalidArgumentError,
+    NotCoveredError,
+    SeparationWarning,
+    SpecificationError,
+)
 from belru_trade.policy.baseline import select_codes
 from belru_trade.policy.measure import Analogue
 from belru_trade.trade.selection import select
@@ -131,7 +137,7 @@ def analogue_effect(
         )
     if not list(controls):
         raise InvalidArgumentError("controls=(): the analogue DiD needs control partners")
-    from belru_trade.models.hdfe.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED, ppml
 
     partners = [analogue.target, *controls]
     rows = select(panel, reporter=members, partner=partners, flow=analogue.flow, missing="drop")
@@ -150,10 +156,9 @@ def analogue_effect(
     )
     agg["pd"] = agg["product"] + "_" + agg["partner"]
     agg["pt"] = agg["product"] + "_" + agg["period"].astype(str)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # all-zero product x partner groups are expected in a zero-filled analogue panel; any
+    # other warning (separation by the treatment, few clusters) reaches the user
+    with expected((SeparationWarning, ALL_ZERO_GROUPS_DROPPED)):
         try:
             fit = ppml("value ~ treat | pd + pt", data=agg, cluster="pd", drop_collinear=False)
         except SpecificationError as exc:

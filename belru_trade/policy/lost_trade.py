@@ -17,7 +17,6 @@ is ``X_hat * exp(-b) - X``. Confidence intervals use the delta method on ``(b_T,
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,8 @@ import pandas as pd
 from scipy import stats
 
 from belru_trade._validation import check_choice, check_period, check_positive_int
-from belru_trade.errors import InvalidArgumentError, NotCoveredError
+from belru_trade._warnings import expected
+from belru_trade.errors import InvalidArgumentError, NotCoveredError, SeparationWarning
 from belru_trade.trade.selection import select
 
 __all__ = ["LostTradeResult", "LostTradeResults", "lost_trade"]
@@ -297,12 +297,16 @@ def _span(ids: list[str], window: Any, pre_months: int) -> tuple[pd.Period, pd.P
 
 
 def _fit(rows: pd.DataFrame, terms: list[str]):
-    from belru_trade.models.hdfe.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED, VANISHING_MEANS, ppml
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # the ReLU separation check is slow on zero-filled monthly panels; the FE and
-        # simplex checks cover the all-zero groups and regressor separation of 0/1 dummies
+    # the ReLU separation check is slow on zero-filled monthly panels; the FE and simplex
+    # checks cover the all-zero groups and regressor separation of 0/1 dummies. Expected,
+    # so not shown: all-zero groups of the zero-filled panel, and zero cells whose fitted
+    # means vanish (they predict no trade, so they add nothing to lost trade). Anything
+    # else (separation by the regressors, few clusters, ...) reaches the user.
+    with expected(
+        (SeparationWarning, ALL_ZERO_GROUPS_DROPPED), (SeparationWarning, VANISHING_MEANS)
+    ):
         return ppml(
             f"value ~ {' + '.join(terms)} | ip + pt",
             data=rows,
