@@ -152,6 +152,14 @@ class DiversionResults:
     ban: pd.Period
     level: float
 
+    def summary(self) -> str:
+        """Printable text: the leakage share with its interval and the table by transit."""
+        return repr(self)
+
+    def tidy(self) -> pd.DataFrame:
+        """The table by transit country (a copy of :attr:`table`)."""
+        return self.table.copy()
+
     def __repr__(self) -> str:
         sh = self.share
         return (

@@ -64,9 +64,23 @@ class LostTradeResults:
     events: tuple[str, ...]
     currency: str = "unknown currency"
 
-    def summary(
-        self, by: Sequence[str] = ("reporter", "group"), window: Any = None
-    ) -> pd.DataFrame:
+    def summary(self, by: Sequence[str] = ("reporter", "group"), window: Any = None) -> str:
+        """Printable text: the coefficients and the :meth:`tidy` table.
+
+        Changed: ``summary()`` used to return the table itself, which is now :meth:`tidy`
+        (every results class: ``summary()`` text, ``tidy()`` DataFrame).
+        """
+        table = self.tidy(by, window)
+        params = ", ".join(f"{k} {v:.4f}" for k, v in self.params.items())
+        return "\n".join(
+            [
+                f"Lost trade ({', '.join(self.events)}), {self.currency}, {self.level:.0%} "
+                f"delta-method intervals; PPML coefficients: {params}",
+                table.to_string(index=False, float_format=lambda v: f"{v:.6g}"),
+            ]
+        )
+
+    def tidy(self, by: Sequence[str] = ("reporter", "group"), window: Any = None) -> pd.DataFrame:
         """Lost trade cumulated over ``window`` by the given keys, with delta-method CIs.
 
         Parameters
@@ -251,7 +265,7 @@ def lost_trade(
     >>> res = lost_trade(panel, "RU-2014-RES778")
     >>> round(float(res.params["targeted"]), 2)
     -1.58
-    >>> res.summary(by=["group"])["group"].tolist()
+    >>> res.tidy(by=["group"])["group"].tolist()
     ['non-targeted', 'targeted']
     """
     check_choice("flow", flow, ("export", "import"))

@@ -60,6 +60,14 @@ class PlaceboResults:
     placebos: pd.DataFrame
     p_value: float
 
+    def summary(self) -> str:
+        """Printable text: the statistic, the number of placebo dates and the p-value."""
+        return repr(self)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per placebo date (a copy of :attr:`placebos`)."""
+        return self.placebos.copy()
+
     def __repr__(self) -> str:
         return (
             f"Placebo-in-time test of {self.term}: statistic {self.statistic:.3f}, "

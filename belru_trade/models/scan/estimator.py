@@ -87,6 +87,10 @@ class ScanResults:
     df_resid: float | None
     dispersion: pd.Series
 
+    def summary(self) -> str:
+        """Printable text: family, covariance and the number of series by status."""
+        return repr(self)
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}: {v}" for k, v in self.status.value_counts().items())
         return (
