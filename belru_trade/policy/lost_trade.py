@@ -287,7 +287,7 @@ def lost_trade(
         missing = sorted(set(wanted) - set(cells["reporter"]))
         if missing:
             raise NotCoveredError(f"reporter={missing!r}: no treated flows for it in the panel")
-        cells = cells[cells["reporter"].isin(wanted)]
+        cells = select(cells, reporter=wanted)
     cells = _in_window(cells, window).reset_index(drop=True)
     params = fit.params.reindex(list(terms))
     cov = fit.cov.loc[list(terms), list(terms)]

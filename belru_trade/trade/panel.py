@@ -345,7 +345,7 @@ def mirror_join(panel: pd.DataFrame, *, how: str = "outer") -> pd.DataFrame:
     """
     check_choice("how", how, ("outer", "inner", "left", "right"))
     on = ["exporter", "importer", "product", "period", "currency", "unit"]
-    exports = panel.loc[panel["flow"] == "export"].rename(
+    exports = select(panel, flow="export").rename(
         columns={
             "reporter": "exporter",
             "partner": "importer",
@@ -353,7 +353,7 @@ def mirror_join(panel: pd.DataFrame, *, how: str = "outer") -> pd.DataFrame:
             "quantity": "export_quantity",
         }
     )
-    imports = panel.loc[panel["flow"] == "import"].rename(
+    imports = select(panel, flow="import").rename(
         columns={
             "reporter": "importer",
             "partner": "exporter",
