@@ -226,7 +226,7 @@ def _fit_arima(endog: np.ndarray, X: pd.DataFrame, order: tuple[int, int] | None
             "converge; its estimates and standard errors may be off (try another "
             "arima_order or errors='hac')",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=5,  # the caller of bt.its
         )
     k = X.shape[1]
     params = pd.Series(np.asarray(res.params)[:k], index=X.columns)
