@@ -128,3 +128,14 @@ def test_placebo_separation_is_reported_once() -> None:
         r"\d+ of the 10 placebo fits are \(quasi-\)separated", str(separated[0].message)
     )
     assert 0 < p <= 1
+
+
+def test_analysis_its_fit_passes_on_warnings_it_does_not_handle() -> None:
+    """fit_its records SeparationWarning to switch model; any other warning of the fit
+    (here the ARMA non-convergence) used to be swallowed with it and is now shown."""
+    from belru_trade.analyses._common.its_rows import fit_its
+
+    options = {"family": "gaussian", "errors": "arima", "arima_order": (2, 2)}
+    with pytest.warns(ConvergenceWarning, match=r"ARMA\(2,2\)"):
+        _, note = fit_its(_random_walk(0), "2013-01", seasonality=None, **options)
+    assert note == ""

@@ -248,6 +248,7 @@ def fit_its(y: pd.Series, interventions, **options):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SeparationWarning)
             result = bt.its(y, interventions, **options)
+        _reissue(caught, SeparationWarning)  # the model switch below handles this one
         if not any(issubclass(w.category, SeparationWarning) for w in caught):
             return result, ""
         note = "quasi-separation (trade almost stopped): Gaussian level model"
@@ -284,6 +285,15 @@ def fit_its_row(
     return result, replace(row, note=note), cf
 
 
+def _reissue(caught: list, handled: type[Warning]) -> None:
+    """Show again the recorded warnings not of the ``handled`` category (same text and place)."""
+    import warnings
+
+    for w in caught:
+        if not issubclass(w.category, handled):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def _placebo_p(result, n: int) -> float:
     import warnings
 
@@ -296,9 +306,7 @@ def _placebo_p(result, n: int) -> float:
     except (BelruTradeError, ValueError, np.linalg.LinAlgError):
         return float("nan")
     separated = [w for w in caught if issubclass(w.category, SeparationWarning)]
-    for w in caught:
-        if not issubclass(w.category, SeparationWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    _reissue(caught, SeparationWarning)
     if separated:  # once per placebo test, not once per placebo fit
         warnings.warn(
             f"{len(separated)} of the {n} placebo fits are (quasi-)separated, e.g. "
