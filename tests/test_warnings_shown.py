@@ -113,7 +113,7 @@ def test_arima_order_search_hides_the_candidates_warnings() -> None:
     assert not [w for w in caught if w.category.__module__.startswith("statsmodels")]
 
 
-def test_placebo_separation_is_reported_once() -> None:
+def test_placebo_separation_is_reported_once_and_reaches_the_analyses() -> None:
     from belru_trade.analyses._common.its_rows import _placebo_p
 
     rng = np.random.default_rng(1)
@@ -121,9 +121,15 @@ def test_placebo_separation_is_reported_once() -> None:
     values[40:48] = 0.0  # trade stops in the last pre-period months
     y = pd.Series(values, index=pd.period_range("2010-01", periods=60, freq="M"))
     res = bt.its(y, "2014-01", family="quasipoisson", errors="hac")
+    placebo, caught = _recorded(lambda: res.placebo(n=10))
+    separated = [w for w in caught if issubclass(w.category, SeparationWarning)]
+    assert len(separated) == 1  # once, not once per placebo fit
+    stopped = int(np.isneginf(placebo.placebos["statistic"]).sum())
+    assert stopped >= 1 and str(separated[0].message).startswith(f"{stopped} of the 10")
+    assert separated[0].filename == __file__  # points at the call of placebo()
     p, caught = _recorded(lambda: _placebo_p(res, 10))
     separated = [w for w in caught if issubclass(w.category, SeparationWarning)]
-    assert len(separated) == 1
+    assert len(separated) == 1 and p == placebo.p_value
     assert re.match(
         r"\d+ of the 10 placebo fits are \(quasi-\)separated", str(separated[0].message)
     )
