@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from belru_trade._validation import check_choice, check_period
+from belru_trade._validation import check_choice, check_period, check_product_code
 from belru_trade.errors import InvalidArgumentError
 
 __all__ = ["STATUSES", "AnalysisConfig", "AnalysisResult", "Status"]
@@ -18,7 +18,6 @@ __all__ = ["STATUSES", "AnalysisConfig", "AnalysisResult", "Status"]
 Status = Literal["ok", "not_run", "failed"]
 STATUSES: tuple[str, ...] = ("ok", "not_run", "failed")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_PRODUCT = re.compile(r"^\d{2,10}$|^TOTAL$")
 
 
 def _eu_members() -> tuple[str, ...]:
@@ -80,13 +79,14 @@ class AnalysisConfig:
         self._check_window()
         if self.products is not None:
             products = (self.products,) if isinstance(self.products, str) else self.products
-            products = tuple(str(p) for p in products)
-            bad = [p for p in products if not _PRODUCT.match(p)]
-            if bad or not products:
+            if not products:
                 raise InvalidArgumentError(
-                    f"products={self.products!r} is not allowed; expected HS/CN codes of 2-10 "
-                    "digits (as strings) or 'TOTAL'"
+                    f"products={self.products!r} is empty; expected HS/CN code strings or 'TOTAL'"
                 )
+            products = tuple(
+                check_product_code("products", p, lengths=(2, 4, 6, 8, 10), allow_total=True)
+                for p in products
+            )
             object.__setattr__(self, "products", products)
 
     def _check_window(self) -> None:
@@ -179,6 +179,10 @@ class AnalysisResult:
     controls : mapping of str to tuple of str
         The comparison groups of the analysis: group name -> ISO alpha-2 codes (written to
         ``provenance.json`` under ``analyses[name]["controls"]``).
+    missing_months : mapping of str to tuple of str
+        Periods left out as not observed, per reporter (e.g. months a UN Comtrade reporter
+        filed nothing, which are not zero trade); written to ``provenance.json`` under
+        ``analyses[name]["missing_months"]``.
 
     Raises
     ------
@@ -212,6 +216,7 @@ class AnalysisResult:
     reason: str = ""
     config: AnalysisConfig | None = None
     controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    missing_months: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -227,6 +232,11 @@ class AnalysisResult:
             self,
             "controls",
             {str(k): tuple(sorted(str(c) for c in v)) for k, v in self.controls.items()},
+        )
+        object.__setattr__(
+            self,
+            "missing_months",
+            {str(k): tuple(sorted(str(c) for c in v)) for k, v in self.missing_months.items()},
         )
         for attr in ("findings", "caveats", "fetch_commands"):
             value = getattr(self, attr)
