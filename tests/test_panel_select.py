@@ -133,7 +133,7 @@ def test_its_selection_raises_and_analysis_series_returns_empty() -> None:
 
 
 def test_select_on_the_embedded_snapshot_matches_a_hand_filter() -> None:
-    snap = bt.load_snapshot()
+    snap = bt.load_snapshot("comtrade", partner="RU")
     want = snap[(snap["reporter"] == "BE") & (snap["flow"] == "export") & snap["value"].notna()]
     got = bt.panel.select(snap, reporter="BE", flow="export", missing="drop")
     pd.testing.assert_frame_equal(got, want)
