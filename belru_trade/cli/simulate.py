@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
-from belru_trade.trade.panel import KEY
+from belru_trade.trade.panel import KEY, select
 
 if TYPE_CHECKING:
     from belru_trade.policy.measure import Measure
@@ -139,7 +139,7 @@ def _store_rows(partners: set[str], store: Path) -> list[pd.DataFrame]:
             continue
         frame = loaded[0]
         if isinstance(frame["period"].dtype, pd.PeriodDtype) and frame["period"].dt.freq == "M":
-            frames.append(frame[frame["partner"].isin(partners)])
+            frames.append(select(frame, partner=partners))
     return frames
 
 
