@@ -14,14 +14,19 @@ Sweeps are accelerated by Irons & Tuck (1969) extrapolation, per column, as in f
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
 __all__ = [
     "demean_block",
+    "deviance_sums",
     "eta_update",
     "inverse_group_weights",
     "irls_prepare",
+    "poisson_constants",
+    "scores",
     "subtract_fitted",
     "weighted_gram",
 ]
@@ -201,7 +206,7 @@ def demean_block(r, w, codes, offsets, inv, coef, threshold, maxiter):  # pragma
 
 @njit(cache=True, nogil=True)
 def weighted_gram(r, w):  # pragma: no cover - compiled
-    """r' diag(w) r for an n x k block."""
+    """``r' diag(w) r`` for an n x k block."""
     n, k = r.shape
     out = np.zeros((k, k))
     for i in range(n):
@@ -220,12 +225,15 @@ def weighted_gram(r, w):  # pragma: no cover - compiled
 def irls_prepare(y, wu, off, eta, mu, z_prev, r, w):  # pragma: no cover - compiled
     """Working weights ``w = wu mu`` and response ``z = eta - off + (y - mu) / mu`` (in place
     in ``z_prev``); column 0 of ``r`` moves by ``z - z_prev`` (keeping its warm start).
-    Returns the weighted standard deviation of z."""
+    Empty ``wu`` / ``off`` stand for ones / zeros. Returns the weighted standard deviation
+    of z."""
     n = y.size
     sw, s1, s2 = 0.0, 0.0, 0.0
     for i in range(n):
-        zi = eta[i] - off[i] + (y[i] - mu[i]) / mu[i]
-        wi = wu[i] * mu[i]
+        zi = eta[i] + (y[i] - mu[i]) / mu[i]
+        if off.size:
+            zi -= off[i]
+        wi = wu[i] * mu[i] if wu.size else mu[i]
         w[i] = wi
         r[i, 0] += zi - z_prev[i]
         z_prev[i] = zi
@@ -240,10 +248,56 @@ def irls_prepare(y, wu, off, eta, mu, z_prev, r, w):  # pragma: no cover - compi
 
 @njit(cache=True, nogil=True)
 def eta_update(z, r, beta, off, eta):  # pragma: no cover - compiled
-    """New linear index ``eta = z - (z~ - X~ beta) + off`` from the demeaned block r."""
+    """New linear index ``eta = z - (z~ - X~ beta) + off`` from the demeaned block
+    ``r = [z~, X~]``, capped at 700 (exp overflows above 709); empty ``off`` stands for
+    zeros."""
     n, k = r.shape
     for i in range(n):
         resid = r[i, 0]
         for j in range(1, k):
             resid -= r[i, j] * beta[j - 1]
-        eta[i] = z[i] - resid + off[i]
+        e = z[i] - resid
+        if off.size:
+            e += off[i]
+        eta[i] = min(e, 700.0)
+
+
+@njit(cache=True, nogil=True)
+def deviance_sums(y, wu, eta, mu):  # pragma: no cover - compiled
+    """``sum wu y eta`` and ``sum wu mu`` (the varying parts of the Poisson deviance)."""
+    a, b = 0.0, 0.0
+    for i in range(y.size):
+        wi = wu[i] if wu.size else 1.0
+        a += wi * y[i] * eta[i]
+        b += wi * mu[i]
+    return a, b
+
+
+@njit(cache=True, nogil=True)
+def poisson_constants(y, wu):  # pragma: no cover - compiled
+    """``sum wu y log y``, ``sum wu y``, ``sum wu`` and ``sum wu log(y!)``."""
+    a, b, c, d = 0.0, 0.0, 0.0, 0.0
+    for i in range(y.size):
+        wi = wu[i] if wu.size else 1.0
+        yi = y[i]
+        if yi > 0:
+            a += wi * yi * np.log(yi)
+            d += wi * math.lgamma(yi + 1.0)
+        b += wi * yi
+        c += wi
+    return a, b, c, d
+
+
+@njit(cache=True, nogil=True)
+def scores(r, scale, y, wu, mu):  # pragma: no cover - compiled
+    """Score contributions ``X~ wu (y - mu)`` of the regressors (columns 1.. of the block
+    ``r = [z~, X~ / scale]``)."""
+    n, k1 = r.shape
+    out = np.empty((n, k1 - 1))
+    for i in range(n):
+        u = y[i] - mu[i]
+        if wu.size:
+            u *= wu[i]
+        for j in range(k1 - 1):
+            out[i, j] = r[i, j + 1] * scale[j] * u
+    return out

@@ -45,13 +45,6 @@ def starting_mu(prep: Prepared) -> np.ndarray:
     return (prep.y + np.average(prep.y, weights=wu)) / 2.0
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray, wu: np.ndarray, ylogy: np.ndarray) -> float:
-    with np.errstate(divide="ignore"):
-        eta = np.log(mu)
-    term = ylogy - np.where(y > 0, y * eta, 0.0) - (y - mu)
-    return float(2.0 * np.dot(wu, term))
-
-
 class _IRLSState:
     """Mutable loop state of :func:`irls` (kept small so each step stays readable).
 
@@ -63,14 +56,13 @@ class _IRLSState:
     def __init__(self, prep: Prepared, start: Partialled | None) -> None:
         n, k = prep.X.shape
         self.y = prep.y
-        self.wu = np.ones(n) if prep.weights is None else np.ascontiguousarray(prep.weights)
-        self.off = np.zeros(n) if prep.offset is None else np.ascontiguousarray(prep.offset)
+        empty = np.zeros(0)
+        self.wu = empty if prep.weights is None else np.ascontiguousarray(prep.weights, float)
+        self.off = empty if prep.offset is None else np.ascontiguousarray(prep.offset, float)
         sd = prep.X.std(axis=0)
         self.scale = np.where(sd > 0, sd, np.maximum(np.abs(prep.X).max(axis=0), 1.0))
         self.fe = prep.fe
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ylogy = np.where(self.y > 0, self.y * np.log(self.y), 0.0)
-        self.ylogy = ylogy
+        self.consts = _kernels.poisson_constants(self.y, self.wu)
         self.mu = starting_mu(prep)
         self.eta = np.log(self.mu)
         self.eta_new = np.empty(n)
@@ -78,8 +70,6 @@ class _IRLSState:
         self.w = np.empty(n)
         self.block = np.empty((n, k + 1))
         self.block[:, 0] = 0.0
-        self.wuy = self.wu * self.y
-        self.dev_const = float(np.dot(self.wu, ylogy) - self.wuy.sum())
         self.coef = None
         if self.fe is not None:
             self.coef = np.zeros((sum(self.fe.sizes), k + 1))
@@ -90,8 +80,10 @@ class _IRLSState:
             self.block[:, 1:] = prep.X / self.scale
 
     def deviance(self, eta: np.ndarray, mu: np.ndarray) -> float:
-        """Poisson deviance 2 sum wu [y log y - y eta - (y - mu)] from two dot products."""
-        return 2.0 * (self.dev_const - float(np.dot(self.wuy, eta)) + float(np.dot(self.wu, mu)))
+        """Poisson deviance 2 sum wu [y log y - y eta - (y - mu)]."""
+        ylogy, ysum = self.consts[0], self.consts[1]
+        a, b = _kernels.deviance_sums(self.y, self.wu, eta, mu)
+        return 2.0 * (ylogy - ysum - a + b)
 
     def step(self, inner: float) -> np.ndarray:
         """One IRLS step: returns beta (in scaled units); the new index is in ``eta_new``."""
@@ -140,7 +132,6 @@ def _halve(st: _IRLSState, dev_old: float) -> float:
     increases markedly): sets ``eta``, ``mu`` and returns the deviance."""
     eta = st.eta_new
     for _ in range(30):
-        np.minimum(eta, 700.0, out=eta)
         mu = np.exp(eta, out=st.mu)
         dev = st.deviance(eta, mu)
         if np.isfinite(dev) and (dev <= dev_old * (1 + 1e-6) + 1e-10 or not np.isfinite(dev_old)):
@@ -151,19 +142,26 @@ def _halve(st: _IRLSState, dev_old: float) -> float:
     return dev
 
 
+def _null_deviance(st: _IRLSState) -> float:
+    """Deviance of the constant-only model (with the offset)."""
+    ylogy, ysum, wsum = st.consts[0], st.consts[1], st.consts[2]
+    if st.off.size == 0:
+        return 2.0 * (ylogy - ysum * np.log(ysum / wsum))
+    wu = np.ones(st.y.size) if st.wu.size == 0 else st.wu
+    ybar = ysum / float(np.dot(wu, np.exp(st.off)))
+    return 2.0 * (ylogy - ysum * np.log(ybar) - float(np.dot(wu * st.y, st.off)))
+
+
 def _finish(st: _IRLSState, prep: Prepared, beta_s: np.ndarray, it: int, dev: float) -> IRLSFit:
     """Covariance ingredients and fixed effects from the last IRLS step (converged)."""
-    Xt = st.block[:, 1:] * st.scale
+    k = st.block.shape[1] - 1
     beta = beta_s / st.scale
-    k = Xt.shape[1]
     bread = linalg.inv(st.gram[1:, 1:] * np.outer(st.scale, st.scale)) if k else np.zeros((0, 0))
-    Xt *= (st.wu * (st.y - st.mu))[:, None]
-    ybar = np.sum(st.wu * st.y) / np.sum(st.wu * np.exp(st.off))
-    null_dev = _deviance(st.y, ybar * np.exp(st.off), st.wu, st.ylogy)
-    from scipy.special import gammaln
-
-    loglik = float(np.dot(st.wu, st.y * st.eta - st.mu - gammaln(st.y + 1)))
+    scores = _kernels.scores(st.block, st.scale, st.y, st.wu, st.mu)
+    yeta, musum = _kernels.deviance_sums(st.y, st.wu, st.eta, st.mu)
+    loglik = yeta - musum - st.consts[3]
     fe_coefs = []
     if st.coef is not None:
         fe_coefs = fe_coefficients(st.fe, st.coef[:, 0], st.coef[:, 1:], beta_s)
-    return IRLSFit(beta, bread, Xt, fe_coefs, it, dev, null_dev, loglik, st.mu)
+    null_dev = _null_deviance(st)
+    return IRLSFit(beta, bread, scores, fe_coefs, it, dev, null_dev, loglik, st.mu)
