@@ -48,13 +48,16 @@ class Partialled:
         return Partialled(np.ascontiguousarray(self.Xt[:, keep]), coef, self.weights, self.tol)
 
 
-def _collinear_terms(prep: Prepared, part: Partialled) -> list[tuple[str, str]]:
-    """(name, reason) of regressors absorbed by the fixed effects or collinear."""
+def _collinear_terms(prep: Prepared, part: Partialled) -> tuple[list[tuple[str, str]], bool]:
+    """(name, reason) of regressors absorbed by the fixed effects or collinear, and whether
+    every decision is clear by a wide margin (residual norms above 1e-3 of the raw norms,
+    pivots above 1e-5), so that a more accurate partialling cannot change it."""
     w, Xt = part.weights, part.Xt
     norms = np.sqrt(np.einsum("ij,ij->j", Xt * w[:, None], Xt))
     centred = prep.X - np.average(prep.X, axis=0, weights=w)
     raw = np.sqrt(np.einsum("ij,ij->j", centred * w[:, None], centred))
     absorbed = []
+    clear = bool(np.all(norms > 1e-3 * raw))
     if prep.fe is not None:
         absorbed = [
             n for n, a, b in zip(prep.names, norms, raw, strict=True) if a <= 1e-7 * b or b == 0
@@ -65,13 +68,19 @@ def _collinear_terms(prep: Prepared, part: Partialled) -> list[tuple[str, str]]:
         Z = Xt[:, keep] * np.sqrt(w)[:, None] / np.maximum(norms[keep], 1e-300)
         _, R, piv = linalg.qr(Z, mode="economic", pivoting=True)
         diag = np.abs(np.diag(R))
+        clear = clear and bool(np.all(diag > 1e-5))
         bad = {keep[p] for p, d in zip(piv, diag, strict=True) if d < 1e-9}
         collinear = [prep.names[j] for j in sorted(bad)]
-    return [(n, ABSORBED) for n in absorbed] + [(n, COLLINEAR) for n in collinear]
+    return [(n, ABSORBED) for n in absorbed] + [(n, COLLINEAR) for n in collinear], clear
 
 
 def check_collinearity(
-    prep: Prepared, *, drop: bool, weights: np.ndarray | None = None, tol: float = 1e-10
+    prep: Prepared,
+    *,
+    drop: bool,
+    weights: np.ndarray | None = None,
+    tol: float = 1e-10,
+    screen: float | None = None,
 ) -> tuple[Prepared, Partialled]:
     """Drop regressors absorbed by the fixed effects or collinear, with a warning naming
     each (fixest, pyfixest, reghdfe and ppmlhdfe do the same); ``drop=False`` raises.
@@ -80,7 +89,9 @@ def check_collinearity(
     column pivoting on the partialled, normalised regressors; the earlier ones are kept).
     The regressors are partialled with ``weights`` (default: the observation weights, or
     ones) to tolerance ``tol``; the result is returned for the kept regressors, so that the
-    estimator can start from it.
+    estimator can start from it. With ``screen``, they are first partialled to that looser
+    tolerance, and refined to ``tol`` (warm-started) only when a decision is not clear by a
+    wide margin; the returned partialling then has tolerance ``screen``.
 
     Raises
     ------
@@ -94,11 +105,15 @@ def check_collinearity(
     """
     if weights is None:
         weights = np.ones(prep.y.size) if prep.weights is None else prep.weights
-    Xt, coef = partial(prep.X, prep.fe, weights, tol)
-    part = Partialled(Xt, coef, weights, tol)
+    Xt, coef = partial(prep.X, prep.fe, weights, screen or tol)
+    part = Partialled(Xt, coef, weights, screen or tol)
     if prep.X.shape[1] == 0:
         return prep, part
-    bad = _collinear_terms(prep, part)
+    bad, clear = _collinear_terms(prep, part)
+    if screen is not None and not clear and prep.fe is not None:
+        Xt, coef = partial(prep.X, prep.fe, weights, tol, start=coef)
+        part = Partialled(Xt, coef, weights, tol)
+        bad, _ = _collinear_terms(prep, part)
     if not bad:
         return prep, part
     msg = "; ".join(f"{name!r} ({reason})" for name, reason in bad)

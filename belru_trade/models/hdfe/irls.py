@@ -106,8 +106,9 @@ class _IRLSState:
 def irls(prep: Prepared, *, tol: float, maxiter: int, start: Partialled | None = None) -> IRLSFit:
     """Poisson IRLS with warm-started partialling and an adaptive inner tolerance.
 
-    ``start`` holds the regressors already partialled under the weights of the first step
-    (``wu * starting_mu(prep)``), e.g. by the collinearity check.
+    ``start`` holds the regressors already partialled (e.g. by the collinearity check, under
+    the observation weights) with their fixed-effect coefficients: the first step starts
+    from them (a warm start is valid under any weights: ``X = X~ + fitted(coef)``).
     """
     st = _IRLSState(prep, start)
     target = max(1e-12, min(1e-7, 10.0 * tol))  # inner (demeaning) tolerance at convergence
@@ -146,10 +147,10 @@ def _null_deviance(st: _IRLSState) -> float:
     """Deviance of the constant-only model (with the offset)."""
     ylogy, ysum, wsum = st.consts[0], st.consts[1], st.consts[2]
     if st.off.size == 0:
-        return 2.0 * (ylogy - ysum * np.log(ysum / wsum))
+        return float(2.0 * (ylogy - ysum * np.log(ysum / wsum)))
     wu = np.ones(st.y.size) if st.wu.size == 0 else st.wu
     ybar = ysum / float(np.dot(wu, np.exp(st.off)))
-    return 2.0 * (ylogy - ysum * np.log(ybar) - float(np.dot(wu * st.y, st.off)))
+    return float(2.0 * (ylogy - ysum * np.log(ybar) - float(np.dot(wu * st.y, st.off))))
 
 
 def _finish(st: _IRLSState, prep: Prepared, beta_s: np.ndarray, it: int, dev: float) -> IRLSFit:

@@ -36,7 +36,7 @@ import pandas as pd
 from belru_trade._validation import check_choice, check_positive_int
 from belru_trade.errors import InvalidArgumentError, SeparationWarning
 from belru_trade.models.hdfe.collinearity import check_collinearity
-from belru_trade.models.hdfe.irls import IRLSFit, irls, starting_mu
+from belru_trade.models.hdfe.irls import IRLSFit, irls
 from belru_trade.models.hdfe.prepare import dropped_frame, prepare
 from belru_trade.models.hdfe.results import (
     FitState,
@@ -147,8 +147,7 @@ class PPML:
         )
         _warn_separation(reason)
         prep = prep.subset(reason == "")
-        w0 = starting_mu(prep) * (1.0 if prep.weights is None else prep.weights)
-        prep, part = check_collinearity(prep, drop=self.drop_collinear, weights=w0)
+        prep, part = check_collinearity(prep, drop=self.drop_collinear, screen=1e-7)
         fit = irls(prep, tol=self.tol, maxiter=self.maxiter, start=part)
         ncols = prep.X.shape[1] + (sum(prep.fe.sizes) if prep.fe is not None else 0)
         if "relu" not in self.separation or not relu_runs(prep.y.size, ncols):
