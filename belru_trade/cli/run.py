@@ -52,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
         products=products,
         offline=True,
     )
-    results = run_analyses(names, config, progress=not args.no_progress)
+    results = run_analyses(names, config, progress=not args.no_progress, settings=args.settings)
     index = write_report(results, Path(args.out), config=config.as_dict())
     _close_figures(results)
     for result in results:

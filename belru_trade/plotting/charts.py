@@ -16,13 +16,14 @@ figures render in scripts, CI and notebooks without a display and leave no globa
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from belru_trade._outputs import atomic_write
 
 __all__ = [
     "label_axes",
@@ -102,15 +103,5 @@ def label_axes(
 
 
 def save_png(fig: Any, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
-    """Write ``fig`` as PNG atomically (temporary file, then ``os.replace``)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".png.tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=dpi)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write ``fig`` as PNG atomically (:func:`belru_trade._outputs.atomic_write`)."""
+    return atomic_write(path, lambda stream: fig.savefig(stream, format="png", dpi=dpi))

@@ -19,6 +19,8 @@ from types import ModuleType
 
 from tqdm.auto import tqdm
 
+from belru_trade import config as config_module
+from belru_trade.config import Settings
 from belru_trade.errors import BelruTradeError, InvalidArgumentError
 from belru_trade.report.requirements import resolve
 from belru_trade.report.result import AnalysisConfig, AnalysisResult, fill_reporter
@@ -117,15 +119,19 @@ def _skeleton(module: ModuleType, name: str, config: AnalysisConfig, **kwargs) -
     )
 
 
-def run_analysis(name: str, config: AnalysisConfig | None = None) -> AnalysisResult:
+def run_analysis(
+    name: str, config: AnalysisConfig | None = None, *, settings: Settings | None = None
+) -> AnalysisResult:
     """Run one bundled analysis on the data the snapshot or the store hold.
+
+    ``settings`` locate the local store (else the environment is read once, here).
 
     Returns a result with status ``"not_run"`` (and the fetch commands) when a data
     requirement is missing, ``"failed"`` when the analysis raised a library error.
     """
     config = config or AnalysisConfig()
     module = load_analysis(name)
-    resolution = resolve(module.REQUIRES, config)
+    resolution = resolve(module.REQUIRES, config, settings=settings)
     if not resolution.covered:
         labels = "; ".join(req.label for req in resolution.missing)
         reason = (
@@ -164,12 +170,14 @@ def run_analyses(
     config: AnalysisConfig | None = None,
     *,
     progress: bool = True,
+    settings: Settings | None = None,
 ) -> list[AnalysisResult]:
     """Run several analyses in report order, showing a tqdm bar on stderr."""
+    settings = config_module.resolve(settings)
     selected = select(names)
     results = []
     bar = tqdm(selected, desc="analyses", unit="analysis", disable=not progress)
     for name in bar:
         bar.set_postfix_str(name)
-        results.append(run_analysis(name, config))
+        results.append(run_analysis(name, config, settings=settings))
     return results
