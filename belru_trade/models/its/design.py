@@ -48,6 +48,7 @@ from belru_trade._validation import (
     check_period,
 )
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
+from belru_trade.trade.selection import series as panel_series
 
 __all__ = [
     "Design",
@@ -144,19 +145,9 @@ def _select_panel(panel: pd.DataFrame, selector: dict[str, Any] | None, column: 
         raise InvalidArgumentError(
             "y is a DataFrame but selector=None; pass selector={'reporter': 'BE', ...}"
         )
-    missing = [c for c in [*selector, "period", column] if c not in panel.columns]
-    if missing:
-        raise InvalidArgumentError(f"selector/column names {missing} are not columns of y")
-    mask = np.ones(len(panel), dtype=bool)
-    for key, value in selector.items():
-        values = [value] if isinstance(value, str) or not isinstance(value, Iterable) else value
-        mask &= panel[key].isin(list(values)).to_numpy()
-    rows = panel.loc[mask]
-    if rows.empty:
-        raise InvalidArgumentError(f"selector={selector!r} matches no rows of the panel")
-    series = rows.groupby("period", sort=True)[column].sum(min_count=1)
+    series = panel_series(panel, selector, column=column, missing="keep", empty="raise")
     series.index = _panel_periods(series.index)
-    return series.rename(column)
+    return series
 
 
 def _panel_periods(index: pd.Index) -> pd.Index:
@@ -181,8 +172,13 @@ def coerce_series(
     column: str = "value",
     name: str = "y",
     nonnegative: bool = False,
+    allow_missing: bool = False,
 ) -> pd.Series:
     """Return ``y`` as a float Series on a complete, increasing PeriodIndex.
+
+    With ``allow_missing`` a NaN marks a period that was not observed (e.g. a month a
+    reporter filed nothing): it is kept as NaN, and the estimators leave it out of the fit;
+    infinite values and an all-missing series are still refused.
 
     Raises
     ------
@@ -207,18 +203,23 @@ def coerce_series(
     _check_index(index, name)
     values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values)
+    if allow_missing:
+        bad &= ~np.isnan(values)
+        if np.isnan(values).all():
+            raise InvalidArgumentError(f"{name} is missing in every period; nothing to estimate")
     if bad.any():
         raise InvalidArgumentError(
             f"{name} has missing or non-finite values at {index[bad].astype(str).tolist()[:5]}"
+            + ("" if allow_missing else "; pass missing='drop' to leave missing periods out")
         )
     if nonnegative and (values < 0).any():
         raise InvalidArgumentError(
             f"{name} has negative values at {index[values < 0].astype(str).tolist()[:5]}; "
             "count families need values >= 0"
         )
-    if np.all(values == 0):
+    if np.all(values[~np.isnan(values)] == 0):
         raise InvalidArgumentError(f"{name} is zero in every period; nothing to estimate")
-    check_magnitude(name, values)
+    check_magnitude(name, values[~np.isnan(values)])
     return pd.Series(values, index=index, name=y.name)
 
 
