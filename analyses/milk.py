@@ -364,7 +364,7 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     findings += _findings(belarus, belarus.iloc[:0], config)
     return analysis_result(
         __name__,
-        headline=_headline(lost, contrasts, config) or (findings[0] if findings else "-"),
+        headline=_headline(lost, contrasts, config, controls.label) or (findings or ["-"])[0],
         findings=tuple(findings),
         tables=tables,
         figures=figures,
@@ -474,7 +474,7 @@ def lost_volume(series: dict, effects: pd.DataFrame, config) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _headline(lost: pd.DataFrame, contrasts: pd.DataFrame, config) -> str:
+def _headline(lost: pd.DataFrame, contrasts: pd.DataFrame, config, controls: str) -> str:
     own = lost[lost["series"] == config.reporter].dropna(subset=["lost (t)"])
     if own.empty:
         return ""
@@ -482,7 +482,7 @@ def _headline(lost: pd.DataFrame, contrasts: pd.DataFrame, config) -> str:
     trend = own[own["counterfactual"].str.startswith("own-trend")].to_dict("records")
     text = (
         f"{config.reporter}: dairy exports to {config.partner} lost 2014-08..{_END}: "
-        f"{lost_text(head, 't')} against never-embargoed controls"
+        f"{lost_text(head, 't')} against {controls}"
     )
     if trend:
         text += f" (own-trend ITS, sensitivity: {lost_text(trend[0], 't')})"

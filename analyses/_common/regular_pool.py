@@ -92,6 +92,15 @@ class ControlPool:
         """The controls of the headline comparison."""
         return self.full if self.fallback else self.regular
 
+    @property
+    def label(self) -> str:
+        """The headline controls in words ("never-embargoed controls that filed in every
+        month" or, after a fallback, "all never-embargoed controls, irregular months
+        missing")."""
+        if self.fallback:
+            return "all never-embargoed controls, irregular months missing"
+        return "never-embargoed controls that filed in every month"
+
     def note(self) -> str:
         """One sentence saying which pool the headline uses and why."""
         first, last = self.window
