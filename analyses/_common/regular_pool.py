@@ -44,10 +44,12 @@ POOL_CAVEAT = (
     "exclusions) that filed in every month of the design window 2012-01..2016-07, so that "
     "the controls' total is observed in every month; all controls, with the months of "
     "irregular reporters missing, are a sensitivity row (the event studies, which need no "
-    f"group total, keep all controls). Where fewer than {MIN_CONTROLS} of the regular "
-    f"controls shipped at least {MIN_PRE_TONNES:.0f} t of a product group before the "
-    "embargo, that group's headline falls back to all controls; the table of control pools "
-    "says which pool each group uses."
+    "group total, keep all controls). No month of a regular control is missing, so the 1% "
+    "tolerance for group totals matters only for the full pool and the treated origins "
+    "outside the EU (a 0% tolerance is a sensitivity row). Where fewer than "
+    f"{MIN_CONTROLS} of the regular controls shipped at least {MIN_PRE_TONNES:.0f} t of a "
+    "product group before the embargo, that group's headline falls back to all controls; "
+    "the table of control pools says which pool each group uses."
 )
 
 
