@@ -18,7 +18,6 @@ from belru_trade.analyses._common.embargo_2014 import (
     embargo_2014_controls,
     embargo_2014_reporters,
     monthly_tonnes,
-    regular_reporters,
     sensitivity_variants,
     without_earlier_bans,
 )
@@ -87,7 +86,6 @@ __all__ = [
     "origin_event_study",
     "period_axis",
     "plot_its",
-    "regular_reporters",
     "sensitivity_variants",
     "shade_interval",
     "spike_mask",
