@@ -14,7 +14,7 @@ import functools
 import importlib
 import importlib.metadata
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from types import ModuleType
 
 from tqdm.auto import tqdm
@@ -26,6 +26,7 @@ from belru_trade.report.result import AnalysisConfig, AnalysisResult, fill_repor
 __all__ = [
     "ENTRY_POINT_GROUP",
     "available",
+    "iter_analyses",
     "load_analysis",
     "registered",
     "run_analyses",
@@ -159,17 +160,30 @@ def run_analysis(name: str, config: AnalysisConfig | None = None) -> AnalysisRes
     )
 
 
+def iter_analyses(
+    names: Sequence[str] | None = None,
+    config: AnalysisConfig | None = None,
+    *,
+    progress: bool = True,
+) -> Iterator[AnalysisResult]:
+    """Run several analyses in report order, yielding each result as soon as it is made.
+
+    A caller that writes each result and drops it (as ``belru-trade run`` does with
+    :class:`~belru_trade.report.writer.ReportWriter`) holds one analysis's figures and
+    models at a time. Shows a tqdm bar on stderr unless ``progress=False``.
+    """
+    selected = select(names)
+    bar = tqdm(selected, desc="analyses", unit="analysis", disable=not progress)
+    for name in bar:
+        bar.set_postfix_str(name)
+        yield run_analysis(name, config)
+
+
 def run_analyses(
     names: Sequence[str] | None = None,
     config: AnalysisConfig | None = None,
     *,
     progress: bool = True,
 ) -> list[AnalysisResult]:
-    """Run several analyses in report order, showing a tqdm bar on stderr."""
-    selected = select(names)
-    results = []
-    bar = tqdm(selected, desc="analyses", unit="analysis", disable=not progress)
-    for name in bar:
-        bar.set_postfix_str(name)
-        results.append(run_analysis(name, config))
-    return results
+    """Run several analyses in report order (a list of :func:`iter_analyses`' results)."""
+    return list(iter_analyses(names, config, progress=progress))
