@@ -1,7 +1,13 @@
-"""Shared helpers of the registries: packaged CSV reading and date intervals."""
+"""Shared helpers of the registries: the one reader of packaged data files, date intervals.
+
+Every table the library ships as data (``belru_trade/data/``: registries, groups, control
+pools, the snapshot's source records) is read here: CSV with :func:`_read`, JSON with
+:func:`read_json`.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 from typing import Any
@@ -18,6 +24,13 @@ def _read(name: str) -> pd.DataFrame:
         return pd.read_csv(handle, dtype=str, keep_default_na=False)
 
 
+def read_json(name: str) -> Any:
+    """Read ``belru_trade/data/<name>`` (UTF-8 JSON)."""
+    path = resources.files("belru_trade") / "data" / name
+    with path.open("rb") as handle:
+        return json.loads(handle.read().decode("utf-8"))
+
+
 def _interval(date: Any, argument: str = "date") -> tuple[pd.Timestamp, pd.Timestamp]:
     """Return the first and last instant of ``date`` (a day, month or year)."""
     if date is None:
@@ -27,9 +40,9 @@ def _interval(date: Any, argument: str = "date") -> tuple[pd.Timestamp, pd.Times
         return date.start_time, date.end_time
     text = str(date).strip()
     try:
-        if re.fullmatch(r"\d{4}", text):
+        if re.fullmatch(r"[0-9]{4}", text):
             period = pd.Period(text, freq="Y")
-        elif re.fullmatch(r"\d{4}-\d{1,2}", text):
+        elif re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", text):
             period = pd.Period(text, freq="M")
         else:
             stamp = pd.Timestamp(date)

@@ -6,6 +6,7 @@ received and what is allowed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,6 +42,41 @@ def check_period(
     from belru_trade.periods import parse_period
 
     return parse_period(value, freq, side=side, name=name)  # type: ignore[arg-type]
+
+
+#: HS/CN code lengths: HS chapter, heading, subheading and the CN's 8 digits
+PRODUCT_CODE_LENGTHS = (2, 4, 6, 8)
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def check_product_code(
+    name: str,
+    value: Any,
+    *,
+    lengths: tuple[int, ...] = PRODUCT_CODE_LENGTHS,
+    allow_total: bool = False,
+) -> str:
+    """Return an HS/CN product code as a string; raise otherwise (the one code rule).
+
+    Surrounding white space is dropped; what remains must be ASCII digits (no other Unicode
+    digits, no letter ``O`` for a zero) of one of ``lengths``, or ``'TOTAL'`` (any case)
+    when ``allow_total``. Integers are refused: they have lost their leading zeros. The
+    fetchers' validators apply the same rule (tests/test_rules_agree.py).
+
+    >>> check_product_code("product", " 080830"), check_product_code("p", "total", allow_total=True)
+    ('080830', 'TOTAL')
+    """
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and allow_total and text.isascii() and text.upper() == "TOTAL":
+        return "TOTAL"
+    if text is None or not _ASCII_DIGITS.fullmatch(text) or len(text) not in lengths:
+        sizes = ", ".join(map(str, lengths))
+        total = "'TOTAL' or " if allow_total else ""
+        raise InvalidArgumentError(
+            f"{name}={value!r} is not an HS/CN code; expected {total}a string of {sizes} "
+            "ASCII digits (leading zeros kept)"
+        )
+    return text
 
 
 def check_fraction(name: str, value: Any) -> float:

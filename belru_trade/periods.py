@@ -38,11 +38,14 @@ __all__ = ["MAX_YEAR", "MIN_YEAR", "parse_period"]
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 _FREQS = {"M": "M", "Q": "Q", "A": "Y", "Y": "Y"}
-_YEAR = re.compile(r"^(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-?(\d{2})$")
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-?Q(\d)$", re.IGNORECASE)
-_AMBIGUOUS = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$")
+# ASCII digits only (``\d`` also matches Arabic-Indic, fullwidth... digits) and whole-text
+# matches (``$`` also matches before a final newline); the fetchers' validators follow the
+# same rules (``belru_trade.fetchers._rules``, compared in tests/test_rules_agree.py).
+_YEAR = re.compile(r"([0-9]{4})")
+_MONTH = re.compile(r"([0-9]{4})-?([0-9]{2})")
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_QUARTER = re.compile(r"([0-9]{4})-?Q([0-9])", re.IGNORECASE)
+_AMBIGUOUS = re.compile(r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}")
 _SHAPES = "'YYYY', 'YYYY-MM', 'YYYYMM', 'YYYY-MM-DD' or 'YYYYQn'"
 
 
@@ -52,25 +55,25 @@ def _bad(name: str, value: Any, why: str) -> InvalidArgumentError:
 
 def _from_text(text: str, name: str, value: Any) -> tuple[pd.Period, bool]:
     """Parse a string; return the period and whether it was a bare year."""
-    if match := _YEAR.match(text):
+    if match := _YEAR.fullmatch(text):
         return pd.Period(match.group(1), freq="Y"), True
-    if match := _MONTH.match(text):
+    if match := _MONTH.fullmatch(text):
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise _bad(name, value, f"month {month:02d} is not in 01-12")
         return pd.Period(year=year, month=month, freq="M"), False
-    if match := _DAY.match(text):
+    if match := _DAY.fullmatch(text):
         try:
             day = dt.date(*(int(g) for g in match.groups()))
         except ValueError as exc:
             raise _bad(name, value, f"no such calendar day ({exc})") from None
         return pd.Period(year=day.year, month=day.month, freq="M"), False
-    if match := _QUARTER.match(text):
+    if match := _QUARTER.fullmatch(text):
         quarter = int(match.group(2))
         if not 1 <= quarter <= 4:
             raise _bad(name, value, f"quarter {quarter} is not in 1-4")
         return pd.Period(f"{match.group(1)}Q{quarter}", freq="Q"), False
-    if _AMBIGUOUS.match(text):
+    if _AMBIGUOUS.fullmatch(text):
         raise _bad(name, value, f"day/month order is ambiguous; write {_SHAPES}")
     raise _bad(name, value, f"expected {_SHAPES}")
 

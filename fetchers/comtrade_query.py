@@ -16,13 +16,13 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
+from . import _rules
 from .errors import InvalidQueryError
 
 __all__ = [
@@ -40,8 +40,7 @@ KEY_RECORD_CAP = 100_000  # free key; premium plans allow 250,000 (pass record_c
 MAX_PERIODS = 12
 MAX_URL = 4000
 _FLOWS = {"import": ("M",), "export": ("X",), "both": ("M", "X")}
-_PRODUCT = re.compile(r"^(TOTAL|\d{2}|\d{4}|\d{6})$")
-_PERIOD = {"A": re.compile(r"^\d{4}$"), "M": re.compile(r"^\d{4}-?(0[1-9]|1[0-2])$")}
+_PRODUCT_LENGTHS = (2, 4, 6)
 # reporter codes valid only on part of the calendar (Comtrade Reporters.json)
 _VALIDITY = {
     56: (1999, 9999, "58 (Belgium-Luxembourg) before 1999"),
@@ -96,7 +95,7 @@ def _codes(name: str, value: Any, *, allow_world: bool) -> tuple[int, ...]:
     out = []
     for item in items:
         text = str(item).strip() if isinstance(item, str | int) else ""
-        if isinstance(item, bool) or not text.isdigit() or not 0 <= int(text) <= 999:
+        if isinstance(item, bool) or not _rules.digits(text, 3):
             raise InvalidQueryError(
                 f"{name}={item!r} is not allowed; expected a Comtrade numeric code 0-999 "
                 "(e.g. Belgium 56, Russia 643, Belarus 112, Lithuania 440)"
@@ -111,13 +110,16 @@ def _products(value: Any) -> tuple[str, ...]:
     items = list(value) if isinstance(value, list | tuple) else [value]
     if not items:
         raise InvalidQueryError(f"product={value!r} is empty; give at least one code")
+    out = []
     for item in items:
-        if not isinstance(item, str) or not _PRODUCT.match(item.strip().upper()):
+        checked = _rules.product(item.strip(), _PRODUCT_LENGTHS) if isinstance(item, str) else None
+        if checked is None:
             raise InvalidQueryError(
                 f"product={item!r} is not allowed; expected 'TOTAL' or an HS code string of "
-                "2, 4 or 6 digits (leading zeros kept)"
+                "2, 4 or 6 ASCII digits (leading zeros kept)"
             )
-    return tuple(dict.fromkeys(i.strip().upper() for i in items))
+        out.append(checked)
+    return tuple(dict.fromkeys(out))
 
 
 def _period_list(freq: str, start: Any, end: Any) -> tuple[str, ...]:
@@ -125,14 +127,14 @@ def _period_list(freq: str, start: Any, end: Any) -> tuple[str, ...]:
     texts = []
     for name, value in (("start", start), ("end", end)):
         text = str(value).strip() if isinstance(value, str | int) and value is not True else ""
-        if isinstance(value, bool) or not _PERIOD[freq].match(text):
+        checked = _rules.year(text) if freq == "A" else _rules.month(text, compact=True)
+        if isinstance(value, bool) or checked is None:
             raise InvalidQueryError(
-                f"{name}={value!r} is not allowed for freq={freq!r}; expected {shape}"
+                f"{name}={value!r} is not allowed for freq={freq!r}; expected {shape} (ASCII "
+                f"digits, years {_rules.MIN_YEAR}-{_rules.MAX_YEAR}; Comtrade starts in 1962)"
             )
-        texts.append(text.replace("-", ""))
+        texts.append(checked.replace("-", ""))
     pandas_freq = "Y" if freq == "A" else "M"
-    if min(int(t[:4]) for t in texts) < 1900:
-        raise InvalidQueryError(f"start={start!r} is before 1900; Comtrade starts in 1962")
     first, last = (pd.Period(f"{t[:4]}-{t[4:]}" if len(t) == 6 else t, pandas_freq) for t in texts)
     if first > last:
         raise InvalidQueryError(f"start={start!r} is after end={end!r}")

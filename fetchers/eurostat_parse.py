@@ -58,8 +58,8 @@ __all__ = [
     "raise_for_fault",
 ]
 
-_ROWS = re.compile(r"estimated (\d+) rows")
-_NUMERIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_ROWS = re.compile(r"estimated ([0-9]+) rows")
+_NUMERIC = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 @dataclass(frozen=True)

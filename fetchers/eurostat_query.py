@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from . import _rules
 from .errors import InvalidQueryError
 
 __all__ = [
@@ -38,12 +39,12 @@ COMEXT_INDICATORS = ("VALUE_IN_EUROS", "QUANTITY_IN_100KG", "SUPPLEMENTARY_QUANT
 MAX_CELLS = 5_000_000
 MAX_URL = 4000
 _FLOWS = {"import": ("1",), "export": ("2",), "both": ("1", "2")}
-_GEO = re.compile(r"^[A-Z][A-Z0-9_]{1,19}$")
-_PRODUCT = re.compile(r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8})$")
-_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
-_DATASET = re.compile(r"^(DS-\d{6}|[A-Za-z][A-Za-z0-9_]{1,40})$")
-_PERIOD = {"M": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "A": re.compile(r"^\d{4}$")}
-_LITERAL = re.compile(r"^\d{4}(-(\d{2}|Q[1-4]|S[12]|W\d{2}))?$")
+_GEO = re.compile(r"[A-Z][A-Z0-9_]{1,19}")
+_PRODUCT_LENGTHS = (2, 4, 6, 8)
+_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,40}")
+_DATASET = re.compile(r"DS-[0-9]{6}|[A-Za-z][A-Za-z0-9_]{1,40}")
+_PERIOD = {"M": _rules.month, "A": _rules.year}
+_LITERAL = re.compile(r"[0-9]{4}(-([0-9]{2}|Q[1-4]|S[12]|W[0-9]{2}))?")
 Format = Literal["json", "tsv", "csv"]
 
 
@@ -117,8 +118,28 @@ def _listify(name: str, value: Any) -> tuple[str, ...]:
 
 def _check_codes(name: str, codes: tuple[str, ...], pattern: re.Pattern[str], rule: str) -> None:
     for code in codes:
-        if not pattern.match(code):
+        if not pattern.fullmatch(code):
             raise InvalidQueryError(f"{name}={code!r} is not allowed; expected {rule}")
+
+
+def _products(value: Any) -> tuple[str, ...]:
+    codes = _listify("product", value)
+    items = [value] if isinstance(value, str | int) else list(value)
+    if any(not isinstance(item, str) for item in items):
+        raise InvalidQueryError(
+            f"product={value!r} is not allowed; give code strings (an integer has lost its "
+            "leading zeros)"
+        )
+    out = []
+    for code in codes:
+        checked = _rules.product(code, _PRODUCT_LENGTHS)
+        if checked is None:
+            raise InvalidQueryError(
+                f"product={code!r} is not allowed; expected 'TOTAL' or a 2, 4, 6 or 8-digit "
+                "code string (ASCII digits)"
+            )
+        out.append(checked)
+    return tuple(out)
 
 
 def _check_periods(freq: str, start: Any, end: Any) -> tuple[str | None, str | None]:
@@ -129,13 +150,12 @@ def _check_periods(freq: str, start: Any, end: Any) -> tuple[str | None, str | N
             out.append(None)
             continue
         text = str(value).strip() if isinstance(value, str | int) else None
-        if text is None or not _PERIOD[freq].match(text):
-            raise InvalidQueryError(f"{name}={value!r} is not allowed; expected {shape}")
+        if text is None or isinstance(value, bool) or _PERIOD[freq](text) is None:
+            raise InvalidQueryError(
+                f"{name}={value!r} is not allowed; expected {shape} (ASCII digits, years "
+                f"{_rules.MIN_YEAR}-{_rules.MAX_YEAR})"
+            )
         out.append(text)
-    if any(t is not None and t < "1900" for t in out):
-        raise InvalidQueryError(
-            f"start={start!r} / end={end!r}: periods before 1900 are not served"
-        )
     if out[0] and out[1] and out[0] > out[1]:
         raise InvalidQueryError(f"start={out[0]!r} is after end={out[1]!r}")
     return out[0], out[1]
@@ -179,11 +199,10 @@ def comext_query(
     _choice("fmt", fmt, ("json", "tsv", "csv"))
     reporters = tuple(c.upper() for c in _listify("reporter", reporter))
     partners = tuple(c.upper() for c in _listify("partner", partner))
-    products = tuple(c.upper() for c in _listify("product", product))
+    products = _products(product)
     chosen = _listify("indicators", list(indicators) if indicators else [])
     _check_codes("reporter", reporters, _GEO, "an upper-case Eurostat geo code such as 'BE'")
     _check_codes("partner", partners, _GEO, "an upper-case Eurostat geo code such as 'RU'")
-    _check_codes("product", products, _PRODUCT, "'TOTAL' or a 2, 4, 6 or 8-digit code string")
     for code in chosen:
         if code not in COMEXT_INDICATORS:
             raise InvalidQueryError(
@@ -226,24 +245,26 @@ def dataset_query(
         Key order, required for the SDMX formats (see
         :func:`belru_trade.fetchers.eurostat_parse.parse_datastructure`).
     """
-    if not isinstance(dataset, str) or not _DATASET.match(dataset):
+    if not isinstance(dataset, str) or not _DATASET.fullmatch(dataset):
         raise InvalidQueryError(f"dataset={dataset!r} is not a Eurostat dataset code")
     if not isinstance(filters, Mapping):
         raise InvalidQueryError(f"filters={filters!r} must be a mapping dimension -> codes")
     _choice("fmt", fmt, ("json", "tsv", "csv"))
     pairs = []
     for dim, codes in filters.items():
-        if not isinstance(dim, str) or not _CODE.match(dim):
+        if not isinstance(dim, str) or not _CODE.fullmatch(dim):
             raise InvalidQueryError(f"filters key {dim!r} is not a dimension id")
         values = _listify(f"filters[{dim!r}]", codes)
         _check_codes(f"filters[{dim!r}]", values, _CODE, "letters, digits, '_', '-' or '.'")
         pairs.append((dim.lower(), values))
     periods = []
     for name, value in (("start", start), ("end", end)):
-        if value is not None and not _LITERAL.match(str(value)):
+        if value is not None and not _LITERAL.fullmatch(str(value)):
             raise InvalidQueryError(f"{name}={value!r} is not a Eurostat period literal")
-        if value is not None and str(value) < "1900":
-            raise InvalidQueryError(f"{name}={value!r} is before 1900")
+        if value is not None and _rules.year(str(value)[:4]) is None:
+            raise InvalidQueryError(
+                f"{name}={value!r}: the year is outside {_rules.MIN_YEAR}-{_rules.MAX_YEAR}"
+            )
         periods.append(None if value is None else str(value))
     if fmt != "json" and not dimensions:
         raise InvalidQueryError(f"fmt={fmt!r} needs dimensions=(...) in the dataset's key order")

@@ -36,8 +36,8 @@ from .errors import (
 
 __all__ = ["RetryableError", "network_error", "origin", "quota_wait", "status_error"]
 
-_QUOTA_WAIT = re.compile(r"replenished in (\d+):(\d{2}):(\d{2})", re.IGNORECASE)
-_TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+_QUOTA_WAIT = re.compile(r"replenished in ([0-9]+):([0-9]{2}):([0-9]{2})", re.IGNORECASE)
+_TRY_AGAIN = re.compile(r"try again in ([0-9]+(?:\.[0-9]+)?) seconds?", re.IGNORECASE)
 
 
 def quota_wait(message: str) -> float | None:
@@ -111,7 +111,7 @@ def status_error(status: int, message: str, shown: str) -> HTTPError:
     if status == 404:
         return NotFoundError(message, status=status, url=shown)
     if status == 413:
-        rows = re.search(r"estimated (\d+) rows", message)
+        rows = re.search(r"estimated ([0-9]+) rows", message)
         return ExtractionTooBigError(
             message, url=shown, estimated_rows=int(rows.group(1)) if rows else None
         )

@@ -24,9 +24,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from belru_trade._outputs import atomic_open
 
 DATA = Path(__file__).resolve().parents[1] / "belru_trade" / "data"
 
@@ -229,12 +229,10 @@ COUNTRY_FIELDS = [
 
 
 def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+    with atomic_open(path, text=True, newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def _cldr_tables() -> tuple[dict, dict, dict, dict]:

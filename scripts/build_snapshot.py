@@ -13,9 +13,7 @@ units (Eurostat 100 kg -> kg). Every dropped row is counted in the provenance.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from belru_trade._outputs import atomic_write
 from belru_trade.store.snapshot_sources import SOURCES
 from belru_trade.trade.panel import COLUMNS, period_freq, validate
 
@@ -375,19 +374,18 @@ def write_source(frame: pd.DataFrame, name: str) -> Path:
             "quantity": pa.array(frame["quantity"].to_numpy()),
         }
     ).replace_schema_metadata({"belru_trade.period_freq": freq})
-    OUT.mkdir(parents=True, exist_ok=True)
     target = OUT / f"{name}.parquet"
-    fd, tmp = tempfile.mkstemp(dir=OUT, suffix=".tmp")
-    os.close(fd)
-    pq.write_table(
-        table,
-        tmp,
-        compression="zstd",
-        compression_level=19,
-        row_group_size=65536,
-        use_dictionary=True,
+    atomic_write(
+        target,
+        lambda stream: pq.write_table(
+            table,
+            stream,
+            compression="zstd",
+            compression_level=19,
+            row_group_size=65536,
+            use_dictionary=True,
+        ),
     )
-    os.replace(tmp, target)
     return target
 
 
@@ -415,10 +413,7 @@ def main(argv: list[str]) -> int:
             },
         }
         print(f"{name}: {len(frame):,} rows, {path.stat().st_size / 1e6:.2f} MB")
-    fd, tmp = tempfile.mkstemp(dir=OUT, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(dict(sorted(records.items())), handle, indent=1, default=str)
-    os.replace(tmp, record_path)
+    atomic_write(record_path, json.dumps(dict(sorted(records.items())), indent=1, default=str))
     return 0
 
 

@@ -80,6 +80,29 @@ def test_dataset_scan_equals_panel_scan_chunk_by_chunk(store):
     assert set(ranked) == {PRODUCTS[0], PRODUCTS[3], PRODUCTS[6]}
 
 
+def test_read_groups_split_rows_like_one_scan_per_chunk(store, monkeypatch):
+    from belru_trade.models.scan import source as scan_source
+
+    handle = bt.bulk.dataset(store).filter(reporter="BE", partner="RU", flow="export")
+    src = scan_source.open_source(handle, ("product",), None, "value", 2)
+    assert len(src.chunks) == 5 and sum(src.chunk_rows) == handle.count_rows()
+    # chunks of two products hold about 228 rows: one per 300-row group, four per 1,000
+    groups = src.groups(300)
+    assert [i for g in groups for i in g] == list(range(5)) and len(groups) == 5
+    groups = src.groups(1000)
+    assert [len(g) for g in groups] == [4, 1]
+    grouped = [part for g in groups for part in scan_source.read_group(src, g)]
+    for values, (names, Y, present) in zip(src.chunks, grouped, strict=True):
+        alone = scan_source.read_chunk(src, values)
+        assert names == alone[0] == list(values)
+        np.testing.assert_array_equal(Y, alone[1])
+        assert present == alone[2]
+    # the whole scan does not depend on the group size
+    expected = _scan(handle, chunk_size=2)
+    monkeypatch.setattr(scan_source, "READ_ROWS", 300)
+    _assert_same(_scan(handle, chunk_size=2), expected)
+
+
 def test_dataset_scan_by_two_columns_and_zero_fill_warning(store):
     handle = bt.bulk.dataset(store).filter(partner="RU")
     panel = bt.bulk.panel(partner="RU", store=store)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,8 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     info.set_defaults(handler=_info)
 
 
-def coverage_tables() -> dict[str, pd.DataFrame]:
-    """Coverage of the embedded snapshot, of the local store and of the bulk store."""
+def coverage_tables(store: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Coverage of the embedded snapshot, of the local store and of the bulk store.
+
+    ``store`` is the local store's folder (default: from the settings of the environment).
+    """
     snapshot = snapshot_info()
     snapshot["value_total"] = snapshot["value_total"].map(
         lambda v: "quantities only" if pd.isna(v) else f"{v / 1e9:,.2f} bn"
@@ -35,13 +39,13 @@ def coverage_tables() -> dict[str, pd.DataFrame]:
     snapshot = snapshot.rename(columns={"value_total": "value (no double counting)"})
     shown = [*_SHOWN, "value (no double counting)", "currency", "unit"]
     tables = {"Embedded snapshot": snapshot[shown]}
-    tables["Local store"] = cache.info()
-    tables["Bulk store (Comext bulk files)"] = bulk.info()
+    tables["Local store"] = cache.info(store)
+    tables["Bulk store (Comext bulk files)"] = bulk.info(store)
     return tables
 
 
 def _info(args: argparse.Namespace) -> int:
-    for title, table in coverage_tables().items():
+    for title, table in coverage_tables(args.settings.store_root()).items():
         print(f"\n{title}")
         if table.empty:
             print("  (empty)")

@@ -14,15 +14,13 @@ http.../statistics/1.0/data/DS-045409?...
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from belru_trade import sources
+from belru_trade._outputs import atomic_write
 from belru_trade.errors import InvalidArgumentError, ProviderError
 from belru_trade.geo.codes import country
 
@@ -65,21 +63,12 @@ def _write(frame: pd.DataFrame, out: str) -> Path:
     kind = _FORMATS.get(path.suffix.lower())
     if kind is None:
         raise InvalidArgumentError(f"--out={out!r} must end in .parquet or .csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(handle)
-    try:
-        written = frame.copy()
-        written["period"] = written["period"].astype(str)
-        if kind == "parquet":
-            written.to_parquet(tmp, index=False)
-        else:
-            written.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    written = frame.copy()
+    written["period"] = written["period"].astype(str)
+    if kind == "parquet":
+        atomic_write(path, lambda stream: written.to_parquet(stream, index=False))
+    else:
+        atomic_write(path, written.to_csv(index=False))
     return path
 
 
@@ -89,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     options = dict(
         freq=args.freq, start=args.start, end=args.end, flow=args.flow,
         offline=args.offline, refresh=args.refresh, progress=not args.no_progress,
+        settings=args.settings,
     )  # fmt: skip
     if args.out and Path(args.out).suffix.lower() not in _FORMATS:
         raise InvalidArgumentError(f"--out={args.out!r} must end in .parquet or .csv")

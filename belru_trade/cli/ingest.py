@@ -26,12 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _comext_bulk(args: argparse.Namespace) -> int:
     from belru_trade.store import bulk
 
+    store = args.store or args.settings.store_root()
     for path in args.files:
-        row = bulk.ingest([path], store=args.store).iloc[0]
+        row = bulk.ingest([path], store=store).iloc[0]
         print(
             f"{row['file']}: {row['layout']} layout, {row['rows']:,} rows, periods "
             f"{row['periods'] or '-'}, {row['seconds']:.1f} s "
             f"({row['rows_per_second']:,.0f} rows/s)"
         )
-    print(f"bulk store: {bulk.bulk_root(args.store)}")
+    print(f"bulk store: {bulk.bulk_root(store)}")
     return 0

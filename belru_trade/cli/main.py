@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from belru_trade import __version__
+from belru_trade.config import Settings
 from belru_trade.errors import BelruTradeError, InvalidArgumentError
 
 # command modules, in the order shown by --help
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    args.settings = Settings.from_environ()  # the one read of the environment
     try:
         return int(args.handler(args) or 0)
     except InvalidArgumentError as exc:

@@ -55,7 +55,8 @@ def _run(args: argparse.Namespace) -> int:
         offline=True,
     )
     writer = ReportWriter(Path(args.out), config=config.as_dict())
-    for result in iter_analyses(names, config, progress=not args.no_progress):
+    progress = not args.no_progress
+    for result in iter_analyses(names, config, progress=progress, settings=args.settings):
         writer.add(result)  # figures written now; the writer keeps neither them nor models
     index = writer.close()
     for result in writer.results:

@@ -113,16 +113,16 @@ def _panel(args: argparse.Namespace, measure) -> pd.DataFrame:
     from belru_trade.policy.simulate import _default_panel
 
     partners = {measure.target, *TRANSIT}
-    parts = [_default_panel(measure), *_store_rows(partners)]
+    parts = [_default_panel(measure), *_store_rows(partners, args.settings.store_root())]
     panel = pd.concat([p for p in parts if len(p)], ignore_index=True)
     return panel.drop_duplicates(subset=list(KEY), keep="last").reset_index(drop=True)
 
 
-def _store_rows(partners: set[str]) -> list[pd.DataFrame]:
+def _store_rows(partners: set[str], store: Path) -> list[pd.DataFrame]:
     """Monthly Comext rows with the target or control partners from the local store."""
     from belru_trade.store import cache
 
-    entries = cache.info()
+    entries = cache.info(store)
     entries = entries[(entries["kind"] == "tidy") & (entries["provider"] == "comext")]
     frames = []
     for path in entries["path"]:
@@ -130,7 +130,7 @@ def _store_rows(partners: set[str]) -> list[pd.DataFrame]:
             query = json.loads(Path(path).with_suffix(".json").read_text())["query"]
         except (OSError, ValueError, KeyError):
             continue
-        loaded = cache.load_tidy("comext", query)
+        loaded = cache.load_tidy("comext", query, path=store)
         if loaded is None or loaded[0].empty:
             continue
         frame = loaded[0]

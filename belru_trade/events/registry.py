@@ -101,7 +101,7 @@ def _parse_date(text: str, announced: str = "") -> pd.Timestamp | None:
     text = str(text).strip()
     if not text:
         return None
-    if re.fullmatch(r"\d{4}-\d{2}", text):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
         start = pd.Timestamp(f"{text}-01")
         if announced.startswith(text) and len(announced) == 10:
             return max(start, pd.Timestamp(announced))

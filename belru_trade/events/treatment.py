@@ -80,7 +80,9 @@ def _vintage_year(panel: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     year = bounds["start"].dt.year.fillna(_HS2012).to_numpy(np.int64)
     if "nomenclature" in panel.columns:
         inverse, uniques = pd.factorize(panel["nomenclature"])
-        found = pd.Series(uniques, dtype=object).astype(str).str.extract(r"^(?:HS|CN)(\d{4})$")[0]
+        found = (
+            pd.Series(uniques, dtype=object).astype(str).str.extract(r"^(?:HS|CN)([0-9]{4})$")[0]
+        )
         stated = np.append(pd.to_numeric(found, errors="coerce").to_numpy(float), np.nan)
         per_row = stated[np.where(inverse >= 0, inverse, len(stated) - 1)]
         year = np.where(np.isnan(per_row), year, per_row).astype(np.int64)

@@ -131,21 +131,13 @@ def embargo_origins(date: Any) -> frozenset[str]:
     return group_members("RU_EMBARGO", date)
 
 
-#: See :func:`embargo_control_origins`.
-# fmt: off
-_EMBARGO_CONTROLS: tuple[str, ...] = (
-    "AE", "AM", "AR", "AZ", "BA", "BR", "CH", "CI", "CL", "CO", "DO", "EG", "GE", "GH", "IL",
-    "IN", "JO", "JP", "KG", "KR", "KZ", "MA", "MD", "MK", "MY", "NZ", "PH", "PY", "RS", "SG",
-    "TH", "TR", "UY", "ZA",
-)
-# fmt: on
-
-
 def embargo_control_origins() -> tuple[str, ...]:
     """Return the control origins of the 2014 food-embargo analyses, sorted.
 
-    The reporters of the embedded UN Comtrade snapshot (``comtrade``: legacy-API downloads,
-    see ``belru_trade/data/snapshot/PROVENANCE.md``) with dairy exports (HS 0401-0406) to
+    Kept as data in ``belru_trade/data/embargo_2014_controls.csv`` (one row per origin, with
+    the selection rule): the reporters of the embedded UN Comtrade snapshot (``comtrade``:
+    legacy-API downloads, see ``belru_trade/data/snapshot/PROVENANCE.md``) with dairy
+    exports (HS 0401-0406) to
     Russia in 2010-2020 that Russia's food embargo never covered up to 2016 (not in
     :func:`embargo_origins` of ``"2016-01"``); Belarus (the leakage channel), Ukraine
     (embargoed from 2016) and the EU28 aggregate row are left out. The bundled analyses
@@ -164,7 +156,13 @@ def embargo_control_origins() -> tuple[str, ...]:
     >>> set(controls) & (embargo_origins("2016-01") | {"BY", "UA"})
     set()
     """
-    return _EMBARGO_CONTROLS
+    return tuple(sorted(_embargo_controls()))
+
+
+@functools.cache
+def _embargo_controls() -> tuple[str, ...]:
+    """The pool as kept in ``belru_trade/data/embargo_2014_controls.csv`` (with its selection)."""
+    return tuple(_read("embargo_2014_controls.csv")["member"])
 
 
 #: Groups left out of every control pool of a Russia measure (see :func:`russia_control_pool`).

@@ -65,7 +65,7 @@ def harmonise(
 
 
 def _is_number(item: Any) -> bool:
-    return re.fullmatch(r"\s*-?\d+(?:\.0*)?\s*", str(item)) is not None
+    return re.fullmatch(r"\s*-?[0-9]+(?:\.0*)?\s*", str(item)) is not None
 
 
 def _translate(item: Any, scheme: str, failed: list[Any]) -> Any:

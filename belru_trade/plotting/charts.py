@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from belru_trade._outputs import atomic_write
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.plotting.style import PALETTE, period_start
 
@@ -184,9 +185,7 @@ def png_bytes(fig: Any, *, dpi: int = DPI) -> bytes:
 
 
 def save_png(fig: Any, path: str | os.PathLike[str], *, dpi: int = DPI) -> Path:
-    """Write ``fig`` as PNG atomically (temporary file, fsync, ``os.replace``)."""
-    from belru_trade._outputs import atomic_write_bytes
-
+    """Write ``fig`` as PNG atomically (:func:`belru_trade._outputs.atomic_write`)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write_bytes(target, png_bytes(fig, dpi=dpi))
+    return atomic_write(target, png_bytes(fig, dpi=dpi))

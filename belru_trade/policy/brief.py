@@ -6,13 +6,12 @@ Files are written atomically (temporary file in the target folder, then ``os.rep
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from belru_trade._outputs import atomic_write_text
 from belru_trade.errors import InvalidArgumentError
 
 __all__ = ["plot_members", "render", "write_atomic", "write_brief"]
@@ -106,18 +105,14 @@ def render(result: Any, fmt: str = "markdown", max_rows: int = 15) -> str:
 
 
 def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write UTF-8 ``text`` to ``path`` atomically (:func:`belru_trade._outputs.atomic_write`).
+
+    Raises
+    ------
+    OutputError
+        The file cannot be written.
+    """
+    return atomic_write_text(Path(path), text)
 
 
 def write_brief(result: Any, out_dir: str | Path, stem: str = "brief") -> dict[str, Path]:

@@ -9,7 +9,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from belru_trade import events
-from belru_trade._validation import check_choice, check_period
+from belru_trade._validation import check_choice, check_period, check_product_code
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
 from belru_trade.geo.codes import AGGREGATES, country
+from belru_trade.geo.groups import group_members
 
 __all__ = [
     "EU27",
@@ -43,13 +43,9 @@ MAX_PHASE_IN = 240
 #: Kinds of measure and the flow of the sender's members they act on.
 KINDS = {"export_ban": "export", "import_ban": "import"}
 
-#: EU member states (Eurostat ISO2 codes, Greece = GR), Belgium first.
-EU27 = (
-    "BE", "AT", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-)  # fmt: skip
-
-_CODE = re.compile(r"^\d{2}(\d{2}){0,3}$")
+#: EU member states (ISO alpha-2, Greece = GR), Belgium first, then alphabetical: the
+#: ``EU27_2020`` group of ``belru_trade/data/country_groups.csv``.
+EU27: tuple[str, ...] = ("BE", *sorted(group_members("EU27_2020") - {"BE"}))
 
 
 def _codes(name: str, values: Any) -> tuple[str, ...]:
@@ -57,15 +53,7 @@ def _codes(name: str, values: Any) -> tuple[str, ...]:
         values = [values]
     if not isinstance(values, Sequence) or not values:
         raise InvalidArgumentError(f"{name}={values!r} must be a non-empty list of HS/CN codes")
-    out = []
-    for code in values:
-        text = str(code).strip()
-        if not _CODE.match(text):
-            raise InvalidArgumentError(
-                f"{name}: {code!r} is not an HS/CN code; expected 2, 4, 6 or 8 digits"
-            )
-        out.append(text)
-    return tuple(out)
+    return tuple(check_product_code(name, code) for code in values)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from belru_trade import config as config_module
+from belru_trade.config import Settings
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.report.result import AnalysisConfig
 from belru_trade.store import cache
@@ -229,9 +231,9 @@ def _filter(frame: pd.DataFrame, req: DataRequirement) -> pd.DataFrame:
     return frame.loc[mask]
 
 
-def _from_store(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
+def _from_store(req: DataRequirement, store: Path) -> tuple[pd.DataFrame, dict] | None:
     """Scan the local store's tidy entries of the provider for rows of the slice."""
-    entries = cache.info()
+    entries = cache.info(store)
     entries = entries[(entries["kind"] == "tidy") & (entries["provider"] == req.provider)]
     frames, provenance = [], {}
     for path in entries["path"]:
@@ -240,7 +242,7 @@ def _from_store(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
             query = json.loads(meta_path.read_text())["query"]
         except (OSError, ValueError, KeyError):
             continue
-        loaded = cache.load_tidy(req.provider, query)
+        loaded = cache.load_tidy(req.provider, query, path=store)
         if loaded is None or loaded[0].empty:
             continue
         part = _filter(loaded[0], req)
@@ -260,13 +262,20 @@ def _from_store(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
     return frame.reset_index(drop=True), provenance
 
 
-def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> Resolution:
+def resolve(
+    requirements: Sequence[DataRequirement],
+    config: AnalysisConfig,
+    *,
+    settings: Settings | None = None,
+) -> Resolution:
     """Find every requirement in the snapshot or the local store and build one panel.
 
     Parameters
     ----------
     requirements : sequence of DataRequirement
     config : AnalysisConfig
+    settings : belru_trade.config.Settings, optional
+        Where the local store is; else read from the environment once, here.
 
     Returns
     -------
@@ -281,10 +290,11 @@ def resolve(requirements: Sequence[DataRequirement], config: AnalysisConfig) -> 
     >>> resolve([req], AnalysisConfig()).covered
     False
     """
+    store = config_module.resolve(settings).store_root()
     frames, provenance, missing, optional = [], {}, [], []
     for raw in requirements:
         req = raw.resolved(config)
-        found = _from_snapshot(req) or _from_store(req)
+        found = _from_snapshot(req) or _from_store(req, store)
         if found is None:
             (optional if req.optional else missing).append(req)
             continue

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from belru_trade._validation import check_choice, check_period
+from belru_trade._validation import check_choice, check_period, check_product_code
 from belru_trade.errors import InvalidArgumentError
 
 __all__ = ["STATUSES", "AnalysisConfig", "AnalysisResult", "Status"]
@@ -18,7 +18,6 @@ __all__ = ["STATUSES", "AnalysisConfig", "AnalysisResult", "Status"]
 Status = Literal["ok", "not_run", "failed"]
 STATUSES: tuple[str, ...] = ("ok", "not_run", "failed")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_PRODUCT = re.compile(r"^\d{2,10}$|^TOTAL$")
 
 
 def _eu_members() -> tuple[str, ...]:
@@ -80,13 +79,14 @@ class AnalysisConfig:
         self._check_window()
         if self.products is not None:
             products = (self.products,) if isinstance(self.products, str) else self.products
-            products = tuple(str(p) for p in products)
-            bad = [p for p in products if not _PRODUCT.match(p)]
-            if bad or not products:
+            if not products:
                 raise InvalidArgumentError(
-                    f"products={self.products!r} is not allowed; expected HS/CN codes of 2-10 "
-                    "digits (as strings) or 'TOTAL'"
+                    f"products={self.products!r} is empty; expected HS/CN code strings or 'TOTAL'"
                 )
+            products = tuple(
+                check_product_code("products", p, lengths=(2, 4, 6, 8, 10), allow_total=True)
+                for p in products
+            )
             object.__setattr__(self, "products", products)
 
     def _check_window(self) -> None:

@@ -19,6 +19,8 @@ from types import ModuleType
 
 from tqdm.auto import tqdm
 
+from belru_trade import config as config_module
+from belru_trade.config import Settings
 from belru_trade.errors import BelruTradeError, InvalidArgumentError
 from belru_trade.report.requirements import resolve
 from belru_trade.report.result import AnalysisConfig, AnalysisResult, fill_reporter
@@ -118,15 +120,19 @@ def _skeleton(module: ModuleType, name: str, config: AnalysisConfig, **kwargs) -
     )
 
 
-def run_analysis(name: str, config: AnalysisConfig | None = None) -> AnalysisResult:
+def run_analysis(
+    name: str, config: AnalysisConfig | None = None, *, settings: Settings | None = None
+) -> AnalysisResult:
     """Run one bundled analysis on the data the snapshot or the store hold.
+
+    ``settings`` locate the local store (else the environment is read once, here).
 
     Returns a result with status ``"not_run"`` (and the fetch commands) when a data
     requirement is missing, ``"failed"`` when the analysis raised a library error.
     """
     config = config or AnalysisConfig()
     module = load_analysis(name)
-    resolution = resolve(module.REQUIRES, config)
+    resolution = resolve(module.REQUIRES, config, settings=settings)
     if not resolution.covered:
         labels = "; ".join(req.label for req in resolution.missing)
         reason = (
@@ -165,18 +171,21 @@ def iter_analyses(
     config: AnalysisConfig | None = None,
     *,
     progress: bool = True,
+    settings: Settings | None = None,
 ) -> Iterator[AnalysisResult]:
     """Run several analyses in report order, yielding each result as soon as it is made.
 
     A caller that writes each result and drops it (as ``belru-trade run`` does with
     :class:`~belru_trade.report.writer.ReportWriter`) holds one analysis's figures and
-    models at a time. Shows a tqdm bar on stderr unless ``progress=False``.
+    models at a time. Shows a tqdm bar on stderr unless ``progress=False``; ``settings``
+    locate the local store (else the environment is read once, here).
     """
+    settings = config_module.resolve(settings)
     selected = select(names)
     bar = tqdm(selected, desc="analyses", unit="analysis", disable=not progress)
     for name in bar:
         bar.set_postfix_str(name)
-        yield run_analysis(name, config)
+        yield run_analysis(name, config, settings=settings)
 
 
 def run_analyses(
@@ -184,6 +193,7 @@ def run_analyses(
     config: AnalysisConfig | None = None,
     *,
     progress: bool = True,
+    settings: Settings | None = None,
 ) -> list[AnalysisResult]:
     """Run several analyses in report order (a list of :func:`iter_analyses`' results)."""
-    return list(iter_analyses(names, config, progress=progress))
+    return list(iter_analyses(names, config, progress=progress, settings=settings))

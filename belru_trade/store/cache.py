@@ -39,7 +39,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -48,6 +47,8 @@ from typing import Any
 
 import pandas as pd
 
+from belru_trade._outputs import atomic_write
+from belru_trade.config import Settings
 from belru_trade.errors import (
     CacheIntegrityWarning,
     InvalidArgumentError,
@@ -96,12 +97,7 @@ def root(path: str | os.PathLike[str] | None = None) -> Path:
     """Folder of the store: ``path``, else ``BELRU_TRADE_CACHE``, else the user cache dir."""
     if path is not None:
         return Path(path)
-    env = os.environ.get("BELRU_TRADE_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("belru_trade", appauthor=False))
+    return Settings.from_environ().store_root()
 
 
 def _rebuild_hint(base: Path) -> str:
@@ -152,28 +148,13 @@ def _sha256(data: bytes) -> str:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     try:
-        _write_replace(path, data)
+        atomic_write(path, data)
     except OSError as exc:
         raise StoreError(
             f"cannot write {path.name} in the store at {path.parent}: {exc.strerror or exc} "
             "(read-only folder, or a file where a folder is needed?); set BELRU_TRADE_CACHE to "
             "a writable folder"
         ) from exc
-
-
-def _write_replace(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _now() -> str:

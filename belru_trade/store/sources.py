@@ -36,15 +36,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import requests
 
-from belru_trade._validation import check_choice, check_period
+from belru_trade import config
+from belru_trade._validation import check_choice, check_period, check_product_code
+from belru_trade.config import Secret, Settings
 from belru_trade.errors import (
     BelruTradeWarning,
     InvalidArgumentError,
@@ -76,10 +79,12 @@ _OFFLINE_HINT = (
 )
 
 
-def _as_list(name: str, value: Any) -> list[str]:
+def _as_list(name: str, value: Any, lengths: tuple[int, ...] = ()) -> list[str]:
     items = [value] if isinstance(value, str | int) else list(value or [])
     if not items:
         raise InvalidArgumentError(f"{name}={value!r} is empty; give at least one code")
+    if lengths:  # product codes: the one HS/CN code rule, provider's lengths
+        return [check_product_code(name, v, lengths=lengths, allow_total=True) for v in items]
     return [str(v).strip() for v in items]
 
 
@@ -99,11 +104,11 @@ def _bounds(freq: str, start: Any, end: Any) -> tuple[pd.Period, pd.Period]:
     return first, last
 
 
-def _provider_error(exc: _fe.FetchError, provider: str) -> Exception:
+def _provider_error(exc: _fe.FetchError, provider: str, store: Path) -> Exception:
     """The belru_trade error for a fetcher error (the caller raises it ``from exc``)."""
     if isinstance(exc, _fe.NotInStoreError):
         return OfflineError(
-            f"offline=True but the local store ({cache.root()}) lacks "
+            f"offline=True but the local store ({store}) lacks "
             f"{len(exc.missing)} request(s): {'; '.join(exc.missing[:5])}"
         )
     if isinstance(exc, _fe.InvalidQueryError) and not isinstance(exc, _fe.HTTPError):
@@ -119,7 +124,7 @@ def _provider_error(exc: _fe.FetchError, provider: str) -> Exception:
 
 
 @contextlib.contextmanager
-def _bridge(provider: str) -> Iterator[None]:
+def _bridge(provider: str, store: Path) -> Iterator[None]:
     """Raise fetcher errors as :class:`ProviderError` subclasses (``from`` the original)
     and re-issue fetcher warnings as :class:`ProviderWarning`: users catch one root."""
     caught: list[warnings.WarningMessage] = []
@@ -129,7 +134,7 @@ def _bridge(provider: str) -> Iterator[None]:
             try:
                 yield
             except _fe.FetchError as exc:
-                raise _provider_error(exc, provider) from exc
+                raise _provider_error(exc, provider, store) from exc
     finally:
         _reissue(caught)  # outside the recording context
 
@@ -157,21 +162,41 @@ class _WriteOnly:
         self.store.put(key, body, meta)
 
 
-def _run(fetch: Any, query: Any, offline: bool, refresh: bool, **options: Any) -> FetchResult:
-    raw = cache.RawStore()
-    store = _WriteOnly(raw) if refresh and not offline else raw
-    return fetch(query, store=store, offline=offline, **options)
+def _run(fetch: Any, query: Any, cfg: _Call, **options: Any) -> FetchResult:
+    raw = cache.RawStore(cfg.store)
+    store = _WriteOnly(raw) if cfg.refresh and not cfg.offline else raw
+    return fetch(query, store=store, offline=cfg.offline, **options)
 
 
-def _host(base_url: str | None, env_var: str, default: str) -> str:
-    """The provider base URL without credentials: part of every tidy store key."""
-    return redact_url(resolve_base_url(base_url, env_var, default))
+@dataclass(frozen=True)
+class _Call:
+    """What one public call resolved once from its arguments and the settings."""
+
+    store: Path
+    base_url: str
+    offline: bool
+    refresh: bool
+    key: Secret | None = None
+
+    @property
+    def host(self) -> str:
+        """The provider base URL without credentials: part of every tidy store key."""
+        return redact_url(resolve_base_url(self.base_url, "base_url", self.base_url))
 
 
-def _cached(provider: str, key: dict[str, Any], refresh: bool) -> pd.DataFrame | None:
-    if refresh:
+def _call(settings: Settings | None, base_url: str | None, provider: str, **flags: bool) -> _Call:
+    """Read the settings once (the environment when none are given) and fix the host."""
+    cfg = config.resolve(settings)
+    configured = {"comext": (cfg.comext_url, _es.COMEXT_URL),
+                  "comtrade": (cfg.comtrade_url, _ct.COMTRADE_URL)}[provider]  # fmt: skip
+    base = base_url or configured[0] or configured[1]
+    return _Call(cfg.store_root(), base, flags["offline"], flags["refresh"], cfg.comtrade_api_key)
+
+
+def _cached(provider: str, key: dict[str, Any], cfg: _Call) -> pd.DataFrame | None:
+    if cfg.refresh:
         return None
-    hit = cache.load_tidy(provider, key)
+    hit = cache.load_tidy(provider, key, path=cfg.store)
     if hit is None:
         return None
     frame, provenance = hit
@@ -181,11 +206,13 @@ def _cached(provider: str, key: dict[str, Any], refresh: bool) -> pd.DataFrame |
     return frame
 
 
-def _store(provider: str, key: dict[str, Any], frame: pd.DataFrame, result: FetchResult):
+def _store(
+    provider: str, key: dict[str, Any], frame: pd.DataFrame, result: FetchResult, cfg: _Call
+):
     provenance = result.provenance.to_dict()
     frame.attrs["provenance"] = provenance
     frame.attrs["requests_sent"] = provenance["requests_sent"]
-    cache.save_tidy(provider, key, frame, provenance)
+    cache.save_tidy(provider, key, frame, provenance, path=cfg.store)
     return frame
 
 
@@ -217,6 +244,7 @@ def comext(
     session: requests.Session | None = None,
     base_url: str | None = None,
     policy: Any = None,
+    settings: Settings | None = None,
 ) -> pd.DataFrame | list[PlannedRequest]:
     """Eurostat Comext (``DS-045409``) trade as a tidy panel.
 
@@ -243,10 +271,12 @@ def comext(
         tqdm bar when more than one request is needed.
     session : requests.Session, optional
     base_url : str, optional
-        Comext host override (else ``BELRU_TRADE_COMEXT_URL``).
+        Comext host override (else ``settings.comext_url``).
     policy : belru_trade.fetchers.http.RetryPolicy, optional
         Timeouts, retries and backoff (defaults: 4 retries, 1 s doubling, 120 s cap on
         ``Retry-After``, timeouts 10 s connect / 120 s read).
+    settings : belru_trade.config.Settings, optional
+        Store folder, host overrides and key; else read from the environment once, here.
 
     Returns
     -------
@@ -282,22 +312,22 @@ def comext(
     first, last = _bounds(freq, start, end)
     fmt = "%Y-%m" if freq == "M" else "%Y"
     indicators = ["VALUE_IN_EUROS", *(["QUANTITY_IN_100KG"] if quantity else [])]
-    with _bridge("comext"):
+    cfg = _call(settings, base_url, "comext", offline=offline, refresh=refresh)
+    with _bridge("comext", cfg.store):
         query = _es.comext_query(
             _eurostat_geo("reporter", reporter), _eurostat_geo("partner", partner),
-            _as_list("product", product), flow=flow, freq=freq, start=first.strftime(fmt),
-            end=last.strftime(fmt), indicators=indicators,
+            _as_list("product", product, (2, 4, 6, 8)), flow=flow, freq=freq,
+            start=first.strftime(fmt), end=last.strftime(fmt), indicators=indicators,
         )  # fmt: skip
         if dry_run:
-            return _es.build_request(query, base_url=base_url)
-        host = _host(base_url, "BELRU_TRADE_COMEXT_URL", _es.COMEXT_URL)
-        key = {"source": "comext", "host": host, **query.as_dict()}
-        hit = _cached("comext", key, refresh)
+            return _es.build_request(query, base_url=cfg.base_url)
+        key = {"source": "comext", "host": cfg.host, **query.as_dict()}
+        hit = _cached("comext", key, cfg)
         if hit is not None:
             return hit
-        result = _run(_es.fetch, query, offline, refresh, session=session, base_url=base_url,
+        result = _run(_es.fetch, query, cfg, session=session, base_url=cfg.base_url,
                       progress=progress, policy=policy)  # fmt: skip
-    return _store("comext", key, _panels.comext_panel(result.frame, freq), result)
+    return _store("comext", key, _panels.comext_panel(result.frame, freq), result, cfg)
 
 
 # ----------------------------------------------------------------------------- Comtrade
@@ -321,6 +351,7 @@ def comtrade(
     base_url: str | None = None,
     record_cap: int | None = None,
     policy: Any = None,
+    settings: Settings | None = None,
 ) -> pd.DataFrame | list[PlannedRequest]:
     """UN Comtrade goods trade as a tidy panel.
 
@@ -332,14 +363,14 @@ def comtrade(
         range is split there).
     product : str or list of str
         ``'TOTAL'`` or HS codes of 2, 4 or 6 digits.
-    freq, start, end, flow, offline, refresh, dry_run, progress, session, policy
+    freq, start, end, flow, offline, refresh, dry_run, progress, session, policy, settings
         As in :func:`comext`.
     api_key : str, optional
-        Comtrade subscription key (else ``COMTRADE_API_KEY``, read once here; else the
-        500-record preview). It is never stored, logged or part of a cache key (the key
-        records only whether the preview endpoint was used).
+        Comtrade subscription key (else ``settings.comtrade_api_key``, from
+        ``COMTRADE_API_KEY``; else the 500-record preview). It is never stored, logged or
+        part of a cache key (the key records only whether the preview endpoint was used).
     base_url : str, optional
-        Else ``BELRU_TRADE_COMTRADE_URL``.
+        Else ``settings.comtrade_url`` (``BELRU_TRADE_COMTRADE_URL``).
     record_cap : int, optional
         Records per call (500 preview, 100,000 free key, 250,000 premium).
 
@@ -370,30 +401,32 @@ def comtrade(
     partners = [codes.country(p, "partner") for p in _as_list("partner", partner)]
     fmt = "%Y%m" if freq == "M" else "%Y"
     _warn_russia(reporters, last)
-    with _bridge("comtrade"):
+    cfg = _call(settings, base_url, "comtrade", offline=offline, refresh=refresh)
+    products = _as_list("product", product, (2, 4, 6))
+    with _bridge("comtrade", cfg.store):
         queries = [
-            _ct.comtrade_query(rep, par, _as_list("product", product), flow=flow, freq=freq,
+            _ct.comtrade_query(rep, par, products, flow=flow, freq=freq,
                                start=seg_first.strftime(fmt), end=seg_last.strftime(fmt))
             for seg_first, seg_last, rep, par in _panels.segments(reporters, partners, first, last)
         ]  # fmt: skip
         secret = _ct.check_key(
-            api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY")
+            api_key if api_key is not None else (cfg.key.reveal() if cfg.key else "")
         )
-        options = {"session": session, "base_url": base_url, "progress": progress,
+        options = {"session": session, "base_url": cfg.base_url, "progress": progress,
                    "record_cap": record_cap, "api_key": secret, "policy": policy}  # fmt: skip
         if dry_run:
             return [r for q in queries for r in _ct.fetch(q, dry_run=True, **options)]
         key = {"source": "comtrade", "queries": [q.as_dict() for q in queries],
-               "host": _host(base_url, "BELRU_TRADE_COMTRADE_URL", _ct.COMTRADE_URL),
+               "host": cfg.host,
                "periods": [first.strftime(fmt), last.strftime(fmt)], "cap": record_cap,
                "endpoint": "data" if secret else "preview"}  # fmt: skip
-        hit = _cached("comtrade", key, refresh)
+        hit = _cached("comtrade", key, cfg)
         if hit is not None:
             return hit
-        results = [_run(_ct.fetch, q, offline, refresh, **options) for q in queries]
+        results = [_run(_ct.fetch, q, cfg, **options) for q in queries]
     frames = [_panels.comtrade_panel(r.frame, freq) for r in results]
     merged = pd.concat([f for f in frames if len(f)] or [panel.empty_panel()], ignore_index=True)
-    return _store("comtrade", key, panel.validate(merged), _merge_provenance(results))
+    return _store("comtrade", key, panel.validate(merged), _merge_provenance(results), cfg)
 
 
 def _warn_russia(reporters: list[str], last: pd.Period) -> None:

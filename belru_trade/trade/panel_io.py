@@ -17,12 +17,12 @@ _STRINGS = ("reporter", "partner", "product", "nomenclature", "flow", "currency"
 
 def _periods(column: pd.Series) -> pd.Series:
     text = column.astype(str).str.strip()
-    if text.str.fullmatch(r"\d{4}-\d{2}").all():
+    if text.str.fullmatch(r"[0-9]{4}-[0-9]{2}").all():
         freq = "M"
-    elif text.str.fullmatch(r"\d{4}").all():
+    elif text.str.fullmatch(r"[0-9]{4}").all():
         freq = "Y"
     else:
-        bad = text[~text.str.fullmatch(r"\d{4}(-\d{2})?")].unique().tolist()[:5]
+        bad = text[~text.str.fullmatch(r"[0-9]{4}(-[0-9]{2})?")].unique().tolist()[:5]
         raise DataValidationError("period", "must be all 'YYYY-MM' or all 'YYYY'", bad)
     return pd.PeriodIndex(text, freq=freq).to_series(index=column.index)
 

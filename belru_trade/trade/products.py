@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError, UnknownCodeError
+from belru_trade.periods import parse_period
 
 __all__ = [
     "HS_VINTAGES",
@@ -180,17 +180,8 @@ def hs_vintage(period: Any = None) -> str:
 
 
 def _year(period: Any) -> int:
-    if isinstance(period, pd.Period | pd.Timestamp):
-        return int(period.year)
-    if isinstance(period, int) and not isinstance(period, bool):
-        return period
-    match = re.fullmatch(r"(\d{4})(?:[-/]\d{1,2}(?:[-/]\d{1,2})?)?", str(period).strip())
-    if match is None:
-        raise InvalidArgumentError(
-            f"period={period!r} is not a period; expected 'YYYY', 'YYYY-MM', a date or an "
-            f"HS vintage ({', '.join(HS_VINTAGES)})"
-        )
-    return int(match.group(1))
+    """The year of ``period`` under the one strict parser (:mod:`belru_trade.periods`)."""
+    return parse_period(period, None, name="period").year
 
 
 def _check_sector(name: Any) -> str:

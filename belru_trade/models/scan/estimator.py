@@ -30,7 +30,13 @@ from belru_trade.models.its.design import (
 )
 from belru_trade.models.its.fit import FAMILIES, LOG_LINK
 from belru_trade.models.scan.core import BatchFit, fit_batch_glm, fit_batch_ols
-from belru_trade.models.scan.source import DatasetSource, is_dataset, open_source, read_chunk
+from belru_trade.models.scan.source import (
+    READ_ROWS,
+    DatasetSource,
+    is_dataset,
+    open_source,
+    read_group,
+)
 
 __all__ = ["ScanResults", "scan"]
 
@@ -215,19 +221,21 @@ def _run_dask(chunks: list[np.ndarray], args: tuple, client: Any) -> list[BatchF
 
 
 def _run_dask_source(source: DatasetSource, args: tuple, client: Any) -> list:
-    """One task per chunk: the worker reads its series from the dataset and fits them (the
-    store path must be readable by the workers)."""
+    """One task per read group: the worker reads its series from the dataset and fits them
+    (the store path must be readable by the workers). Groups are cut so that every worker
+    thread gets at least two tasks."""
     with _dask_client(client) as dask_client:
+        threads = max(sum(dask_client.nthreads().values()), 1)
+        per_task = -(-sum(source.chunk_rows) // (2 * threads))
+        groups = source.groups(min(per_task, READ_ROWS))
         remote = dask_client.scatter((source, args), broadcast=True)
-        futures = [
-            dask_client.submit(_source_task, remote, values, pure=False) for values in source.chunks
-        ]
-        return dask_client.gather(futures)
+        futures = [dask_client.submit(_source_task, remote, g, pure=False) for g in groups]
+        return [part for parts in dask_client.gather(futures) for part in parts]
 
 
-def _source_task(shared: tuple, values: tuple):
+def _source_task(shared: tuple, group: tuple):
     source, args = shared
-    return _source_chunk(source, values, args)
+    return _source_group(source, group, args)
 
 
 def _combine(parts: list[BatchFit]) -> BatchFit:
@@ -381,21 +389,24 @@ def scan(
     return _results(names, len(wide), design, status, ok, fit, family, errors, lags)
 
 
-def _source_chunk(source: DatasetSource, values: tuple, args: tuple):
-    """Read one chunk of series from the dataset and fit it (runs in a dask worker too)."""
+def _source_group(source: DatasetSource, group: tuple, args: tuple) -> list:
+    """Read one group of chunks from the dataset and fit each chunk (runs in a dask worker
+    too)."""
     X, design, family, errors, lags, log_off = args
-    names, Y, present = read_chunk(source, values)
-    status = _statuses(Y, design, family)
-    ok = np.flatnonzero(status == "ok")
-    fit = _fit_chunk(X, Y[:, ok], family, errors, lags, log_off)
-    return names, status, ok, fit, Y.size - present
+    parts = []
+    for names, Y, present in read_group(source, group):
+        status = _statuses(Y, design, family)
+        ok = np.flatnonzero(status == "ok")
+        fit = _fit_chunk(X, Y[:, ok], family, errors, lags, log_off)
+        parts.append((names, status, ok, fit, Y.size - present))
+    return parts
 
 
 def _scan_source(source: DatasetSource, args: tuple, engine: str, client: Any):
     if engine == "dask":
         parts = _run_dask_source(source, args, client)
     else:
-        parts = [_source_chunk(source, values, args) for values in source.chunks]
+        parts = [part for g in source.groups() for part in _source_group(source, g, args)]
     offsets = np.cumsum([0] + [len(p[0]) for p in parts[:-1]])
     names = pd.Index([n for p in parts for n in p[0]], name="series")
     status = np.concatenate([p[1] for p in parts])

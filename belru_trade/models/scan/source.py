@@ -1,13 +1,17 @@
-"""Series of a scan read straight from a partitioned parquet dataset, chunk by chunk.
+"""Series of a scan read straight from a partitioned parquet dataset, group by group.
 
 :func:`belru_trade.scan` on the bulk store (a :class:`belru_trade.store.bulk.BulkDataset`
 handle, filtered or not) never builds the whole wide matrix: a first pass reads only the
-key columns (series and period, in record batches) to fix the series and the common period
-axis; then every chunk of series (values of the first ``by`` column, sorted) is read with
-that chunk pushed into the parquet scan, summed into a dense periods x series block with
-:func:`numpy.bincount`, and fitted. Memory is bounded by one chunk (and the key pass by one
-record batch and the set of series keys). With ``engine="dask"`` each chunk is one task that
-reads its own rows in the worker, so the client never holds the data.
+key columns (series and period, in record batches) to fix the series, the common period
+axis and the number of rows per series; the series (values of the first ``by`` column,
+sorted) are cut into chunks of ``chunk_size``, and consecutive chunks into read groups of
+at most :data:`READ_ROWS` stored rows. Each group is read in one parquet scan (the group's
+values pushed into the scan), its rows are split by chunk in memory, and every chunk is
+summed into a dense periods x series block with :func:`numpy.bincount` and fitted. Memory
+is bounded by one read group (and the key pass by one record batch and the series keys);
+reading per group rather than per chunk reads each stored row once instead of once per
+chunk. With ``engine="dask"`` each group is one task that reads its own rows in the
+worker, so the client never holds the data.
 
 Notes
 -----
@@ -29,11 +33,14 @@ import pyarrow.compute as pc
 
 from belru_trade.errors import InvalidArgumentError
 
-__all__ = ["DatasetSource", "is_dataset", "open_source", "read_chunk"]
+__all__ = ["READ_ROWS", "DatasetSource", "is_dataset", "open_source", "read_chunk", "read_group"]
 
 #: Panel column names accepted for ``column=`` and the stored columns they read.
 MEASURES = {"value": "value_eur", "quantity": "quantity_kg"}
 SERIES_COLUMNS = ("reporter", "partner", "product", "flow", "stat_procedure", "trade_type")
+#: Most stored rows read by one parquet scan of a read group (about 0.5 GB in memory for
+#: eight-digit products with one value column).
+READ_ROWS = 10_000_000
 
 
 def is_dataset(data: Any) -> bool:
@@ -51,6 +58,25 @@ class DatasetSource:
     first: int  # month ordinal (pandas Period ordinal) of the first period
     periods: int
     chunks: tuple[tuple[str, ...], ...]  # values of by[0], sorted, per chunk
+    chunk_rows: tuple[int, ...] = ()  # stored rows per chunk (from the key pass)
+
+    def groups(self, max_rows: int | None = None) -> list[tuple[int, ...]]:
+        """Consecutive chunk numbers in read groups of at most ``max_rows`` stored rows
+        (:data:`READ_ROWS` by default); a chunk larger than that is a group of its own."""
+        limit = READ_ROWS if max_rows is None else max_rows
+        rows = self.chunk_rows or (0,) * len(self.chunks)
+        groups: list[tuple[int, ...]] = []
+        current: list[int] = []
+        total = 0
+        for i, n in enumerate(rows):
+            if current and total + n > limit:
+                groups.append(tuple(current))
+                current, total = [], 0
+            current.append(i)
+            total += n
+        if current:
+            groups.append(tuple(current))
+        return groups
 
     @property
     def index(self) -> pd.PeriodIndex:
@@ -82,25 +108,27 @@ def open_source(
     if stored not in MEASURES.values():
         raise InvalidArgumentError(f"column={column!r}: with a bulk dataset, use {list(MEASURES)}")
     handle = handle.filter(frequency="M", **(selector or {}))
-    values: set[str] = set()
+    counts: dict[str, int] = {}
     low, high = None, None
     for batch in handle.scanner(columns=[by[0], "period"]).to_batches():
         if batch.num_rows == 0:
             continue
-        values.update(pc.unique(batch.column(0).cast(pa.string())).to_pylist())
+        for item in pc.value_counts(batch.column(0).cast(pa.string())).to_pylist():
+            counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
         lo, hi = pc.min_max(batch.column(1)).values()
         low = lo.as_py() if low is None else min(low, lo.as_py())
         high = hi.as_py() if high is None else max(high, hi.as_py())
     if low is None:
         raise InvalidArgumentError(f"selector={selector!r} matches no rows of the dataset")
     first, last = _month_ordinal(np.array([low, high]))
-    keys = sorted(values)
+    keys = sorted(counts)
     chunks = tuple(tuple(keys[s : s + chunk_size]) for s in range(0, len(keys), chunk_size))
-    return DatasetSource(handle, by, stored, int(first), int(last - first + 1), chunks)
+    rows = tuple(sum(counts[k] for k in chunk) for chunk in chunks)
+    return DatasetSource(handle, by, stored, int(first), int(last - first + 1), chunks, rows)
 
 
 def read_chunk(source: DatasetSource, values: tuple[str, ...]) -> tuple[list[str], np.ndarray, int]:
-    """Dense block of the series whose ``by[0]`` is in ``values``.
+    """Dense block of the series whose ``by[0]`` is in ``values`` (one parquet scan).
 
     Returns
     -------
@@ -111,9 +139,37 @@ def read_chunk(source: DatasetSource, values: tuple[str, ...]) -> tuple[list[str
     present : int
         Number of (period, series) cells with at least one row (for the zero-fill count).
     """
+    return _dense(source, _read(source, values))
+
+
+def read_group(
+    source: DatasetSource, group: tuple[int, ...]
+) -> list[tuple[list[str], np.ndarray, int]]:
+    """:func:`read_chunk` of every chunk in ``group`` (chunk numbers), from one parquet scan.
+
+    The group's rows are split by chunk in memory: the first key column is dictionary
+    encoded, each distinct value is mapped to its chunk, and one stable sort of the rows by
+    chunk gives each chunk a contiguous slice.
+    """
+    values = tuple(v for i in group for v in source.chunks[i])
+    table = _read(source, values)
+    encoded = pc.dictionary_encode(table[source.by[0]].cast(pa.string())).combine_chunks()
+    position = {v: j for j, i in enumerate(group) for v in source.chunks[i]}
+    chunk_of_value = np.array([position[v] for v in encoded.dictionary.to_pylist()], dtype=np.int64)
+    row_chunk = chunk_of_value[encoded.indices.to_numpy(zero_copy_only=False)]
+    order = np.argsort(row_chunk, kind="stable")
+    bounds = np.searchsorted(row_chunk[order], np.arange(len(group) + 1))
+    return [_dense(source, table.take(order[bounds[j] : bounds[j + 1]])) for j in range(len(group))]
+
+
+def _read(source: DatasetSource, values: tuple[str, ...]) -> pa.Table:
+    keep = pc.field(source.by[0]).cast(pa.string()).isin(pa.array(values, pa.string()))
+    columns = [*source.by, "period", source.column]
+    return source.handle.scanner(columns=columns, filter=keep).to_table()
+
+
+def _dense(source: DatasetSource, table: pa.Table) -> tuple[list[str], np.ndarray, int]:
     by = list(source.by)
-    keep = pc.field(by[0]).cast(pa.string()).isin(pa.array(values, pa.string()))
-    table = source.handle.scanner(columns=[*by, "period", source.column], filter=keep).to_table()
     keys = [table[b].cast(pa.string()).to_numpy(zero_copy_only=False) for b in by]
     if len(by) == 1:
         names, series = np.unique(keys[0].astype(str), return_inverse=True)

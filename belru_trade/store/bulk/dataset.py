@@ -24,6 +24,7 @@ import pyarrow.dataset as ds
 
 from belru_trade._validation import check_choice
 from belru_trade.errors import InvalidArgumentError
+from belru_trade.periods import parse_period
 from belru_trade.store.bulk.errors import BulkStoreError, NonNumericProductWarning
 from belru_trade.store.bulk.layout import STORED_SCHEMA
 from belru_trade.store.bulk.manifest import bulk_root, load_manifest
@@ -60,17 +61,11 @@ def _products(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
 
 
 def _period_bound(name: str, value: Any) -> tuple[int, int] | None:
-    """(year, month) of a bound; month 0 for a bare year."""
+    """(year, month) of a bound; month 0 for a bare year (rules of :func:`parse_period`)."""
     if value is None:
         return None
-    text = str(value).strip()
-    match = re.fullmatch(r"(\d{4})(?:-?(\d{2}))?", text)
-    if not match or not 1 <= int(match.group(2) or 1) <= 12:
-        raise InvalidArgumentError(
-            f"{name}={value!r}: expected a month 'YYYY-MM' (or 'YYYYMM', a pandas Period) or "
-            "a year 'YYYY'"
-        )
-    return int(match.group(1)), int(match.group(2) or 0)
+    period = parse_period(value, None, name=name)
+    return (period.year, 0) if period.freqstr.startswith("Y") else (period.year, period.month)
 
 
 @dataclass(frozen=True)

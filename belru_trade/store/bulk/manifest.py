@@ -21,12 +21,12 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from belru_trade._outputs import atomic_write
 from belru_trade.store.bulk.errors import BulkStoreError
 
 __all__ = [
@@ -85,31 +85,9 @@ def load_manifest(base: Path) -> dict[str, Any]:
     return manifest
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not supported on every platform
-        handle = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-
-
 def save_manifest(base: Path, manifest: dict[str, Any]) -> None:
-    """Write ``manifest.json`` atomically (temporary file, fsync, ``os.replace``)."""
-    base.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(manifest, indent=1, sort_keys=True).encode()
-    handle, tmp = tempfile.mkstemp(dir=base, prefix=".manifest-", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, base / _MANIFEST)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(base)
+    """Write ``manifest.json`` atomically (:func:`belru_trade._outputs.atomic_write`)."""
+    atomic_write(base / _MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
 
 
 @contextlib.contextmanager
