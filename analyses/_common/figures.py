@@ -37,10 +37,11 @@ def mark_dates(ax: Any, dates: Iterable[tuple[str, str]]) -> None:
 
 
 def plot_its(ax: Any, cf: pd.DataFrame, interventions: Sequence[Any], *, label: str,
-             unit: str) -> None:  # fmt: skip
+             unit: str) -> Any:  # fmt: skip
     """Observed, fitted and counterfactual (shaded prediction band) from ``its_row``.
 
-    The legend is left to the caller (one per figure).
+    Draws on ``ax`` and returns its :class:`matplotlib.figure.Figure`; the legend is left to
+    the caller (one per figure).
     """
     counterfactual_panel(
         ax,
@@ -52,3 +53,4 @@ def plot_its(ax: Any, cf: pd.DataFrame, interventions: Sequence[Any], *, label: 
         title=label,
         legend=False,
     )
+    return ax.figure
