@@ -288,10 +288,9 @@ def _figure_gap(gaps: pd.DataFrame, published: pd.DataFrame):
     left.legend(fontsize=8)
     names = ["ING 2018", "Comext 6 modes", "est. all (low)", "est. all (high)"]
     x = range(len(published))
-    right.bar([i - 0.2 for i in x], published["exports (EUR bn)"], 0.4, label="exports",
-              color=PALETTE["primary"])  # fmt: skip
-    right.bar([i + 0.2 for i in x], published["imports (EUR bn)"], 0.4, label="imports",
-              color=PALETTE["secondary"])  # fmt: skip
+    for shift, flow, role in ((-0.2, "exports", "primary"), (0.2, "imports", "secondary")):
+        bars = published[f"{flow} (EUR bn)"]
+        right.bar([i + shift for i in x], bars, 0.4, label=flow, color=PALETTE[role])
     right.set_xticks(list(x), names[: len(published)], rotation=20, fontsize=8)
     right.set_ylabel("EUR billion (2017)")
     right.set_title("Published 2017 figures vs Comext")

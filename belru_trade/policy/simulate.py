@@ -170,10 +170,9 @@ class SimulationResults:
         return out
 
     def plot(self, ax: Any = None) -> Any:
-        """Bar chart of the expected loss per member with its interval.
+        """Bar chart of the expected loss per member with its interval (a Figure).
 
-        Returns a :class:`matplotlib.figure.Figure` (that of ``ax`` when given); see
-        :func:`belru_trade.policy.brief.plot_members`.
+        See :func:`belru_trade.policy.brief.plot_members`.
         """
         from belru_trade.policy.brief import plot_members
 
