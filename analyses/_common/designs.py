@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from belru_trade.analyses._common.shared import shared
 
 import belru_trade as bt
 
@@ -40,7 +41,6 @@ def origin_event_study(
     -------
     DiDResults
     """
-    import warnings
 
     treated = set(treated)
     months = pd.period_range(start, end, freq="M")
@@ -57,6 +57,14 @@ def origin_event_study(
     data = data.set_index(["reporter", "product"]).loc[lambda x: x.index.isin(keep)]
     data = data.reset_index()
     data["treated"] = (data["reporter"].isin(treated) & (data["period"] >= first)).astype(int)
+    return _event_study(data, window=window, method=method)
+
+
+@shared(maxsize=8)
+def _event_study(data: pd.DataFrame, *, window: tuple[int, int], method: str):
+    """``bt.did`` on the flows x months grid (one fit per distinct grid in a run)."""
+    import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=bt.BelruTradeWarning)
         return bt.did(
