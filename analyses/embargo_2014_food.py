@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 from belru_trade.analyses._common import (
     analysis_result,
-    complete_months,
     comtrade_exports_to,
     contrast_sensitivity,
     control_pools,
@@ -29,7 +28,9 @@ from belru_trade.analyses._common import (
     sensitivity_variants,
     without_earlier_bans,
 )
+from belru_trade.analyses._common.comtrade_filing import FILING_PRODUCTS, ComtradeFiling
 from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
+from belru_trade.analyses._common.designs import event_study_sensitivity
 
 import belru_trade as bt
 from belru_trade.report import (
@@ -75,12 +76,16 @@ METHOD = (
     "a sensitivity row."
 )
 CAVEATS = (
-    "UN Comtrade records no zeros, and this extract (exports to Russia only) cannot tell a "
-    "month without shipments from a month without a filing. Months without a row count as "
-    "zero for the embargoed origins (EU members, NO, US, CA, AU report every month to "
-    "Comtrade through their statistical offices, so an empty month is no shipment); for the "
-    "controls the same reading is tested by a sensitivity row that keeps only reporters "
-    "with a row in at least 90% of the pre-period months. 0 kg can also mean 'not "
+    "UN Comtrade records no zeros. Rule for an empty month: a reporter filed in a month "
+    "when the extract (exports to and imports from Russia of the food headings) has any row "
+    "for it; a month in which it filed other products but not this one is a true zero; a "
+    "month in which it filed nothing at all is missing (left out of the fits, not zero), "
+    "except for the EU member states, whose empty months are zeros (their monthly data reach "
+    "Comtrade through Eurostat, and the EU28 row of the extract is present in every month; "
+    "table comtrade_reporting.csv of the package). A group total is missing in a month when "
+    "reporters carrying more than 1% of the group's pre-period volume filed nothing; the "
+    "reporters and months read as missing are listed in a table and in provenance.json. "
+    "Cumulative lost volumes sum the observed months only. 0 kg can also mean 'not "
     "reported' (e.g. Belarus cheese 2018-2019).",
     "Reported volumes above 1,000 t and 20 times the largest monthly volume of the same "
     "series in any other year are treated as unit errors and excluded (listed in a table).",
@@ -111,6 +116,18 @@ REQUIRES = (
         end="2020-12",
         fetch_reporters=embargo_2014_reporters(),
     ),
+    DataRequirement(
+        "all reporters' food trade with the partner in both directions 2010-2020 (UN "
+        "Comtrade), to tell a month a reporter filed nothing from a month without shipments",
+        "comtrade",
+        ("comtrade",),
+        partner=PARTNER,
+        product=FILING_PRODUCTS,
+        start="2010-01",
+        end="2020-12",
+        fetch_reporters=embargo_2014_reporters(),
+        optional=True,
+    ),
 )
 _BREAK = "2014-08"
 _START = "2012-01"
@@ -124,23 +141,23 @@ def prepare(panel: pd.DataFrame, config) -> tuple[pd.DataFrame, pd.DataFrame]:
     return comtrade_exports_to(panel, config.partner, codes)
 
 
-def group_series(rows: pd.DataFrame, config) -> dict[tuple[str, str], pd.Series]:
-    """Monthly tonnes per (food group, origin group)."""
-    embargoed = bt.codes.embargo_origins(_BREAK)
-    origin_masks = {
-        "embargoed origins": rows["reporter"].isin(embargoed),
-        "non-embargoed origins": rows["reporter"].isin(embargo_2014_controls()),
-        config.reporter: rows["reporter"] == config.reporter,
+def group_series(
+    rows: pd.DataFrame, config, filing: ComtradeFiling
+) -> dict[tuple[str, str], pd.Series]:
+    """Monthly tonnes per (food group, origin group); NaN in months not observed (the
+    reporters carrying more than 1% of the group's pre-period volume filed nothing)."""
+    origins = {
+        "embargoed origins": bt.codes.embargo_origins(_BREAK),
+        "non-embargoed origins": embargo_2014_controls(),
+        config.reporter: (config.reporter,),
     }
     out = {}
     for food, codes in FOOD_GROUPS.items():
-        in_group = rows["product"].isin(codes) & rows["quantity"].notna()
-        for origin, mask in origin_masks.items():
-            sub = rows[in_group & mask]
-            series = sub.groupby("period")["quantity"].sum() / 1e3
-            series.index = pd.PeriodIndex(series.index)
-            full = complete_months(series, "2010-01", "2020-12")
-            out[(food, origin)] = full.loc[_START:_END].rename(f"{food}, {origin} (t)")
+        for origin, reporters in origins.items():
+            series = filing.group_tonnes(
+                rows, reporters, _START, _END, pre_end="2014-07", products=codes
+            )
+            out[(food, origin)] = series.rename(f"{food}, {origin} (t)")
     return out
 
 
@@ -174,7 +191,9 @@ def contrasts(models: dict, config) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def event_studies(rows: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, object]:
+def event_studies(
+    rows: pd.DataFrame, models: dict, filing: ComtradeFiling
+) -> tuple[pd.DataFrame, object]:
     """Event study per food group: embargoed vs non-embargoed origins, PPML."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
@@ -188,6 +207,7 @@ def event_studies(rows: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, objec
                 start=_ES_START,
                 end=_END,
                 event=_BREAK,
+                missing=filing.missing,
             )
         except (bt.BelruTradeError, ValueError) as exc:
             out.append({"series": food, "note": f"not estimable: {exc}"})
@@ -237,12 +257,13 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """Comparative ITS per food group with lost volumes."""
     rows, dropped = prepare(panel, config)
     rows, earlier = without_earlier_bans(rows, _START, _BREAK)
+    filing = ComtradeFiling.from_panel(panel, config.partner)
     models: dict = {}
-    series = group_series(rows, config)
+    series = group_series(rows, config, filing)
     effects, cfs = fit_all(series, models)
     table = contrasts(models, config)
     lost = lost_volume(series, effects, config)
-    studies, es_fig = event_studies(rows, models)
+    studies, es_fig = event_studies(rows, models, filing)
     findings = _findings(lost, table, config)
     findings += [
         describe_event_study(r, r["series"])
@@ -265,7 +286,10 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             "Interrupted time series per food and origin group (95% intervals)": effects,
             "Excluded unit-error observations": dropped,
             "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
-            "Sensitivity of the comparative ITS (one choice varied at a time)": sensitivity(rows),
+            "Months read as missing: reporters that filed nothing with the partner "
+            "(2012-01.." + _END + ")": filing.table(_reporters(), _START, _END),
+            "Sensitivity of the comparative ITS and the event study (one choice varied at "
+            "a time)": sensitivity(rows, filing, models),
             "Compared with published estimates": published(table),
         },
         figures={
@@ -275,7 +299,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         models=models,
         config=config,
         controls=comparison_groups(config),
+        missing_months=filing.provenance(_reporters(), _START, _END),
     )
+
+
+def _reporters() -> tuple[str, ...]:
+    return tuple(sorted(bt.codes.embargo_origins(_BREAK) | set(embargo_2014_controls())))
 
 
 def comparison_groups(config) -> dict[str, tuple[str, ...]]:
@@ -295,18 +324,36 @@ def comparison_groups(config) -> dict[str, tuple[str, ...]]:
 SENSITIVITY = sensitivity_variants()
 
 
-def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
-    """Comparative ITS per food group, one choice varied at a time (net weight)."""
+def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling, models: dict) -> pd.DataFrame:
+    """Comparative ITS per food group, one choice varied at a time (net weight), with the
+    event-study estimators (PPML two-way FE, imputation, Sun-Abraham) as model-family rows."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     pools = control_pools(rows, _START)
     out = []
     for food, codes in FOOD_GROUPS.items():
         table = contrast_sensitivity(
-            lambda start, codes=codes: monthly_tonnes(rows, embargoed, start, _END, codes),
-            lambda pool, start, codes=codes: monthly_tonnes(rows, pools[pool], start, _END, codes),
+            lambda start, codes=codes: monthly_tonnes(
+                rows, embargoed, start, _END, codes, filing=filing
+            ),
+            lambda pool, start, codes=codes: monthly_tonnes(
+                rows, pools[pool], start, _END, codes, filing=filing
+            ),
             event=_BREAK,
             start=_START,
             variants=SENSITIVITY,
+        )
+        sample = rows[
+            rows["reporter"].isin(embargoed | set(pools["baseline"])) & rows["product"].isin(codes)
+        ]
+        table = event_study_sensitivity(
+            table,
+            sample,
+            embargoed,
+            baseline=models.get(f"event study {food}"),
+            start=_ES_START,
+            end=_END,
+            event=_BREAK,
+            missing=filing.missing,
         )
         out.append(table.assign(**{"food group": food}))
     frame = pd.concat(out, ignore_index=True)

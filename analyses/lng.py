@@ -29,6 +29,7 @@ from belru_trade.report import (
     Ours,
     published_table,
 )
+from belru_trade.trade.prices import price_index
 
 #: position in the report
 ORDER = 50
@@ -52,7 +53,9 @@ DATA = (
     "included) and the share of imports by value (Comext, EUR: goods declared for import)."
 )
 METHOD = (
-    "Annual sums and Russia's share of the partner total (TJ, EUR and tonnes). Interrupted "
+    "Annual sums and Russia's share of the partner total (TJ, EUR and tonnes); euro values "
+    "nominal and in EUR of 2021 (deflated month by month with the euro-area HICP, "
+    "bt.deflate; shares are ratios of same-year values and need no deflator). Interrupted "
     "time series on Russia's monthly LNG deliveries (TJ) from the first Yamal-era delivery to "
     "2022-09, with a level and slope change at 2022-03, quasi-Poisson log link, Fourier "
     "seasonality (2 harmonics), Newey-West errors; the counterfactual continues the "
@@ -127,7 +130,21 @@ _EVENTS = [
 ]
 
 
-def _by_partner_year(panel, config, source, column) -> pd.DataFrame:
+#: base year of the real (deflated) euro columns: euro-area HICP, 2021 = 100
+REAL_BASE = 2021
+
+
+def _real(rows: pd.DataFrame) -> pd.Series:
+    """Monthly EUR values in EUR of :data:`REAL_BASE` (euro-area HICP, ``bt.deflate``);
+    NaN for months after the shipped index ends."""
+    last = price_index("hicp_ea").index.max()
+    periods = pd.PeriodIndex(rows["period"])
+    covered = rows.loc[periods <= last, ["period", "value"]]
+    real = bt.deflate(covered, "hicp_ea", base=REAL_BASE)["value"]
+    return real.reindex(rows.index)
+
+
+def _by_partner_year(panel, config, source, column, *, real: bool = False) -> pd.DataFrame:
     rows = panel[
         (panel["source"] == source)
         & (panel["reporter"] == config.reporter)
@@ -135,32 +152,55 @@ def _by_partner_year(panel, config, source, column) -> pd.DataFrame:
         & panel[column].notna()
     ]
     rows = rows[~rows["partner"].str.startswith("EU")]
+    values = _real(rows) if real else rows[column]
     years = pd.PeriodIndex(rows["period"]).year
-    return rows.groupby([years, "partner"])[column].sum().unstack("partner")
+    sums = values.groupby([years, rows["partner"]]).sum(min_count=1)
+    if real:  # a year with a month after the index is not summed
+        sums = sums.where(values.isna().groupby([years, rows["partner"]]).sum() == 0)
+    return sums.unstack(level=-1)
 
 
 def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
-    """Imports from the partner by year: TJ, share of TJ, EUR m, kt, share of EUR."""
+    """Imports from the partner by year: TJ, share of TJ, EUR m (nominal, and in EUR of
+    :data:`REAL_BASE` deflated by the euro-area HICP), kt, share of EUR, unit values."""
     tj = _by_partner_year(panel, config, "eurostat_energy", "quantity")
     eur = _by_partner_year(panel, config, "comext_fossil", "value")
+    eur_real = _by_partner_year(panel, config, "comext_fossil", "value", real=True)
     kg = _by_partner_year(panel, config, "comext_fossil", "quantity")
     crea = panel[(panel["source"] == "crea") & (panel["partner"] == config.partner)]
     crea_years = pd.PeriodIndex(crea["period"]).year
     crea_y = crea.groupby(crea_years)[["value", "quantity"]].sum()
+    crea_real = _real(crea.dropna(subset=["value"])) if crea["value"].notna().any() else None
+    crea_y["real"] = (
+        crea_real.groupby(crea_years[crea["value"].notna()]).sum(min_count=1)
+        if crea_real is not None
+        else float("nan")
+    )
     years = sorted(set(tj.index) | set(crea_y.index) | set(eur.index))
     out = pd.DataFrame({"year": years}).set_index("year")
     p = config.partner
     out["from partner (TJ)"] = tj.get(p, pd.Series(dtype=float)).reindex(years)
     out["all partners (TJ)"] = tj.sum(axis=1, min_count=1).reindex(years)
     out["partner share of TJ (%)"] = 100 * out["from partner (TJ)"] / out["all partners (TJ)"]
-    out["from partner, Comext (EUR m)"] = eur.get(p, pd.Series(dtype=float)).reindex(years) / 1e6
+    out["from partner, Comext (EUR m, nominal)"] = (
+        eur.get(p, pd.Series(dtype=float)).reindex(years) / 1e6
+    )
+    out[f"from partner, Comext (EUR m of {REAL_BASE}, euro-area HICP)"] = (
+        eur_real.get(p, pd.Series(dtype=float)).reindex(years) / 1e6
+    )
     out["from partner, Comext (kt)"] = kg.get(p, pd.Series(dtype=float)).reindex(years) / 1e6
     out["partner share of EUR, Comext (%)"] = (
         100 * eur.get(p, pd.Series(dtype=float)) / eur.sum(axis=1, min_count=1)
     ).reindex(years)
-    out["from partner, CREA (EUR m)"] = crea_y["value"].reindex(years) / 1e6
+    out["from partner, CREA (EUR m, nominal)"] = crea_y["value"].reindex(years) / 1e6
+    out[f"from partner, CREA (EUR m of {REAL_BASE}, euro-area HICP)"] = (
+        crea_y["real"].reindex(years) / 1e6
+    )
     out["from partner, CREA (kt)"] = crea_y["quantity"].reindex(years) / 1e3
-    out["unit value, CREA (EUR/t)"] = crea_y["value"].reindex(years) / crea_y["quantity"]
+    out["unit value, CREA (EUR/t, nominal)"] = crea_y["value"].reindex(years) / crea_y["quantity"]
+    out[f"unit value, CREA (EUR of {REAL_BASE} per t, euro-area HICP)"] = (
+        crea_y["real"].reindex(years) / crea_y["quantity"]
+    )
     return out.reset_index()
 
 
@@ -277,11 +317,16 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
             + (", ".join(f"{int(y)}: {v:.0f}%" for y, v in value.iloc[:, [0, 2]].values) or "none")
             + "."
         )
-    crea = by_year[["from partner, CREA (EUR m)", "from partner, CREA (kt)"]].dropna()
+    real_col = f"from partner, CREA (EUR m of {REAL_BASE}, euro-area HICP)"
+    crea = by_year[["from partner, CREA (EUR m, nominal)", real_col, "from partner, CREA (kt)"]]
+    crea = crea.dropna(subset=["from partner, CREA (EUR m, nominal)"])
     findings.append(
-        "Imports from Russia (CREA): "
+        f"Imports from Russia (CREA; EUR m nominal, in EUR of {REAL_BASE} deflated by the "
+        "euro-area HICP, and kt): "
         + "; ".join(
-            f"{y}: {r.iloc[0]:,.1f} m EUR / {r.iloc[1]:,.0f} kt" for y, r in crea.iterrows()
+            f"{y}: {r.iloc[0]:,.1f} m EUR ({r.iloc[1]:,.1f} m EUR of {REAL_BASE}) / "
+            f"{r.iloc[2]:,.0f} kt"
+            for y, r in crea.iterrows()
         )
         + ". The Yamal era starts with the first cargo at Zeebrugge on 2018-04-11."
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pandas as pd
 from belru_trade.analyses._common import (
     analysis_result,
-    complete_months,
     comtrade_exports_to,
     contrast_sensitivity,
     control_pools,
@@ -30,7 +29,9 @@ from belru_trade.analyses._common import (
     sensitivity_variants,
     without_earlier_bans,
 )
+from belru_trade.analyses._common.comtrade_filing import FILING_PRODUCTS, ComtradeFiling
 from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
+from belru_trade.analyses._common.designs import event_study_sensitivity
 
 import belru_trade as bt
 from belru_trade.report import (
@@ -77,12 +78,16 @@ METHOD = (
     "a sensitivity row."
 )
 CAVEATS = (
-    "UN Comtrade records no zeros, and this extract (exports to Russia only) cannot tell a "
-    "month without shipments from a month without a filing. Months without a row count as "
-    "zero for the embargoed origins (EU members, NO, US, CA, AU report every month to "
-    "Comtrade through their statistical offices, so an empty month is no shipment); for the "
-    "controls the same reading is tested by a sensitivity row that keeps only reporters "
-    "with a row in at least 90% of the pre-period months. 0 kg can also mean 'not "
+    "UN Comtrade records no zeros. Rule for an empty month: a reporter filed in a month "
+    "when the extract (exports to and imports from Russia of the food headings) has any row "
+    "for it; a month in which it filed other products but not this one is a true zero; a "
+    "month in which it filed nothing at all is missing (left out of the fits, not zero), "
+    "except for the EU member states, whose empty months are zeros (their monthly data reach "
+    "Comtrade through Eurostat, and the EU28 row of the extract is present in every month; "
+    "table comtrade_reporting.csv of the package). A group total is missing in a month when "
+    "reporters carrying more than 1% of the group's pre-period volume filed nothing; the "
+    "reporters and months read as missing are listed in a table and in provenance.json. "
+    "Cumulative lost volumes sum the observed months only. 0 kg can also mean 'not "
     "reported' (e.g. Belarus cheese 2018-2019).",
     "Obvious unit errors are excluded: reported volumes above 1,000 t and 20 times the "
     "largest monthly volume of the same series in any other year (Estonia, January-March "
@@ -112,6 +117,18 @@ REQUIRES = (
         fetch_reporters=embargo_2014_reporters(),
     ),
     DataRequirement(
+        "all reporters' food trade with the partner in both directions 2010-2020 (UN "
+        "Comtrade), to tell a month a reporter filed nothing from a month without shipments",
+        "comtrade",
+        ("comtrade",),
+        partner=PARTNER,
+        product=FILING_PRODUCTS,
+        start="2010-01",
+        end="2020-12",
+        fetch_reporters=embargo_2014_reporters(),
+        optional=True,
+    ),
+    DataRequirement(
         "the reporter's dairy exports to all destinations, annual 2011-2018 (Comext)",
         "comext",
         (),
@@ -135,35 +152,30 @@ def prepare(panel: pd.DataFrame, config, products=_DAIRY) -> tuple[pd.DataFrame,
     return comtrade_exports_to(panel, config.partner, products)
 
 
-def groups(rows: pd.DataFrame, config) -> dict[str, pd.Series]:
-    """Monthly tonnes: the reporter, embargoed origins, non-embargoed controls, Belarus."""
-    embargoed = bt.codes.embargo_origins(_BREAK)
+def groups(rows: pd.DataFrame, config, filing: ComtradeFiling) -> dict[str, pd.Series]:
+    """Monthly tonnes: the reporter, embargoed origins, non-embargoed controls, Belarus;
+    NaN in the months not observed (see :class:`ComtradeFiling`)."""
     ever = bt.codes.embargo_origins("2016-01") | {"UA"}
-    reporters = rows["reporter"]
-    masks = {
-        config.reporter: reporters == config.reporter,
-        "embargoed origins": reporters.isin(embargoed),
-        "non-embargoed origins": reporters.isin(embargo_2014_controls()) & ~reporters.isin(ever),
-        "Belarus": reporters == "BY",
+    origins = {
+        config.reporter: (config.reporter,),
+        "embargoed origins": tuple(bt.codes.embargo_origins(_BREAK)),
+        "non-embargoed origins": tuple(set(embargo_2014_controls()) - ever),
+        "Belarus": ("BY",),
     }
-    out = {}
-    for label, mask in masks.items():
-        sub = rows[mask & rows["quantity"].notna()]
-        series = sub.groupby("period")["quantity"].sum() / 1e3
-        series.index = pd.PeriodIndex(series.index)
-        out[label] = complete_months(series, "2010-01", "2020-12").rename(label)
-    return out
+    return {
+        label: filing.group_tonnes(rows, reporters, _START, _END, pre_end="2014-07").rename(label)
+        for label, reporters in origins.items()
+    }
 
 
-def belarus_headings(rows: pd.DataFrame) -> dict[str, pd.Series]:
-    """Belarus's monthly tonnes to the partner, one series per dairy heading."""
+def belarus_headings(rows: pd.DataFrame, filing: ComtradeFiling) -> dict[str, pd.Series]:
+    """Belarus's monthly tonnes to the partner, one series per dairy heading (NaN in the
+    months Belarus filed nothing)."""
     out = {}
-    by = rows[(rows["reporter"] == "BY") & rows["quantity"].notna()]
+    by = rows[rows["reporter"] == "BY"]
     for product, sub in by.groupby("product"):
-        series = sub.groupby("period")["quantity"].sum() / 1e3
-        series.index = pd.PeriodIndex(series.index)
         label = f"Belarus {product}"
-        out[label] = complete_months(series, "2010-01", "2020-12").rename(label)
+        out[label] = filing.reporter_tonnes(sub, "BY", _START, _END).rename(label)
     return out
 
 
@@ -210,12 +222,14 @@ def contrast_table(models: dict, config) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def event_study(rows: pd.DataFrame, config, models: dict):
+def event_study(rows: pd.DataFrame, config, models: dict, filing: ComtradeFiling):
     """Event study by origin x heading: embargoed vs non-embargoed origins (PPML)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
     try:
-        res = origin_event_study(sample, embargoed, start="2013-01", end=_END, event=_BREAK)
+        res = origin_event_study(
+            sample, embargoed, start="2013-01", end=_END, event=_BREAK, missing=filing.missing
+        )
     except (bt.BelruTradeError, ValueError) as exc:
         return pd.DataFrame([{"series": "dairy", "note": f"not estimable: {exc}"}]), None
     models["event study dairy"] = res
@@ -227,7 +241,8 @@ def event_study(rows: pd.DataFrame, config, models: dict):
 
 def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
     """The reporter's dairy export destinations, shares before (2011-2013) and after
-    (2015-2017) the ban, from the optional Comext extract in the local store."""
+    (2015-2017) the ban, from the optional Comext extract in the local store; euro values
+    nominal and in EUR of 2021 (euro-area HICP)."""
     rows = panel[
         (panel["source"] != "comtrade")
         & (panel["reporter"] == config.reporter)
@@ -237,15 +252,23 @@ def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
     ]
     if rows.empty:
         return None
-    years = pd.PeriodIndex(rows["period"]).year
+    periods = pd.PeriodIndex(rows["period"])
+    years = periods.year
+    frame = pd.DataFrame({"period": periods, "value": rows["value"].to_numpy()}, index=rows.index)
+    real = bt.deflate(frame, "hicp_ea", base=2021)["value"]
     windows = {"2011-2013": (2011, 2013), "2015-2017": (2015, 2017)}
     out = {}
     for label, (first, last) in windows.items():
-        part = rows[(years >= first) & (years <= last)]
-        by_dest = part.groupby("partner")["value"].sum()
-        out[f"{label} (EUR m per year)"] = by_dest / 1e6 / (last - first + 1)
+        inside = (years >= first) & (years <= last)
+        by_dest = rows[inside].groupby("partner")["value"].sum()
+        n = last - first + 1
+        out[f"{label} (EUR m per year, nominal)"] = by_dest / 1e6 / n
+        out[f"{label} (EUR m of 2021 per year, euro-area HICP)"] = (
+            real[inside].groupby(rows.loc[inside, "partner"]).sum() / 1e6 / n
+        )
         out[f"{label} share (%)"] = 100 * by_dest / by_dest.sum()
-    table = pd.DataFrame(out).fillna(0.0).sort_values("2011-2013 (EUR m per year)", ascending=False)
+    table = pd.DataFrame(out).fillna(0.0)
+    table = table.sort_values("2011-2013 (EUR m per year, nominal)", ascending=False)
     table["change in share (pp)"] = table["2015-2017 share (%)"] - table["2011-2013 share (%)"]
     return table.rename_axis("destination").reset_index()
 
@@ -275,13 +298,14 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     """Dairy to Russia: by heading, ITS per group, comparative ITS, Belarus leakage."""
     rows, dropped = prepare(panel, config)
     rows, earlier = without_earlier_bans(rows, _START, _BREAK)
-    series = groups(rows, config)
+    filing = ComtradeFiling.from_panel(panel, config.partner)
+    series = groups(rows, config, filing)
     models: dict = {}
     effects, cfs = fit_groups(series, models)
     contrasts = contrast_table(models, config)
-    study, study_fig = event_study(rows, config, models)
+    study, study_fig = event_study(rows, config, models, filing)
     heading_models: dict = {}
-    belarus, _ = fit_groups(belarus_headings(rows), heading_models)
+    belarus, _ = fit_groups(belarus_headings(rows, filing), heading_models)
     models.update({f"its {k}": v for k, v in heading_models.items()})
     tables = {
         f"{config.reporter} dairy exports to {config.partner} by heading (t)": by_heading(
@@ -295,10 +319,14 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         ),
         "Excluded unit-error observations": dropped,
         "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
+        f"Months read as missing: reporters that filed nothing with the partner "
+        f"({_START}..{_END})": filing.table(_reporters(), _START, _END),
     }
     lost = lost_volume(series, effects, config)
     tables["Lost volume 2014-08.." + _END + ": control-based (headline) and own-trend ITS"] = lost
-    tables["Sensitivity of the comparative ITS (one choice varied at a time)"] = sensitivity(rows)
+    tables[
+        "Sensitivity of the comparative ITS and the event study (one choice varied at a time)"
+    ] = sensitivity(rows, filing, models)
     tables["Compared with published estimates"] = published(lost, config)
     shares = destination_shares(panel, config)
     if shares is not None:
@@ -323,7 +351,12 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
         models=models,
         config=config,
         controls=comparison_groups(config),
+        missing_months=filing.provenance(_reporters(), _START, _END),
     )
+
+
+def _reporters() -> tuple[str, ...]:
+    return tuple(sorted(bt.codes.embargo_origins(_BREAK) | set(embargo_2014_controls()) | {"BY"}))
 
 
 def comparison_groups(config) -> dict[str, tuple[str, ...]]:
@@ -352,17 +385,29 @@ SENSITIVITY = sensitivity_variants(
 )
 
 
-def sensitivity(rows: pd.DataFrame) -> pd.DataFrame:
+def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling, models: dict) -> pd.DataFrame:
     """Comparative ITS, embargoed origins vs controls, one choice varied at a time (net
-    weight; nominal vs real does not apply to volumes)."""
+    weight; nominal vs real does not apply to volumes), with the event-study estimators
+    (PPML two-way FE, imputation, Sun-Abraham) as model-family rows."""
     embargoed = bt.codes.embargo_origins(_BREAK)
     pools = control_pools(rows, _START)
-    return contrast_sensitivity(
-        lambda start: monthly_tonnes(rows, embargoed, start, _END),
-        lambda pool, start: monthly_tonnes(rows, pools[pool], start, _END),
+    table = contrast_sensitivity(
+        lambda start: monthly_tonnes(rows, embargoed, start, _END, filing=filing),
+        lambda pool, start: monthly_tonnes(rows, pools[pool], start, _END, filing=filing),
         event=_BREAK,
         start=_START,
         variants=SENSITIVITY,
+    )
+    sample = rows[rows["reporter"].isin(embargoed | set(pools["baseline"]))]
+    return event_study_sensitivity(
+        table,
+        sample,
+        embargoed,
+        baseline=models.get("event study dairy"),
+        start="2013-01",
+        end=_END,
+        event=_BREAK,
+        missing=filing.missing,
     )
 
 

@@ -22,6 +22,7 @@ from belru_trade.analyses._common import (
     new_figure,
     plot_its,
 )
+from belru_trade.analyses._common.real_values import real_annual_table
 
 import belru_trade as bt
 from belru_trade.plotting import PALETTE, series_line
@@ -49,7 +50,10 @@ DATA = (
 METHOD = (
     "Sums of monthly values by calendar year (months present counted; partial years marked). "
     "The missing-mode gap is all-mode total minus six-mode sum for the years both cover. "
-    "Interrupted time series on the monthly series with a level and slope change at 2022-03 "
+    "Euro values deflated month by month to EUR of 2021 (euro-area HICP, bt.deflate): real "
+    "annual columns beside the nominal ones; the ITS runs on real values (nominal: a "
+    "sensitivity row). Interrupted time series on the monthly series with a level and "
+    "slope change at 2022-03 "
     "(first full month after the invasion of 2022-02-24 and the EU export bans of "
     "Reg. 2022/328), quasi-Poisson log link, Fourier seasonality (2 harmonics), Newey-West "
     "errors; the counterfactual continues the pre-2022 path."
@@ -123,18 +127,14 @@ def _published_rows() -> list[dict]:
                          exports["url"] or exports["note"])
             if part
         )  # fmt: skip
-        rows.append(
-            {
-                "figure": name,
-                "exports (EUR bn)": float(exports["value"]),
-                "imports (EUR bn)": float(imports["value"]),
-                "concept": exports["concept"],
-                "source": cite,
-            }
-        )
+        rows.append({"figure": name, "exports (EUR bn)": float(exports["value"]),
+                     "imports (EUR bn)": float(imports["value"]),
+                     "concept": exports["concept"], "source": cite})  # fmt: skip
     return rows
 
 
+#: real euro columns: EUR of this year, deflated month by month by the euro-area HICP
+REAL = "EUR m of 2021, euro-area HICP"
 _SERIES = (
     ("comext_total_exports", "export", "all modes (2024 download)"),
     ("comext_totals", "export", "all modes (2023 download)"),
@@ -158,11 +158,10 @@ def _series(panel: pd.DataFrame, config, source: str, flow: str) -> pd.Series:
 
 def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     """Annual exports and imports (EUR m) by extract, with months present and balance."""
-    rows = []
-    for source, flow, concept in _SERIES:
-        sums = annual_sums(_series(panel, config, source, flow))
-        sums = sums.assign(source=source, flow=flow, modes=concept)
-        rows.append(sums)
+    rows = [
+        annual_sums(_series(panel, config, src, flow)).assign(source=src, flow=flow, modes=c)
+        for src, flow, c in _SERIES
+    ]
     long = pd.concat(rows, ignore_index=True)
     wide = long.pivot_table(
         index=["year", "source", "modes"], columns="flow", values=["sum", "months"]
@@ -179,6 +178,8 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     imports = wide["sum"].get("import")
     out["imports (EUR m)"] = imports.to_numpy() if imports is not None else float("nan")
     out["balance (EUR m)"] = out["exports (EUR m)"] - out["imports (EUR m)"]
+    real = {(src, flow): _series(panel, config, src, flow) for src, flow, _ in _SERIES}
+    out = out.merge(real_annual_table(real, REAL), on=["year", "extract"], how="left")
     return out.sort_values(["year", "extract"]).reset_index(drop=True)
 
 
@@ -237,16 +238,13 @@ def published_table(panel: pd.DataFrame, config, gaps: pd.DataFrame) -> pd.DataF
     low_e, high_e = _share_range(gaps, "export")
     low_i, high_i = _share_range(gaps, "import")
     for label, share_e, share_i in (("low", low_e, low_i), ("high", high_e, high_i)):
-        rows.append(
-            {
-                "figure": f"Estimated 2017 all-mode total ({label} missing share)",
-                "exports (EUR bn)": six_2017["export"] / (1 - share_e),
-                "imports (EUR bn)": six_2017["import"] / (1 - share_i),
-                "concept": "community concept, all modes (six-mode sum scaled by the "
-                f"{100 * share_e:.1f}% / {100 * share_i:.1f}% gap measured later)",
-                "source": "this analysis (arithmetic on the snapshot)",
-            }
-        )
+        rows.append({
+            "figure": f"Estimated 2017 all-mode total ({label} missing share)",
+            "exports (EUR bn)": six_2017["export"] / (1 - share_e),
+            "imports (EUR bn)": six_2017["import"] / (1 - share_i),
+            "concept": "community concept, all modes (six-mode sum scaled by the "
+            f"{100 * share_e:.1f}% / {100 * share_i:.1f}% gap measured later)",
+            "source": "this analysis (arithmetic on the snapshot)"})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -380,18 +378,19 @@ def run(panel: pd.DataFrame, config) -> AnalysisResult:
     exports_m = _series(panel, config, "comext_total_exports", "export") * 1e6
     tables["Sensitivity of the 2022-03 break in exports (one choice varied at a time)"] = (
         its_sensitivity(
-            exports_m,
+            deflated(exports_m),
             "2022-03",
-            SENSITIVITY
-            | {"real values (euro-area HICP, 2021 = 100)": {"series": deflated(exports_m)}},
-            unit="EUR m",
+            SENSITIVITY | {"nominal values (no deflator)": {"series": exports_m}},
+            unit=REAL,
             scale=1e6,
         )
     )
     tables["Compared with published estimates"] = literature(annual, published)
     headline = (
         f"Exports {exports.loc[2021, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2021) -> "
-        f"{exports.loc[2023, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2023); air/post modes miss "
+        f"{exports.loc[2023, 'exports (EUR m)'] / 1e3:.2f} bn EUR (2023; "
+        f"{exports.loc[2023, f'exports ({REAL})'] / 1e3:.2f} bn EUR of 2021, euro-area "
+        "HICP); air/post modes miss "
         f"{gaps.loc[gaps['flow'] == 'import', 'missing share of all modes (%)'].mean():.0f}% "
         "of imports; the 2017 figures differ by concept and transport-mode coverage."
     )
@@ -419,7 +418,7 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
     )
     rows, fig_data = [], []
     for label, source, flow in specs:
-        series = _series(panel, config, source, flow).rename(label) * 1e6
+        series = deflated(_series(panel, config, source, flow).rename(label) * 1e6)
         try:
             fit = bt.its(series, ["2022-03"], family="quasipoisson", errors="hac")
         except (bt.BelruTradeError, ValueError) as exc:  # e.g. confidential months (gaps)
@@ -429,13 +428,15 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
         row, cf = its_row(fit, label=label, unit="EUR m", scale=1e6, placebo=10)
         rows.append(row)
         fig_data.append((label, cf, fit.interventions))
+    rows = [r.with_columns(before={"values": REAL}) for r in rows]
     table = its_table(rows)
     if not fig_data:
         return {"Interrupted time series at 2022-03 (95% intervals)": table}, {}, []
     fig, axes = new_figure(1, 2, height=4.0, width=11)
     axes[1].set_visible(len(fig_data) > 1)
     for ax, (label, cf, dates) in zip(axes, fig_data, strict=False):
-        plot_its(ax, cf, dates, label=f"{config.reporter}-{config.partner} {label}", unit="EUR m")
+        text = f"{config.reporter}-{config.partner} {label}"
+        plot_its(ax, cf, dates, label=text, unit="EUR m of 2021")
         ax.set_xlabel("month")
     axes[0].legend(fontsize=7, loc="lower left")
     findings = [
@@ -444,17 +445,19 @@ def _its_part(panel: pd.DataFrame, config, models: dict):
         f"month ({r['last month']}) {r['effect in last month (%)']:.1f}% "
         f"[{r['effect CI low (%)']:.1f}, {r['effect CI high (%)']:.1f}]; cumulative "
         f"counterfactual minus observed {r['cumulative counterfactual - observed (EUR m)']:,.0f}"
-        f" EUR m [{r['cumulative CI low']:,.0f}, {r['cumulative CI high']:,.0f}] over "
-        f"{r['post months']} months (negative = above the pre-2022 path)."
+        f" EUR m of 2021 (euro-area HICP) [{r['cumulative CI low']:,.0f}, "
+        f"{r['cumulative CI high']:,.0f}] over {r['post months']} months (negative = above "
+        "the pre-2022 path)."
         for r in (row.record() for row in rows if row.estimable and row.relative)
     ]
     tables = {"Interrupted time series at 2022-03 (95% intervals)": table}
-    figures = {"ITS at 2022-03 with counterfactual bands (EUR m)": fig}
+    figures = {"ITS at 2022-03 with counterfactual bands (EUR m of 2021, HICP)": fig}
     return tables, figures, findings
 
 
 SENSITIVITY = {
-    "baseline: all months from 2019-01, quasi-Poisson, Newey-West errors": {},
+    "baseline: all months from 2019-01, EUR of 2021 (euro-area HICP), quasi-Poisson, "
+    "Newey-West errors": {},
     "pre-period from 2020-07 (after the COVID-19 dip)": {"start": "2020-07"},
     "model family: Poisson": {"family": "poisson"},
     "error model: model-based (no Newey-West correction)": {"errors": "model"},
@@ -486,9 +489,7 @@ def literature(annual: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
             f"{imp22:.2f} EUR bn ({months} months)",
             comparable=months == 12,
             point=imp22,
-            reason="the Comext extract covers January-November 2022 only"
-            if months != 12
-            else concept,
+            reason=concept if months == 12 else "the Comext extract covers 2022-01..11 only",
         ),
     }
     for flow in ("exports", "imports"):

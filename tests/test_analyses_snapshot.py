@@ -250,3 +250,24 @@ def test_html_report_is_valid_with_every_figure(report):
     text = index.read_text(encoding="utf-8")
     for name in ("pears", "diamonds"):
         assert results[name].fetch_commands[0] in text
+
+
+def test_2014_sensitivity_has_event_study_estimators_and_missing_months(report):
+    res = report["results"]["embargo_2014_food"]
+    table = res.tables[
+        "Sensitivity of the comparative ITS and the event study (one choice varied at a time)"
+    ]
+    families = table[table["choice varied"].str.startswith("model family: event study")]
+    # three estimators (two-way FE, imputation, Sun-Abraham) per food group
+    assert len(families) == 9
+    assert families["choice varied"].str.contains("Borusyak").sum() == 3
+    assert families["choice varied"].str.contains("Sun & Abraham").sum() == 3
+    low, high = families["difference CI low (%)"], families["difference CI high (%)"]
+    assert (low <= families["difference in level change (%)"]).all()
+    assert (families["difference in level change (%)"] <= high).all()
+    assert set(table["fragile"]) <= {"yes", "no", "not estimable"}
+    # months a reporter filed nothing are missing: Uruguay (no row at all in 2013) is,
+    # EU member states (justified in comtrade_reporting.csv) never are
+    missing = res.missing_months
+    assert "2013-06" in missing["UY"]
+    assert not {"BE", "DE", "LT", "PL"} & set(missing)

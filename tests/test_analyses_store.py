@@ -163,4 +163,10 @@ def test_milk_destination_shares_from_the_store(tmp_path, monkeypatch):
     assert set(shares["destination"]) == {"RU", "GB", "US", "CN", "DZ"}
     for window in ("2011-2013", "2015-2017"):
         assert shares[f"{window} share (%)"].sum() == pytest.approx(100.0)
+    # EUR of 2021: euro-area HICP mean 2021 / mean 2011-2013 = 107.8 / 97.7 (2015 = 100) = 1.10
+    ratio = (
+        shares["2011-2013 (EUR m of 2021 per year, euro-area HICP)"]
+        / shares["2011-2013 (EUR m per year, nominal)"]
+    )
+    assert ratio.to_numpy() == pytest.approx(1.10, abs=0.02)
     assert not any("--freq A" in c for c in result.fetch_commands)

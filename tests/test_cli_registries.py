@@ -33,7 +33,7 @@ def test_help_everywhere(capsys, argv):
 def test_events_list_filters(capsys):
     code, out = run(capsys, "events", "list")
     assert code == 0
-    assert out.out.count("\n") == 58 + 1  # header + every event
+    assert out.out.count("\n") == 59 + 1  # header + every event
     code, out = run(
         capsys, "events", "list", "--party", "RU", "--product", "0808", "--date", "2014-09"
     )

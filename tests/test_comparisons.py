@@ -27,21 +27,26 @@ def test_earlier_origin_bans_leave_the_2014_designs():
 
     rows = pd.DataFrame(
         {
-            "reporter": ["LT", "LT", "BE", "NZ", "DK", "NZ"],
-            "product": ["0406", "0203", "0406", "0406", "0203", "0203"],
-            "period": pd.PeriodIndex(["2013-01"] * 6, freq="M"),
+            "reporter": ["LT", "LT", "BE", "NZ", "DK", "NZ", "PL"],
+            "product": ["0406", "0203", "0406", "0406", "0203", "0203", "0808"],
+            "period": pd.PeriodIndex(["2013-01"] * 7, freq="M"),
         }
     )
     kept, notes = without_earlier_bans(rows, "2012-01", "2014-08")
-    # Lithuanian dairy goes (a single-origin ban); pork goes for every origin (EU-wide ban)
+    # Lithuanian dairy goes (a single-origin ban); pork goes for every origin (EU-wide ban);
+    # Polish fruit stays: its ban (2014-08-01) binds in the embargo's own month
     assert list(zip(kept["reporter"], kept["product"], strict=True)) == [
         ("BE", "0406"),
         ("NZ", "0406"),
+        ("PL", "0808"),
     ]
     assert dict(zip(notes["event"], notes["rows dropped"], strict=True)) == {
         "RU-2013-LT-DAIRY": 1,
         "RU-2014-EU-PORK-ASF": 3,
+        "RU-2014-PL-FRUITVEG": 0,
     }
+    handling = dict(zip(notes["event"], notes["handling"], strict=True))
+    assert handling["RU-2014-PL-FRUITVEG"].startswith("binds in 2014-08")
 
 
 def test_published_estimates_are_cited():

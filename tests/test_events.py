@@ -35,7 +35,7 @@ def panel(rows, freq="M", index=None):
 
 def test_load_parses_the_registry():
     frame = events.load()
-    assert len(frame) == 58
+    assert len(frame) == 59
     assert frame["event_id"].is_unique
     assert pd.api.types.is_datetime64_any_dtype(frame["in_force"])
     assert pd.api.types.is_datetime64_any_dtype(frame["ended"])
@@ -335,3 +335,22 @@ def test_bad_direction_is_a_named_error(monkeypatch):
 
     with pytest.raises(DataValidationError, match="direction='sideways'"):
         registry._direction("X-1", "sideways")
+
+
+def test_polish_fruit_ban_and_luxury_scope_rows():
+    ev = events.get("RU-2014-PL-FRUITVEG")
+    assert ev.origins == frozenset({"PL"})
+    assert ev.in_force == pd.Timestamp("2014-08-01")
+    assert set(ev.hs_codes) == {"0704", "0709", "0808", "0809"}
+    assert "fsvps.ru" in ev.source_url
+    # the embargo took the same goods over on 2014-08-07: the ban ends the day before
+    assert ev.effective_end == events.get("RU-2014-RES778").in_force - pd.Timedelta(days=1)
+    scope = events.product_scope("EU-2022-PKG4-LUXURY")
+    luxury = events.get("EU-2022-PKG4-LUXURY")
+    codes = [c for c in scope["cn_code"] if c]
+    assert codes and all(c.isdigit() for c in codes)
+    # every CN code stated by a source lies inside the registry's HS prefixes of the event
+    assert all(c.startswith(luxury.hs_codes) for c in codes)
+    assert (scope["source_url"].str.startswith("http")).all()
+    with pytest.raises(InvalidArgumentError, match="no product-scope rows"):
+        events.product_scope("RU-2014-RES778")

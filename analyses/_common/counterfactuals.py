@@ -15,13 +15,14 @@ __all__ = ["lost_rows", "lost_text"]
 def _comparative(y: pd.Series, start: str, controls: pd.Series | None) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=bt.BelruTradeWarning)
-        res = bt.comparative_counterfactual(y, start, controls, n_boot=499, seed=0)
+        res = bt.comparative_counterfactual(y, start, controls, n_boot=499, seed=0, missing="drop")
     last = res.lost().iloc[-1]
     return {
         "lost": float(last["cumulative_lost"]),
         "CI low": float(last["cumulative_low"]),
         "CI high": float(last["cumulative_high"]),
         "method": res.method,
+        "post months observed": len(res.lost()),
     }
 
 
@@ -55,6 +56,7 @@ def lost_rows(
                 "CI low": own_trend["cumulative CI low"],
                 "CI high": own_trend["cumulative CI high"],
                 "method": "quasi-Poisson ITS, simulation interval",
+                "post months observed": own_trend.get("post months", float("nan")),
             }
         else:
             try:
@@ -69,8 +71,11 @@ def lost_rows(
 
 
 def lost_text(row: dict, unit: str) -> str:
-    """'12,345 t [10,000, 15,000]' from a :func:`lost_rows` row."""
-    return (
+    """'12,345 t [10,000, 15,000]' from a :func:`lost_rows` row, with the number of
+    post months summed when the row has it ('over 10 observed months')."""
+    text = (
         f"{row[f'lost ({unit})']:,.0f} {unit} [{row[f'CI low ({unit})']:,.0f}, "
         f"{row[f'CI high ({unit})']:,.0f}]"
     )
+    months = row.get("post months observed", float("nan"))
+    return text if not np.isfinite(months) else f"{text} over {months:.0f} observed months"

@@ -27,6 +27,7 @@ def origin_event_study(
     min_pre: float = 120.0,
     window: tuple[int, int] = (-12, 12),
     method: str = "twfe",
+    missing: Iterable[tuple[str, pd.Period]] = (),
 ):
     """Event study across origins of flows to one destination (``bt.did``, PPML).
 
@@ -35,7 +36,8 @@ def origin_event_study(
     reporters from ``event`` on; the others are controls. Fixed effects: flow and
     product x month (absorbing the destination's demand per product, e.g. the ruble's fall).
     Flows shipping less than ``min_pre`` tonnes over the pre-event months are left out.
-    ``method`` is passed to ``bt.did`` ('twfe', 'imputation' or 'sunab').
+    ``method`` is passed to ``bt.did`` ('twfe', 'imputation' or 'sunab'). ``missing``
+    (reporter, month) pairs are months the reporter filed nothing: left out, not zeros.
 
     Returns
     -------
@@ -51,6 +53,10 @@ def origin_event_study(
     grid = pairs.merge(pd.DataFrame({"period": months}), how="cross")
     data = grid.merge(flows, how="left", on=["reporter", "product", "period"])
     data["t"] = data["quantity"].fillna(0.0) / 1e3
+    gone = set(missing)
+    if gone:
+        keys = zip(data["reporter"], data["period"], strict=True)
+        data = data[[k not in gone for k in keys]]
     first = pd.Period(event, freq="M")
     pre = data[data["period"] < first].groupby(["reporter", "product"])["t"].sum()
     keep = pre[pre >= min_pre].index
@@ -132,3 +138,71 @@ def describe_event_study(row, label: str, *, alpha: float = 0.05) -> str:
         f"{p:.3g}), so the {effect} is not a credible causal estimate and is not used as a "
         f"headline.{bounds}"
     )
+
+
+#: the event-study estimators of the sensitivity tables: method of ``bt.did`` -> row label
+EVENT_STUDY_FAMILIES = {
+    "twfe": "model family: event study, PPML with flow and product x month fixed effects "
+    "(pooled post effect)",
+    "imputation": "model family: event study, imputation estimator (Borusyak, Jaravel & "
+    "Spiess 2024; pooled post effect)",
+    "sunab": "model family: event study, interaction-weighted estimator (Sun & Abraham "
+    "2021; pooled post effect)",
+}
+
+
+def event_study_sensitivity(
+    table: pd.DataFrame,
+    rows: pd.DataFrame,
+    treated: Iterable[str],
+    *,
+    baseline=None,
+    **design,
+) -> pd.DataFrame:
+    """Add the event-study estimators as "model family" rows of a sensitivity table.
+
+    ``table`` is a :func:`~belru_trade.analyses._common.sensitivity.contrast_sensitivity`
+    table (first row: the baseline); ``rows``, ``treated`` and ``design`` (``start``, ``end``,
+    ``event``, ``missing``) are passed to :func:`origin_event_study` once per method of
+    :data:`EVENT_STUDY_FAMILIES` (``baseline``: an already fitted TWFE result). Each row has
+    the pooled post effect exp(b) - 1 (%) with its 95% interval in the table's columns and
+    the pre-trend test in ``estimand``; ``fragile`` is flagged again against the first row
+    by the same rule (sign flip or loss of significance).
+    """
+    from belru_trade.analyses._common.sensitivity import flag_fragile
+
+    est, low, high = (
+        "difference in level change (%)",
+        "difference CI low (%)",
+        "difference CI high (%)",
+    )
+    out = []
+    for method, label in EVENT_STUDY_FAMILIES.items():
+        try:
+            res = (
+                baseline
+                if method == "twfe" and baseline is not None
+                else (origin_event_study(rows, treated, method=method, **design))
+            )
+        except (bt.BelruTradeError, ValueError, np.linalg.LinAlgError) as exc:
+            out.append({"choice varied": label, est: np.nan, "note": str(exc)[:80]})
+            continue
+        r = did_row(res, label)
+        out.append(
+            {
+                "choice varied": label,
+                est: r["pooled effect (%)"],
+                low: r["CI low (%)"],
+                high: r["CI high (%)"],
+                "p-value": float(res.att["p_value"]),
+                "estimand": "pooled post effect of the event study; pre-trend Wald p = "
+                f"{r['pre-trend Wald p-value']:.3g}",
+            }
+        )
+    base = table.drop(columns=["fragile"], errors="ignore")
+    if "estimand" not in base:
+        base = base.assign(
+            estimand="level change at the break, treated minus controls (comparative ITS)"
+        )
+    both = pd.concat([base, pd.DataFrame(out)], ignore_index=True)
+    return flag_fragile(both, estimate=est, low=low, high=high)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from belru_trade.analyses._common.comtrade_filing import ComtradeFiling
 from belru_trade.analyses._common.series import complete_months, spike_mask
 
 import belru_trade as bt
@@ -90,17 +91,23 @@ def embargo_2014_controls() -> tuple[str, ...]:
     return bt.codes.russia_control_pool(bt.codes.embargo_control_origins())
 
 
-def earlier_bans(start: str, event: str) -> list[tuple[str, frozenset[str], tuple[str, ...]]]:
+def earlier_bans(
+    start: str, event: str, *, before: str | None = None
+) -> list[tuple[str, frozenset[str], tuple[str, ...]]]:
     """Russian import bans on single origins in force between ``start`` and ``event``.
 
     Events of the registry with ``party`` RU and ``direction`` import that bind before the
-    embargo month ``event`` and are active after ``start`` (Lithuanian dairy from 2013-10,
-    EU pork from 2014-01): (event id, origins, HS prefixes).
+    day ``before`` (default: the first day of the embargo month ``event``) and are active
+    after ``start`` (Lithuanian dairy from 2013-10, EU pork from 2014-01; with ``before`` the
+    embargo's own first day, 2014-08-07, also the Polish fruit and vegetable ban of
+    2014-08-01): (event id, origins, HS prefixes).
 
     >>> [e for e, _, _ in earlier_bans("2012-01", "2014-08")]
     ['RU-2013-LT-DAIRY', 'RU-2014-EU-PORK-ASF']
+    >>> [e for e, _, _ in earlier_bans("2012-01", "2014-08", before="2014-08-07")][-1]
+    'RU-2014-PL-FRUITVEG'
     """
-    first = pd.Period(event, freq="M").start_time
+    first = pd.Timestamp(before) if before else pd.Period(event, freq="M").start_time
     begin = pd.Period(start, freq="M").start_time
     out = []
     for ev in bt.events.load().itertuples():
@@ -112,38 +119,55 @@ def earlier_bans(start: str, event: str) -> list[tuple[str, frozenset[str], tupl
     return out
 
 
+#: first day of Russia's food embargo (Resolution 778): bans binding before it are checked
+EMBARGO_DAY = "2014-08-07"
+
+
 def without_earlier_bans(
     rows: pd.DataFrame, start: str, event: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop the flows treated by an earlier origin-specific ban from a 2014 design.
 
-    A flow (reporter, product) covered by :func:`earlier_bans` is already treated before
-    the embargo, so it is neither a clean pre-period nor a clean control. A ban on a single
-    origin (Lithuanian dairy) drops that origin's flows; a ban on many origins (EU pork)
-    drops the product for every origin, so treated and control groups keep the same
-    products.
+    A flow (reporter, product) covered by :func:`earlier_bans` (bans binding before the
+    embargo's first day, :data:`EMBARGO_DAY`) in a month before ``event`` is already
+    treated before the embargo, so it is neither a clean pre-period nor a clean control. A
+    ban on a single origin (Lithuanian dairy) drops that origin's flows; a ban on many
+    origins (EU pork) drops the product for every origin, so treated and control groups
+    keep the same products. A ban binding inside the event month (Polish fruit and
+    vegetables from 2014-08-01) treats its flows from the same month as the embargo: they
+    are kept (monthly data cannot date the treatment more finely) and listed.
 
     Returns
     -------
     rows : DataFrame
         The kept rows.
     dropped : DataFrame
-        One row per ban: ``event``, ``origins``, ``products``, ``rows dropped``.
+        One row per ban: ``event``, ``origins``, ``products``, ``rows dropped``,
+        ``handling``.
     """
     keep = pd.Series(True, index=rows.index)
     notes = []
-    for event_id, origins, prefixes in earlier_bans(start, event):
+    month = pd.Period(event, freq="M")
+    in_force = {ev.event_id: ev.in_force for ev in bt.events.load().itertuples()}
+    for event_id, origins, prefixes in earlier_bans(start, event, before=EMBARGO_DAY):
         product = rows["product"].astype(str).str.startswith(prefixes)
         hit = product if len(origins) > 1 else product & rows["reporter"].isin(origins)
+        same_month = pd.Period(in_force[event_id], freq="M") == month
         notes.append(
             {
                 "event": event_id,
                 "origins": "every origin" if len(origins) > 1 else ", ".join(sorted(origins)),
                 "products": ", ".join(prefixes),
-                "rows dropped": int((hit & keep).sum()),
+                "rows dropped": 0 if same_month else int((hit & keep).sum()),
+                "handling": (
+                    f"binds in {month} like the embargo: flows kept, treated from {month}"
+                    if same_month
+                    else "treated before the embargo: flows left out"
+                ),
             }
         )
-        keep &= ~hit
+        if not same_month:
+            keep &= ~hit
     return rows.loc[keep], pd.DataFrame(notes)
 
 
@@ -183,11 +207,20 @@ def monthly_tonnes(
     start: str,
     end: str,
     products: Iterable[str] | None = None,
+    *,
+    filing: ComtradeFiling | None = None,
 ) -> pd.Series:
     """Monthly tonnes summed over ``reporters`` (and ``products``), ``start``..``end``.
 
-    Months without a row inside 2010-01..2020-12 are zeros (see :func:`complete_months`).
+    With ``filing`` (:class:`ComtradeFiling`), months in which reporters carrying more than
+    1% of the pre-period (``start``..2014-07) volume filed nothing are NaN; otherwise, and
+    without ``filing``, months without a row inside 2010-01..2020-12 are zeros (see
+    :func:`complete_months`).
     """
+    if filing is not None:
+        return filing.group_tonnes(
+            rows, reporters, start, end, pre_end="2014-07", products=products
+        )
     keep = rows["reporter"].isin(set(reporters)) & rows["quantity"].notna()
     if products is not None:
         keep &= rows["product"].isin(set(products))

@@ -239,13 +239,15 @@ def fit_its(y: pd.Series, interventions, **options):
     minus infinity (no estimate exists), and when it is almost zero the estimate diverges
     (``SeparationWarning``); the series is then fitted with
     ``family="gaussian"`` (level changes in the series' unit), and the counterfactual
-    (lost trade) stays meaningful. Returns ``(result, note)``; ``note`` says which model.
+    (lost trade) stays meaningful. A NaN in ``y`` is a period not observed (``missing='drop'``
+    of :func:`belru_trade.its`): left out of the fit, not read as zero. Returns
+    ``(result, note)``; ``note`` says which model.
     """
     import warnings
 
     from belru_trade.errors import SeparationWarning, TradeStoppedError
 
-    options = {"family": "quasipoisson", "errors": "hac", **options}
+    options = {"family": "quasipoisson", "errors": "hac", "missing": "drop", **options}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SeparationWarning)

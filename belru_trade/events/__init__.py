@@ -1,6 +1,6 @@
 """Sanction events: the registry, the scope rules and treatment indicators.
 
-The registry (``belru_trade/data/sanction_events.csv``, 58 events; provenance in
+The registry (``belru_trade/data/sanction_events.csv``, 59 events; provenance in
 ``PROVENANCE_registries.md`` and the shared ``events/PROVENANCE.md``) lists Russia's food
 embargo 2014-2026, the EU 2014 and 2022-2026 packages, diamond, LNG and gas measures.
 
@@ -18,7 +18,10 @@ Scope of an event
   the United States; BE: Belgium. The G7 oil price cap (maritime services) has no
   destination restriction.
 * Origin-specific Russian bans before the 2014 embargo (Lithuanian dairy from 2013-10-07,
-  EU pork and live pigs from 2014-01-29) run until the embargo took the products over.
+  EU pork and live pigs from 2014-01-29, Polish fruit and vegetables from 2014-08-01) run
+  until the embargo took the products over.
+* CN codes and value thresholds below the HS prefixes (the luxury-goods export ban of Reg.
+  2022/428, as far as a source states them) are in :func:`product_scope`.
 * HS codes are prefixes of HS2012+ codes. Before HS2012 the pear code 080830 did not exist;
   the old 080820 (pears and quinces) is matched in its place.
 * Carve-out rows (``RU-2014-RES830``, ``RU-2021-LIST-AMEND``) are exemptions, not
@@ -46,6 +49,7 @@ from __future__ import annotations
 
 from belru_trade.events.coverage import affecting
 from belru_trade.events.registry import Event, event_ids, get, load
+from belru_trade.events.scopes import product_scope
 from belru_trade.events.treatment import treatment
 
-__all__ = ["Event", "affecting", "event_ids", "get", "load", "treatment"]
+__all__ = ["Event", "affecting", "event_ids", "get", "load", "product_scope", "treatment"]

@@ -220,7 +220,7 @@ def event_ids() -> tuple[str, ...]:
     """Return every event id in registry order.
 
     >>> len(event_ids())
-    58
+    59
     """
     return tuple(e.event_id for e in _events())
 
@@ -239,7 +239,7 @@ def load() -> pd.DataFrame:
     --------
     >>> frame = load()
     >>> frame.shape[0], frame.loc[frame.event_id == "RU-2016-UKRAINE", "origins"].item()
-    (58, frozenset({'UA'}))
+    (59, frozenset({'UA'}))
     """
     frame = pd.DataFrame([e.__dict__ for e in _events()])
     for col in ("announced", "in_force", "ended", "effective_end"):

@@ -179,6 +179,10 @@ class AnalysisResult:
     controls : mapping of str to tuple of str
         The comparison groups of the analysis: group name -> ISO alpha-2 codes (written to
         ``provenance.json`` under ``analyses[name]["controls"]``).
+    missing_months : mapping of str to tuple of str
+        Periods left out as not observed, per reporter (e.g. months a UN Comtrade reporter
+        filed nothing, which are not zero trade); written to ``provenance.json`` under
+        ``analyses[name]["missing_months"]``.
 
     Raises
     ------
@@ -212,6 +216,7 @@ class AnalysisResult:
     reason: str = ""
     config: AnalysisConfig | None = None
     controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    missing_months: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -227,6 +232,11 @@ class AnalysisResult:
             self,
             "controls",
             {str(k): tuple(sorted(str(c) for c in v)) for k, v in self.controls.items()},
+        )
+        object.__setattr__(
+            self,
+            "missing_months",
+            {str(k): tuple(sorted(str(c) for c in v)) for k, v in self.missing_months.items()},
         )
         for attr in ("findings", "caveats", "fetch_commands"):
             value = getattr(self, attr)

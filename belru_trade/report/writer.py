@@ -333,6 +333,7 @@ def _provenance(results: Sequence[AnalysisResult], pngs: dict, meta: dict) -> di
             "fetch_commands": list(r.fetch_commands),
             "sources": r.provenance,
             "controls": {k: list(v) for k, v in r.controls.items()},
+            "missing_months": {k: list(v) for k, v in r.missing_months.items()},
             "tables": list(_files(r)[0].values()),
             "figures": list(_files(r, list(pngs[r.name]))[1].values()),
         }

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from belru_trade._validation import (
+    check_choice,
     check_draws,
     check_fraction,
     check_period,
@@ -208,6 +209,28 @@ def _check_inputs(y: pd.Series, controls: pd.DataFrame | None, start: Any, n_boo
     return first, pre
 
 
+def _observed_inputs(y, controls, start, n_boot, *, missing, seasonality, harmonics):
+    """Validated ``y`` and controls on their observed periods (both finite), the baseline
+    regressors on those periods (built on the full calendar), ``start`` and the pre mask."""
+    check_choice("missing", missing, ("raise", "drop"))
+    allow = missing == "drop"
+    y = coerce_series(y, name="y", nonnegative=True, allow_missing=allow).astype(float)
+    if isinstance(controls, pd.DataFrame):
+        controls = controls.sum(axis=1, min_count=controls.shape[1])
+    c = None
+    if controls is not None:
+        c = coerce_series(controls, name="controls", nonnegative=True, allow_missing=allow)
+        if not c.index.equals(y.index):
+            raise InvalidArgumentError("controls must have exactly the periods of y")
+    first = check_period("start", start, y.index.freqstr[0])
+    B = _baseline(y.index, first, seasonality, harmonics)
+    keep = y.notna().to_numpy() & (True if c is None else c.notna().to_numpy())
+    y, B = y[keep], B[keep]
+    c = None if c is None else c[keep]
+    first, pre = _check_inputs(y, None if c is None else c.to_frame(), start, n_boot)
+    return y, c, B, first, pre
+
+
 def _fit_pre(B: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Poisson pseudo-ML fits of the columns of ``Y`` (pre periods) on ``B``; (S x k)."""
     fit = fit_batch_glm(B, Y, log_offset=None, quasi=True, errors="model", lags=0)
@@ -231,6 +254,7 @@ def comparative_counterfactual(
     block: int | None = None,
     level: float = 0.95,
     seed: int = 0,
+    missing: str = "raise",
 ) -> CounterfactualResults:
     """Comparative-ITS (difference-in-differences) counterfactual with block-bootstrap bands.
 
@@ -255,6 +279,11 @@ def comparative_counterfactual(
         for every noise model.
     level : float, default 0.95
     seed : int, default 0
+    missing : {'raise', 'drop'}, default 'raise'
+        What a NaN in ``y`` or ``controls`` means: refused, or (``'drop'``) a period not
+        observed (e.g. a month a UN Comtrade reporter filed nothing), left out of the
+        pre-period fits and of the lost trade; the baseline keeps calendar time and the
+        AR(1) and block resampling run over the observed periods in order.
 
     Returns
     -------
@@ -306,15 +335,12 @@ def comparative_counterfactual(
     >>> round(float(res.lost().iloc[-1]["cumulative_lost"]), 6)  # 29 months x 60 lost
     1740.0
     """
-    y = coerce_series(y, name="y", nonnegative=True).astype(float)
-    if isinstance(controls, pd.DataFrame):
-        controls = controls.sum(axis=1)
-    c = None if controls is None else coerce_series(controls, name="controls", nonnegative=True)
-    first, pre = _check_inputs(y, None if c is None else c.to_frame(), start, n_boot)
+    y, c, B, first, pre = _observed_inputs(
+        y, controls, start, n_boot, missing=missing, seasonality=seasonality, harmonics=harmonics
+    )
     check_seed(seed)
     if noise not in NOISES:
         raise InvalidArgumentError(f"noise={noise!r} is not allowed; expected one of {NOISES}")
-    B = _baseline(y.index, first, seasonality, harmonics)
     n_pre = int(pre.sum())
     block = default_block_length(n_pre) if block is None else check_block_length(block, n_pre)
     cvals = np.ones(len(y)) if c is None else c.to_numpy(float)

@@ -120,7 +120,7 @@ def counterfactual_table(results: Any, level: float, n_sim: int, seed: int) -> p
         family=results.family,
         dispersion=results.dispersion,
         noise_var=results.noise_var,
-        start=results.y.index.get_loc(results.interventions[0]),
+        start=int(results.y.index.searchsorted(results.interventions[0])),
         level=level,
         n_sim=n_sim,
         seed=seed,

@@ -181,8 +181,13 @@ def coerce_series(
     column: str = "value",
     name: str = "y",
     nonnegative: bool = False,
+    allow_missing: bool = False,
 ) -> pd.Series:
     """Return ``y`` as a float Series on a complete, increasing PeriodIndex.
+
+    With ``allow_missing`` a NaN marks a period that was not observed (e.g. a month a
+    reporter filed nothing): it is kept as NaN, and the estimators leave it out of the fit;
+    infinite values and an all-missing series are still refused.
 
     Raises
     ------
@@ -207,18 +212,23 @@ def coerce_series(
     _check_index(index, name)
     values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values)
+    if allow_missing:
+        bad &= ~np.isnan(values)
+        if np.isnan(values).all():
+            raise InvalidArgumentError(f"{name} is missing in every period; nothing to estimate")
     if bad.any():
         raise InvalidArgumentError(
             f"{name} has missing or non-finite values at {index[bad].astype(str).tolist()[:5]}"
+            + ("" if allow_missing else "; pass missing='drop' to leave missing periods out")
         )
     if nonnegative and (values < 0).any():
         raise InvalidArgumentError(
             f"{name} has negative values at {index[values < 0].astype(str).tolist()[:5]}; "
             "count families need values >= 0"
         )
-    if np.all(values == 0):
+    if np.all(values[~np.isnan(values)] == 0):
         raise InvalidArgumentError(f"{name} is zero in every period; nothing to estimate")
-    check_magnitude(name, values)
+    check_magnitude(name, values[~np.isnan(values)])
     return pd.Series(values, index=index, name=y.name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -135,6 +135,8 @@ class ITSResults(EstimationResults):
                 f"date={date!r} is outside the post-intervention sample "
                 f"({self.interventions[0]} to {self.y.index[-1]})"
             )
+        if period not in self.y.index:
+            raise InvalidArgumentError(f"date={date!r} is a missing (unobserved) period of y")
         pos = self.y.index.get_loc(period)
         c = (
             self.design.X.iloc[pos].to_numpy()
@@ -202,7 +204,9 @@ class ITSResults(EstimationResults):
         check_int_range("n", n, 1, MAX_PLACEBOS)
         term = term or self.design.level_terms[0]
         check_choice("term", term, self.design.level_terms)
-        pre = self.y.iloc[: self.y.index.get_loc(self.interventions[0])]
+        pre = self.y[self.y.index < self.interventions[0]]
+        if len(pre):  # missing periods come back as NaN (left out of each refit)
+            pre = pre.reindex(pd.period_range(pre.index[0], pre.index[-1], freq=pre.index.freq))
         candidates = _placebo_dates(pre, self.options)
         if not candidates:
             raise ShortSeriesError(
@@ -248,8 +252,12 @@ def _placebo_dates(pre: pd.Series, options: dict[str, Any]) -> list[pd.Period]:
 
 
 def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | None:
-    n = len(pre)
+    n = int(pre.notna().sum())
     offset = None if res.log_offset is None else res.log_offset[:n]
+    if offset is not None and n < len(pre):  # back on the calendar of ``pre``
+        full = np.full(len(pre), np.nan)
+        full[pre.notna().to_numpy()] = offset
+        offset = full
     try:
         fake = _fit(pre, [date], offset, res.options)
     except BelruTradeError as exc:
@@ -266,6 +274,11 @@ def _fit(
     y: pd.Series, interventions: Any, offset: np.ndarray | None, options: dict[str, Any]
 ) -> ITSResults:
     design = build_design(y.index, interventions, **_design_options(options))
+    observed = y.notna().to_numpy()
+    if not observed.all():  # missing='drop': the design keeps calendar time, rows are dropped
+        design = replace(design, X=design.X.loc[observed])
+        y = y[observed]
+        offset = None if offset is None else np.asarray(offset)[observed]
     if options["family"] in ("poisson", "quasipoisson"):
         from belru_trade.models.its.stopped import check_count_series, fit_stopped
 
@@ -315,6 +328,7 @@ def its(
     arima_order: tuple[int, int] | None = None,
     selector: dict[str, Any] | None = None,
     column: str = "value",
+    missing: str = "raise",
 ) -> ITSResults:
     """Interrupted time series: level and slope changes at one or more interventions.
 
@@ -351,6 +365,12 @@ def its(
         Panel column -> value(s) picking the rows to sum by period, when ``y`` is a panel.
     column : str, default 'value'
         Panel column to analyse (``value`` or ``quantity``).
+    missing : {'raise', 'drop'}, default 'raise'
+        What a NaN in ``y`` means. ``'raise'`` refuses it; ``'drop'`` reads it as a period
+        that was not observed (e.g. a month a UN Comtrade reporter filed nothing, which is
+        not zero trade) and leaves it out of the fit: trend and seasonality keep calendar
+        time, Newey-West lags run over the observed periods in order, and the counterfactual
+        and cumulative effect cover the observed periods only.
 
     Returns
     -------
@@ -422,8 +442,13 @@ def its(
     """
     check_choice("family", family, FAMILIES)
     check_choice("errors", errors, ERRORS)
+    check_choice("missing", missing, ("raise", "drop"))
     series = coerce_series(
-        y, selector=selector, column=column, nonnegative=family in ("poisson", "quasipoisson")
+        y,
+        selector=selector,
+        column=column,
+        nonnegative=family in ("poisson", "quasipoisson"),
+        allow_missing=missing == "drop",
     )
     options = {
         "family": family,

@@ -57,7 +57,7 @@ class FitOutput:
 def check_segments(y: np.ndarray, design: Design) -> None:
     """Raise TradeStoppedError when a segment is all zero (Poisson MLE does not exist)."""
     index = design.X.index
-    bounds = [0, *[index.get_loc(p) for p in design.interventions], len(index)]
+    bounds = [0, *[int(index.searchsorted(p)) for p in design.interventions], len(index)]
     for lo, hi in itertools.pairwise(bounds):
         if np.all(y[lo:hi] == 0):
             raise TradeStoppedError(

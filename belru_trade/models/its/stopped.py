@@ -54,7 +54,7 @@ STOP_SHARE = 0.01
 
 def _bounds(design: Any) -> list[int]:
     index = design.X.index
-    return [0, *[index.get_loc(p) for p in design.interventions], len(index)]
+    return [0, *[int(index.searchsorted(p)) for p in design.interventions], len(index)]
 
 
 def stop_mask(Y: np.ndarray, design: Any) -> np.ndarray:
@@ -204,7 +204,7 @@ def fit_stopped(
     y: pd.Series, design: Design, stop: pd.Period, log_offset: Any, options: dict
 ) -> StoppedITSResults:
     """Fit the periods before ``stop`` and report the stop (see the module notes)."""
-    cut = y.index.get_loc(stop)
+    cut = int(y.index.searchsorted(stop))
     keep = [p for p in design.interventions if p < stop]
     cols = list(design.X.columns[: design.n_baseline])
     cols += [c for c in design.effect_terms if any(c.endswith(f"[{p}]") for p in keep)]
@@ -217,7 +217,9 @@ def fit_stopped(
         design.n_baseline,
     )
     off = None if log_offset is None else log_offset[:cut]
-    ratio = float(y.iloc[cut:].mean() / y.iloc[: y.index.get_loc(design.interventions[0])].mean())
+    ratio = float(
+        y.iloc[cut:].mean() / y.iloc[: int(y.index.searchsorted(design.interventions[0]))].mean()
+    )
     warnings.warn(
         f"trade stopped at {stop}: the flow from then on averages {100 * ratio:.3g}% of its "
         "pre-intervention mean, so the Poisson level change has no finite estimate "
