@@ -274,21 +274,16 @@ def _figure_gap(gaps: pd.DataFrame, published: pd.DataFrame):
     labels = [f"{flow}\n{year}" for year, flow in zip(view["year"], view["flow"], strict=True)]
     six = view["six modes (EUR m)"]
     left.bar(labels, six, color=PALETTE["muted"], label="six modes in extract")
-    left.bar(
-        labels,
-        view["missing Air/Post/Self-prop. (EUR m)"],
-        bottom=six,
-        color=PALETTE["accent"],
-        label="missing: Air, Post, Self-propulsion",
-    )
+    left.bar(labels, view["missing Air/Post/Self-prop. (EUR m)"], bottom=six,
+             color=PALETTE["accent"], label="missing: Air, Post, Self-propulsion")  # fmt: skip
     left.set_ylabel("EUR million per year")
     left.set_title("All-mode total = six modes + missing modes")
     left.legend(fontsize=8)
     names = ["ING 2018", "Comext 6 modes", "est. all (low)", "est. all (high)"]
     x = range(len(published))
     for shift, flow, role in ((-0.2, "exports", "primary"), (0.2, "imports", "secondary")):
-        bars = published[f"{flow} (EUR bn)"]
-        right.bar([i + shift for i in x], bars, 0.4, label=flow, color=PALETTE[role])
+        right.bar([i + shift for i in x], published[f"{flow} (EUR bn)"], 0.4, label=flow,
+                  color=PALETTE[role])  # fmt: skip
     right.set_xticks(list(x), names[: len(published)], rotation=20, fontsize=8)
     right.set_ylabel("EUR billion (2017)")
     right.set_title("Published 2017 figures vs Comext")
