@@ -76,7 +76,7 @@ def real_panel(panel: pd.DataFrame) -> pd.DataFrame:
     index of the annex products would be closer but is not available. It removes the
     general 2022 inflation from the 'excess' exports, not product-specific price rises.
     """
-    rows = panel[panel["source"] == "comext_sanctioned"]
+    rows = bt.panel.select(panel, source="comext_sanctioned")
     return bt.deflate(rows, "hicp_ea", base=2021)
 
 
@@ -149,15 +149,12 @@ _BREAK = "2022-03"
 
 def series_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     """Monthly exports (EUR) of CN8 annex products: columns (exporter, destination)."""
-    rows = panel[
-        (panel["source"] == "comext_sanctioned")
-        & (panel["product"].str.len() == 8)
-        & panel["value"].notna()
-    ]
+    rows = bt.panel.select(panel, source="comext_sanctioned", missing="drop")
+    rows = rows[rows["product"].str.len() == 8]
     if config.products is not None:
         rows = rows[rows["product"].str.startswith(tuple(config.products))]
     eu = rows.groupby(["partner", "period"])["value"].sum().unstack("partner")
-    own = rows[rows["reporter"] == config.reporter]
+    own = bt.panel.select(rows, reporter=config.reporter)
     mine = own.groupby(["partner", "period"])["value"].sum().unstack("partner")
     eu.columns = pd.MultiIndex.from_product([["EU27"], eu.columns])
     mine.columns = pd.MultiIndex.from_product([[config.reporter], mine.columns])

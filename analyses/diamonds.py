@@ -18,6 +18,7 @@ from belru_trade.analyses._common import (
     plot_its,
 )
 
+import belru_trade as bt
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement
 
 #: position in the report
@@ -71,15 +72,10 @@ BREAKS = ("2024-01", "2024-03", "2024-09")
 
 def origin_series(panel: pd.DataFrame, config, partner: str) -> pd.Series:
     """Monthly EUR imports of the three codes from ``partner`` (absent months = 0)."""
-    rows = panel[
-        (panel["reporter"] == config.reporter)
-        & (panel["flow"] == "import")
-        & (panel["partner"] == partner)
-        & panel["product"].str.startswith(tuple(config.products or _DIAMONDS))
-        & panel["value"].notna()
-    ]
-    series = rows.groupby("period")["value"].sum()
-    series.index = pd.PeriodIndex(series.index)
+    rows = bt.panel.select(panel, reporter=config.reporter, flow="import", partner=partner)
+    series = bt.panel.series(
+        rows[rows["product"].str.startswith(tuple(config.products or _DIAMONDS))]
+    )
     if series.empty:
         return series
     return complete_months(series, "2019-01", str(series.index.max()))

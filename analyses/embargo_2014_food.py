@@ -196,13 +196,13 @@ def event_studies(
 ) -> tuple[pd.DataFrame, object]:
     """Event study per food group: embargoed vs non-embargoed origins, PPML."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
+    sample = bt.panel.select(rows, reporter=embargoed | set(embargo_2014_controls()))
     out = []
     fig, axes = new_figure(1, len(FOOD_GROUPS), width=12, height=3.6)
     for ax, (food, codes) in zip(axes, FOOD_GROUPS.items(), strict=True):
         try:
             res = origin_event_study(
-                sample[sample["product"].isin(codes)],
+                bt.panel.select(sample, product=codes),
                 embargoed,
                 start=_ES_START,
                 end=_END,

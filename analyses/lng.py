@@ -145,12 +145,14 @@ def _real(rows: pd.DataFrame) -> pd.Series:
 
 
 def _by_partner_year(panel, config, source, column, *, real: bool = False) -> pd.DataFrame:
-    rows = panel[
-        (panel["source"] == source)
-        & (panel["reporter"] == config.reporter)
-        & (panel["product"] == "271111")
-        & panel[column].notna()
-    ]
+    rows = bt.panel.select(
+        panel,
+        source=source,
+        reporter=config.reporter,
+        product="271111",
+        missing="drop",
+        column=column,
+    )
     rows = rows[~rows["partner"].str.startswith("EU")]
     values = _real(rows) if real else rows[column]
     years = pd.PeriodIndex(rows["period"]).year
@@ -167,7 +169,7 @@ def annual_table(panel: pd.DataFrame, config) -> pd.DataFrame:
     eur = _by_partner_year(panel, config, "comext_fossil", "value")
     eur_real = _by_partner_year(panel, config, "comext_fossil", "value", real=True)
     kg = _by_partner_year(panel, config, "comext_fossil", "quantity")
-    crea = panel[(panel["source"] == "crea") & (panel["partner"] == config.partner)]
+    crea = bt.panel.select(panel, source="crea", partner=config.partner)
     crea_years = pd.PeriodIndex(crea["period"]).year
     crea_y = crea.groupby(crea_years)[["value", "quantity"]].sum()
     crea_real = _real(crea.dropna(subset=["value"])) if crea["value"].notna().any() else None
@@ -217,12 +219,14 @@ def _monthly_tj(panel: pd.DataFrame, config) -> pd.Series:
 
 def _filed_months(panel: pd.DataFrame, config) -> set:
     """Months in which the reporter filed an LNG row for any partner (energy statistics)."""
-    rows = panel[
-        (panel["source"] == "eurostat_energy")
-        & (panel["reporter"] == config.reporter)
-        & (panel["product"] == "271111")
-        & panel["quantity"].notna()
-    ]
+    rows = bt.panel.select(
+        panel,
+        source="eurostat_energy",
+        reporter=config.reporter,
+        product="271111",
+        missing="drop",
+        column="quantity",
+    )
     return set(pd.PeriodIndex(rows["period"]))
 
 

@@ -172,7 +172,7 @@ def belarus_headings(rows: pd.DataFrame, filing: ComtradeFiling) -> dict[str, pd
     """Belarus's monthly tonnes to the partner, one series per dairy heading (NaN in the
     months Belarus filed nothing)."""
     out = {}
-    by = rows[rows["reporter"] == "BY"]
+    by = bt.panel.select(rows, reporter="BY")
     for product, sub in by.groupby("product"):
         label = f"Belarus {product}"
         out[label] = filing.reporter_tonnes(sub, "BY", _START, _END).rename(label)
@@ -181,7 +181,7 @@ def belarus_headings(rows: pd.DataFrame, filing: ComtradeFiling) -> dict[str, pd
 
 def by_heading(rows: pd.DataFrame, reporter: str) -> pd.DataFrame:
     """The reporter's annual tonnes by heading."""
-    own = rows[rows["reporter"] == reporter]
+    own = bt.panel.select(rows, reporter=reporter)
     years = pd.PeriodIndex(own["period"]).year
     table = own.groupby([years, "product"])["quantity"].sum().unstack("product") / 1e3
     table.columns = [f"{c} (t)" for c in table.columns]
@@ -225,7 +225,7 @@ def contrast_table(models: dict, config) -> pd.DataFrame:
 def event_study(rows: pd.DataFrame, config, models: dict, filing: ComtradeFiling):
     """Event study by origin x heading: embargoed vs non-embargoed origins (PPML)."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    sample = rows[rows["reporter"].isin(embargoed | set(embargo_2014_controls()))]
+    sample = bt.panel.select(rows, reporter=embargoed | set(embargo_2014_controls()))
     try:
         res = origin_event_study(
             sample, embargoed, start="2013-01", end=_END, event=_BREAK, missing=filing.missing
@@ -243,13 +243,14 @@ def destination_shares(panel: pd.DataFrame, config) -> pd.DataFrame | None:
     """The reporter's dairy export destinations, shares before (2011-2013) and after
     (2015-2017) the ban, from the optional Comext extract in the local store; euro values
     nominal and in EUR of 2021 (euro-area HICP)."""
-    rows = panel[
-        (panel["source"] != "comtrade")
-        & (panel["reporter"] == config.reporter)
-        & (panel["flow"] == "export")
-        & panel["product"].str.startswith(_DAIRY)
-        & panel["value"].notna()
-    ]
+    rows = bt.panel.select(
+        panel,
+        reporter=config.reporter,
+        flow="export",
+        exclude={"source": "comtrade"},
+        missing="drop",
+    )
+    rows = rows[rows["product"].str.startswith(_DAIRY)]
     if rows.empty:
         return None
     periods = pd.PeriodIndex(rows["period"])

@@ -110,7 +110,7 @@ def pear_rows(
     With ``products`` (the configuration's product override) those codes are used in
     every period instead.
     """
-    rows = panel[(panel["reporter"] == reporter) & (panel["flow"] == flow)]
+    rows = bt.panel.select(panel, reporter=reporter, flow=flow)
     if products:
         return rows[rows["product"].str.startswith(tuple(products))]
     years = pd.PeriodIndex(rows["period"]).year
@@ -132,9 +132,7 @@ def destination_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _series(rows: pd.DataFrame, partner: str, column: str, scale: float) -> pd.Series:
-    sub = rows[(rows["partner"] == partner) & rows[column].notna()]
-    series = sub.groupby("period")[column].sum() / scale
-    series.index = pd.PeriodIndex(series.index)
+    series = bt.panel.series(rows, partner=partner, column=column, scale=scale)
     return complete_months(series, "2010-01", _END)
 
 

@@ -13,7 +13,9 @@ __all__ = [
     "CacheIntegrityWarning",
     "CollinearityWarning",
     "ConvergenceError",
+    "ConvergenceWarning",
     "DataValidationError",
+    "EmptySelectionError",
     "FewClustersWarning",
     "InvalidArgumentError",
     "MissingDependencyError",
@@ -34,6 +36,7 @@ __all__ = [
     "StoreFormatError",
     "TradeStoppedError",
     "UnknownCodeError",
+    "UnknownColumnError",
     "ZeroFillWarning",
 ]
 
@@ -54,6 +57,20 @@ class UnknownCodeError(InvalidArgumentError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message; keep it readable
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownColumnError(InvalidArgumentError, KeyError):
+    """A selection names a column the frame does not have; the message lists its columns."""
+
+    def __str__(self) -> str:  # KeyError would quote the message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class EmptySelectionError(InvalidArgumentError):
+    """A selection asked to raise when empty matched no rows.
+
+    The message names the criteria and the values each criterion's column holds.
+    """
 
 
 class DataValidationError(BelruTradeError, ValueError):
@@ -105,6 +122,10 @@ class BelruTradeWarning(UserWarning):
 
 class SeparationWarning(BelruTradeWarning):
     """Observations were dropped because the PPML estimate would not exist with them."""
+
+
+class ConvergenceWarning(BelruTradeWarning):
+    """An optimiser stopped before converging; the estimate is returned but may be off."""
 
 
 class FewClustersWarning(BelruTradeWarning):

@@ -45,17 +45,17 @@ def test_known_effects_recovered(synthetic):
     assert abs(res.params["targeted"] - BETA_T) < 3 * se[0]
     assert abs(res.params["friendly_fire"] - BETA_F) < 3 * se[1]
     assert se.max() < 0.1
-    table = res.summary(by=["group"]).set_index("group")
+    table = res.tidy(by=["group"]).set_index("group")
     for group, targeted in (("targeted", True), ("non-targeted", False)):
         truth = true.loc[true["targeted"] == targeted, "lost"].sum()
         row = table.loc[group]
         assert row["conf_low"] <= truth <= row["conf_high"]
         assert row["lost"] == pytest.approx(truth, rel=0.15)
         assert row["se"] > 0
-    per_reporter = res.summary(by=["reporter", "sector", "group"])
+    per_reporter = res.tidy(by=["reporter", "sector", "group"])
     assert set(per_reporter["reporter"]) == {"BE", "NL", "DE"}
     assert set(per_reporter["sector"]) == {"meat"}
-    monthly = res.summary(by=["period"], window=("2015-01", "2015-06"))
+    monthly = res.tidy(by=["period"], window=("2015-01", "2015-06"))
     assert len(monthly) == 6
 
 

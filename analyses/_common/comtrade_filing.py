@@ -25,6 +25,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+import belru_trade as bt
+
 __all__ = ["FILING_PRODUCTS", "ComtradeFiling", "reporting_table"]
 
 #: the food headings of the 2014 extract whose rows (either flow) show that a reporter filed
@@ -82,8 +84,9 @@ class ComtradeFiling:
         >>> sorted((r, str(m)) for r, m in f.missing)
         [('NZ', '2020-02')]
         """
-        rows = panel[(panel["source"] == "comtrade") & (panel["partner"] == partner)]
-        rows = rows[rows["reporter"] != "EU28"]
+        rows = bt.panel.select(
+            panel, source="comtrade", partner=partner, exclude={"reporter": "EU28"}
+        )
         months = pd.period_range(start, end, freq="M")
         zero = set(reporting_table()["reporter"])
         filed = set(zip(rows["reporter"], pd.PeriodIndex(rows["period"]), strict=True))
@@ -139,10 +142,10 @@ class ComtradeFiling:
         more than ``tolerance`` of the group's volume over ``start..pre_end``: NaN there.
         """
         reporters = set(reporters)
-        keep = rows["reporter"].isin(reporters) & rows["quantity"].notna()
+        where: dict = {"reporter": reporters}
         if products is not None:
-            keep &= rows["product"].isin(set(products))
-        sub = rows.loc[keep]
+            where["product"] = set(products)
+        sub = bt.panel.select(rows, where, missing="drop", column="quantity")
         months = pd.period_range(start, end, freq="M")
         by = sub.groupby([sub["reporter"], pd.PeriodIndex(sub["period"])])["quantity"].sum()
         wide = by.unstack(0).reindex(months).fillna(0.0) / 1e3
@@ -158,8 +161,7 @@ class ComtradeFiling:
 
     def reporter_tonnes(self, rows: pd.DataFrame, reporter: str, start: str, end: str) -> pd.Series:
         """One reporter's monthly tonnes ``start..end``, NaN in the months it filed nothing."""
-        sub = rows[(rows["reporter"] == reporter) & rows["quantity"].notna()]
-        series = sub.groupby(pd.PeriodIndex(sub["period"]))["quantity"].sum() / 1e3
+        series = bt.panel.series(rows, reporter=reporter, column="quantity", scale=1e3)
         months = pd.period_range(start, end, freq="M")
         series = series.reindex(months, fill_value=0.0)
         series[self.reporter_months(reporter, start, end)] = np.nan

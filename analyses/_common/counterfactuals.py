@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -13,9 +11,7 @@ __all__ = ["lost_rows", "lost_text"]
 
 
 def _comparative(y: pd.Series, start: str, controls: pd.Series | None) -> dict:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=bt.BelruTradeWarning)
-        res = bt.comparative_counterfactual(y, start, controls, n_boot=499, seed=0, missing="drop")
+    res = bt.comparative_counterfactual(y, start, controls, n_boot=499, seed=0, missing="drop")
     last = res.lost().iloc[-1]
     return {
         "lost": float(last["cumulative_lost"]),

@@ -44,10 +44,13 @@ def origin_event_study(
     DiDResults
     """
 
+    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED
+
     treated = set(treated)
     months = pd.period_range(start, end, freq="M")
-    sub = rows[rows["quantity"].notna()]
-    sub = sub[(sub["period"] >= months[0]) & (sub["period"] <= months[-1])]
+    sub = bt.panel.select(
+        rows, missing="drop", column="quantity", period=slice(months[0], months[-1])
+    )
     flows = sub.groupby(["reporter", "product", "period"], as_index=False)["quantity"].sum()
     pairs = flows[["reporter", "product"]].drop_duplicates()
     grid = pairs.merge(pd.DataFrame({"period": months}), how="cross")
@@ -72,7 +75,9 @@ def _event_study(data: pd.DataFrame, *, window: tuple[int, int], method: str):
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=bt.BelruTradeWarning)
+        # origin x heading pairs with no trade in a window are expected; other warnings
+        # (separation by the treatment, few clusters for the pre-trend test) are shown
+        warnings.filterwarnings("ignore", ALL_ZERO_GROUPS_DROPPED, bt.SeparationWarning)
         return bt.did(
             data,
             outcome="t",

@@ -61,13 +61,14 @@ def comtrade_exports_to(
     dropped : DataFrame
         The dropped ones: ``reporter``, ``product``, ``period`` (str), ``reported (t)``.
     """
-    rows = panel[
-        (panel["source"] == "comtrade")
-        & (panel["flow"] == "export")
-        & (panel["partner"] == partner)
-        & (panel["product"].isin(products))
-        & (panel["reporter"] != "EU28")
-    ]
+    rows = bt.panel.select(
+        panel,
+        source="comtrade",
+        flow="export",
+        partner=partner,
+        product=products,
+        exclude={"reporter": "EU28"},
+    )
     spikes = spike_mask(rows, factor=20.0, minimum=1e6)
     dropped = rows.loc[spikes, ["reporter", "product", "period", "quantity"]].copy()
     dropped["quantity"] = dropped["quantity"] / 1e3
@@ -182,7 +183,7 @@ def regular_reporters(
     zero trade; the sensitivity tables restrict the controls to them.
     """
     months = pd.period_range(start, end, freq="M")
-    sub = rows[rows["reporter"].isin(set(reporters)) & rows["period"].isin(months)]
+    sub = bt.panel.select(rows, reporter=set(reporters), period=months)
     count = sub.groupby("reporter")["period"].nunique()
     return tuple(sorted(count[count >= share * len(months)].index))
 
@@ -221,11 +222,10 @@ def monthly_tonnes(
         return filing.group_tonnes(
             rows, reporters, start, end, pre_end="2014-07", products=products
         )
-    keep = rows["reporter"].isin(set(reporters)) & rows["quantity"].notna()
+    where: dict = {"reporter": set(reporters)}
     if products is not None:
-        keep &= rows["product"].isin(set(products))
-    series = rows.loc[keep].groupby("period")["quantity"].sum() / 1e3
-    series.index = pd.PeriodIndex(series.index)
+        where["product"] = set(products)
+    series = bt.panel.series(rows, where, column="quantity", scale=1e3)
     return complete_months(series, "2010-01", "2020-12").loc[start:end]
 
 

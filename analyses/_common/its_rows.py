@@ -252,6 +252,7 @@ def fit_its(y: pd.Series, interventions, **options):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SeparationWarning)
             result = bt.its(y, interventions, **options)
+        _reissue(caught, SeparationWarning)  # the model switch below handles this one
         if not any(issubclass(w.category, SeparationWarning) for w in caught):
             return result, ""
         note = "quasi-separation (trade almost stopped): Gaussian level model"
@@ -288,15 +289,20 @@ def fit_its_row(
     return result, replace(row, note=note), cf
 
 
-def _placebo_p(result, n: int) -> float:
+def _reissue(caught: list, handled: type[Warning]) -> None:
+    """Show again the recorded warnings not of the ``handled`` category (same text and place)."""
     import warnings
 
+    for w in caught:
+        if not issubclass(w.category, handled):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _placebo_p(result, n: int) -> float:
     from belru_trade.errors import BelruTradeError
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return float(result.placebo(n=n).p_value)
+        return float(result.placebo(n=n).p_value)
     except (BelruTradeError, ValueError, np.linalg.LinAlgError):
         return float("nan")
 

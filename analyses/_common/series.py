@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    pass
+import belru_trade as bt
 
 __all__ = ["annual_sums", "complete_months", "monthly_series", "spike_mask"]
 
@@ -23,22 +21,18 @@ def monthly_series(
 ) -> pd.Series:
     """Sum ``column`` over the rows matching ``filters`` by period, divided by ``scale``.
 
-    Rows with a missing ``column`` are left out; periods with no row at all are absent
-    (not zero). The result has a PeriodIndex sorted in time.
+    :func:`belru_trade.trade.panel.series` with ``missing="drop"`` and ``empty="return"``:
+    rows with a missing ``column`` are left out; periods with no row at all are absent
+    (not zero); no match gives an empty series. The result has a PeriodIndex sorted in time.
 
     >>> p = pd.DataFrame({"period": pd.PeriodIndex(["2020-01", "2020-01"], freq="M"),
     ...                   "flow": ["export", "import"], "value": [2e6, 5e6]})
     >>> monthly_series(p, flow="export", scale=1e6).tolist()
     [2.0]
     """
-    mask = pd.Series(True, index=panel.index)
-    for key, wanted in filters.items():
-        values = [wanted] if isinstance(wanted, str) else list(wanted)
-        mask &= panel[key].isin(values)
-    rows = panel.loc[mask & panel[column].notna()]
-    series = rows.groupby("period")[column].sum() / scale
-    series.index = pd.PeriodIndex(series.index)
-    return series.sort_index()
+    return bt.panel.series(
+        panel, filters, column=column, scale=scale, missing="drop", empty="return"
+    )
 
 
 def annual_sums(series: pd.Series) -> pd.DataFrame:

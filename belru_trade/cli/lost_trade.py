@@ -45,7 +45,7 @@ def _run(args: argparse.Namespace) -> int:
         reporter=reporters,
         window=args.window,
     )
-    table = result.summary(by=[k.strip() for k in args.by.split(",") if k.strip()])
+    table = result.tidy(by=[k.strip() for k in args.by.split(",") if k.strip()])
     print(f"coefficients: {result.params.round(4).to_dict()}")
     print(
         f"gross trade lost (actual, counterfactual, lost, se, conf_low, conf_high in "

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
-from belru_trade.trade.panel import KEY
+from belru_trade.trade.panel import KEY, select
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -135,7 +135,7 @@ def _store_rows(partners: set[str], store: Path) -> list[pd.DataFrame]:
             continue
         frame = loaded[0]
         if isinstance(frame["period"].dtype, pd.PeriodDtype) and frame["period"].dt.freq == "M":
-            frames.append(frame[frame["partner"].isin(partners)])
+            frames.append(select(frame, partner=partners))
     return frames
 
 

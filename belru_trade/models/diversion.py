@@ -34,6 +34,7 @@ from belru_trade._validation import (
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.models.counterfactual.resampling import ar1_paths
 from belru_trade.models.its.design import build_design, coerce_series
+from belru_trade.trade.selection import select, series
 
 __all__ = ["DiversionResults", "diversion"]
 
@@ -151,6 +152,14 @@ class DiversionResults:
     ban: pd.Period
     level: float
 
+    def summary(self) -> str:
+        """Printable text: the leakage share with its interval and the table by transit."""
+        return repr(self)
+
+    def tidy(self) -> pd.DataFrame:
+        """The table by transit country (a copy of :attr:`table`)."""
+        return self.table.copy()
+
     def __repr__(self) -> str:
         sh = self.share
         return (
@@ -212,17 +221,15 @@ def _from_panel(panel: pd.DataFrame, origin, target, transit, product, column):
         raise InvalidArgumentError(
             "with a panel, origin=, target= and transit=[...] are required (ISO2 codes)"
         )
-    rows = panel if product is None else panel[panel["product"].isin(np.atleast_1d(product))]
+    rows = panel if product is None else select(panel, product=product)
 
     def flow(reporter: str, partner: str, mirror: tuple[str, str] | None) -> pd.Series:
-        sel = rows[(rows["reporter"] == reporter) & (rows["partner"] == partner)]
-        sel = sel[sel["flow"] == "export"]
+        sel = select(rows, reporter=reporter, partner=partner, flow="export")
         if sel.empty and mirror is not None:  # the partner's recorded imports instead
-            sel = rows[(rows["reporter"] == mirror[0]) & (rows["partner"] == mirror[1])]
-            sel = sel[sel["flow"] == "import"]
+            sel = select(rows, reporter=mirror[0], partner=mirror[1], flow="import")
         if sel.empty:
             raise InvalidArgumentError(f"the panel has no {reporter}->{partner} flow")
-        out = sel.groupby("period")[column].sum(min_count=1)
+        out = series(sel, column=column, missing="keep")
         out.index = pd.PeriodIndex(out.index)
         return out.rename(f"{reporter}->{partner}")
 

@@ -21,6 +21,7 @@ from belru_trade.errors import (
     ShortSeriesError,
 )
 from belru_trade.models.its.design import coerce_series
+from belru_trade.trade.selection import select
 
 __all__ = ["POOR_FIT", "SynthResults", "synth", "synth_weights"]
 
@@ -155,6 +156,10 @@ class SynthResults:
     pre_rmspe_relative: float = float("nan")
     predictor_weights: pd.Series | None = None
 
+    def summary(self) -> str:
+        """Printable text: donor weights, pre-period fit, RMSPE ratio and p-value."""
+        return repr(self)
+
     def __repr__(self) -> str:
         donors = ", ".join(f"{k} {v:.3f}" for k, v in self.weights[self.weights > 1e-4].items())
         return (
@@ -225,9 +230,7 @@ def _wide(data: pd.DataFrame, unit: str | None, selector: dict | None, column: s
     else:
         if unit is None or unit not in data.columns:
             raise InvalidArgumentError(f"unit={unit!r} must name a panel column (e.g. 'partner')")
-        rows = data
-        for key, value in (selector or {}).items():
-            rows = rows[rows[key].isin([value] if np.isscalar(value) else list(value))]
+        rows = select(data, selector)
         wide = rows.pivot_table(index="period", columns=unit, values=column, aggfunc="sum")
         if not pd.api.types.is_integer_dtype(wide.index.dtype):  # integer years stay
             wide.index = pd.PeriodIndex(wide.index)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
+from belru_trade.trade.selection import select
 
 __all__ = ["Trend", "affected_flows", "fit_trends", "select_codes"]
 
@@ -59,9 +60,7 @@ def affected_flows(
         If the panel has no rows for these members, partner, flow and products; the message
         names the products.
     """
-    rows = panel[
-        panel["reporter"].isin(members) & (panel["partner"] == partner) & (panel["flow"] == flow)
-    ]
+    rows = select(panel, reporter=members, partner=partner, flow=flow)
     codes = select_codes(rows["product"], products, exemptions)
     if not codes:
         raise NotCoveredError(
@@ -69,7 +68,7 @@ def affected_flows(
             f"{'/'.join(members[:3])}{'...' if len(members) > 3 else ''} and {partner} in "
             "the panel; pass a panel that holds these flows"
         )
-    rows = rows[rows["product"].isin(codes) & rows["value"].notna()]
+    rows = select(rows, product=codes, missing="drop")
     rows = rows.assign(sector="HS" + rows["product"].str[:2])
     out = rows.groupby(["reporter", "sector", "period"], as_index=False)["value"].sum()
     return out

@@ -28,9 +28,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from belru_trade.errors import InvalidArgumentError, NotCoveredError, SpecificationError
+from belru_trade._warnings import expected
+from belru_trade.errors import (
+    InvalidArgumentError,
+    NotCoveredError,
+    SeparationWarning,
+    SpecificationError,
+)
 from belru_trade.policy.baseline import select_codes
 from belru_trade.policy.measure import Analogue
+from belru_trade.trade.selection import select
 
 __all__ = [
     "Effect",
@@ -130,18 +137,13 @@ def analogue_effect(
         )
     if not list(controls):
         raise InvalidArgumentError("controls=(): the analogue DiD needs control partners")
-    from belru_trade.models.hdfe.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED, ppml
 
     partners = [analogue.target, *controls]
-    rows = panel[
-        panel["reporter"].isin(members)
-        & panel["partner"].isin(partners)
-        & (panel["flow"] == analogue.flow)
-        & panel["value"].notna()
-    ]
+    rows = select(panel, reporter=members, partner=partners, flow=analogue.flow, missing="drop")
     codes = select_codes(rows["product"], analogue.products)
     begin, end = analogue.start - months_before, analogue.start + (months_after - 1)
-    rows = rows[rows["product"].isin(codes) & (rows["period"] >= begin) & (rows["period"] <= end)]
+    rows = select(rows, product=codes, period=slice(begin, end))
     if rows.empty or not (rows["period"] >= analogue.start).any():
         raise NotCoveredError(
             f"analogue {analogue.name!r}: the panel has no {analogue.flow}s of "
@@ -154,10 +156,9 @@ def analogue_effect(
     )
     agg["pd"] = agg["product"] + "_" + agg["partner"]
     agg["pt"] = agg["product"] + "_" + agg["period"].astype(str)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # all-zero product x partner groups are expected in a zero-filled analogue panel; any
+    # other warning (separation by the treatment, few clusters) reaches the user
+    with expected((SeparationWarning, ALL_ZERO_GROUPS_DROPPED)):
         try:
             fit = ppml("value ~ treat | pd + pt", data=agg, cluster="pd", drop_collinear=False)
         except SpecificationError as exc:
@@ -192,14 +193,11 @@ def analogue_effect_its(
     """
     from belru_trade.models.its.estimator import its
 
-    rows = panel[
-        panel["reporter"].isin(members)
-        & (panel["partner"] == analogue.target)
-        & (panel["flow"] == analogue.flow)
-        & panel["value"].notna()
-    ]
+    rows = select(
+        panel, reporter=members, partner=analogue.target, flow=analogue.flow, missing="drop"
+    )
     codes = select_codes(rows["product"], analogue.products)
-    rows = rows[rows["product"].isin(codes)]
+    rows = select(rows, product=codes)
     begin, end = analogue.start - months_before, analogue.start + (months_after - 1)
     end = min(end, rows["period"].max()) if not rows.empty else end
     if rows.empty or end < analogue.start + 2:
@@ -262,21 +260,20 @@ def analogue_leakage(
     from belru_trade.models.diversion import diversion
 
     codes = select_codes(panel["product"], analogue.products)
-    rows = panel[panel["product"].isin(codes) & panel["value"].notna()]
     months = pd.period_range(
         analogue.start - months_before, analogue.start + (months_after - 1), freq="M"
     )
-    rows = rows[rows["period"].isin(months)]
-    sent = rows[rows["reporter"].isin(members) & (rows["flow"] == "export")]
-    direct = _monthly(sent[sent["partner"] == analogue.target], months)
+    rows = select(panel, product=codes, period=months, missing="drop")
+    sent = select(rows, reporter=members, flow="export")
+    direct = _monthly(select(sent, partner=analogue.target), months)
     to_t, t_to = {}, {}
     for t in transit:
-        out = rows[(rows["reporter"] == t) & (rows["partner"] == analogue.target)]
-        mirror = rows[(rows["reporter"] == analogue.target) & (rows["partner"] == t)]
-        out = out[out["flow"] == "export"] if not out.empty else mirror[mirror["flow"] == "import"]
+        out = select(rows, reporter=t, partner=analogue.target)
+        mirror = select(rows, reporter=analogue.target, partner=t, flow="import")
+        out = select(out, flow="export") if not out.empty else mirror
         if out.empty:
             continue
-        to_t[t] = _monthly(sent[sent["partner"] == t], months)
+        to_t[t] = _monthly(select(sent, partner=t), months)
         t_to[t] = _monthly(out, months)
     if not t_to:
         raise NotCoveredError(

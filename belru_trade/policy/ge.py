@@ -60,6 +60,18 @@ class GEResults:
     baseline_year: Any = None
     params: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
+    def summary(self) -> str:
+        """Printable text: the solver's settings, then :meth:`tidy` (percent changes)."""
+        head = (
+            f"Structural gravity general equilibrium ({self.method}, sigma {self.sigma}, "
+            f"reference {self.reference}, {self.iterations} iterations)"
+        )
+        return head + "\n" + self.tidy().to_string(float_format=lambda v: f"{v:.6g}")
+
+    def tidy(self, style: str = "change") -> pd.DataFrame:
+        """The :meth:`table` DataFrame (the name every results class shares)."""
+        return self.table(style)
+
     def table(self, style: str = "change") -> pd.DataFrame:
         """Percent changes per country.
 

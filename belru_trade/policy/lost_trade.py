@@ -17,7 +17,6 @@ is ``X_hat * exp(-b) - X``. Confidence intervals use the delta method on ``(b_T,
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,9 @@ import pandas as pd
 from scipy import stats
 
 from belru_trade._validation import check_choice, check_period, check_positive_int
-from belru_trade.errors import InvalidArgumentError, NotCoveredError
+from belru_trade._warnings import expected
+from belru_trade.errors import InvalidArgumentError, NotCoveredError, SeparationWarning
+from belru_trade.trade.selection import select
 
 __all__ = ["LostTradeResult", "LostTradeResults", "lost_trade"]
 
@@ -63,9 +64,23 @@ class LostTradeResults:
     events: tuple[str, ...]
     currency: str = "unknown currency"
 
-    def summary(
-        self, by: Sequence[str] = ("reporter", "group"), window: Any = None
-    ) -> pd.DataFrame:
+    def summary(self, by: Sequence[str] = ("reporter", "group"), window: Any = None) -> str:
+        """Printable text: the coefficients and the :meth:`tidy` table.
+
+        Changed: ``summary()`` used to return the table itself, which is now :meth:`tidy`
+        (every results class: ``summary()`` text, ``tidy()`` DataFrame).
+        """
+        table = self.tidy(by, window)
+        params = ", ".join(f"{k} {v:.4f}" for k, v in self.params.items())
+        return "\n".join(
+            [
+                f"Lost trade ({', '.join(self.events)}), {self.currency}, {self.level:.0%} "
+                f"delta-method intervals; PPML coefficients: {params}",
+                table.to_string(index=False, float_format=lambda v: f"{v:.6g}"),
+            ]
+        )
+
+    def tidy(self, by: Sequence[str] = ("reporter", "group"), window: Any = None) -> pd.DataFrame:
         """Lost trade cumulated over ``window`` by the given keys, with delta-method CIs.
 
         Parameters
@@ -155,10 +170,9 @@ def _design(
 ) -> pd.DataFrame:
     from belru_trade import events as registry
 
-    rows = panel[(panel["partner"] == target) & (panel["flow"] == flow)]
-    rows = rows[rows["value"].notna() & (rows["product"] != "TOTAL")]
+    rows = select(panel, partner=target, flow=flow, missing="drop", exclude={"product": "TOTAL"})
     rows = rows[rows["reporter"].str.fullmatch(r"[A-Z]{2}")]  # drop aggregates (EU28, ...)
-    rows = rows[(rows["period"] >= span[0]) & (rows["period"] <= span[1])]
+    rows = select(rows, period=slice(span[0], span[1]))
     if rows.empty:
         raise NotCoveredError(f"the panel has no {flow}s with {target} to estimate lost trade")
     length = rows["product"].str.len().mode().iloc[0]
@@ -251,7 +265,7 @@ def lost_trade(
     >>> res = lost_trade(panel, "RU-2014-RES778")
     >>> round(float(res.params["targeted"]), 2)
     -1.58
-    >>> res.summary(by=["group"])["group"].tolist()
+    >>> res.tidy(by=["group"])["group"].tolist()
     ['non-targeted', 'targeted']
     """
     check_choice("flow", flow, ("export", "import"))
@@ -273,7 +287,7 @@ def lost_trade(
         missing = sorted(set(wanted) - set(cells["reporter"]))
         if missing:
             raise NotCoveredError(f"reporter={missing!r}: no treated flows for it in the panel")
-        cells = cells[cells["reporter"].isin(wanted)]
+        cells = select(cells, reporter=wanted)
     cells = _in_window(cells, window).reset_index(drop=True)
     params = fit.params.reindex(list(terms))
     cov = fit.cov.loc[list(terms), list(terms)]
@@ -297,12 +311,16 @@ def _span(ids: list[str], window: Any, pre_months: int) -> tuple[pd.Period, pd.P
 
 
 def _fit(rows: pd.DataFrame, terms: list[str]):
-    from belru_trade.models.hdfe.ppml import ppml
+    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED, VANISHING_MEANS, ppml
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # the ReLU separation check is slow on zero-filled monthly panels; the FE and
-        # simplex checks cover the all-zero groups and regressor separation of 0/1 dummies
+    # the ReLU separation check is slow on zero-filled monthly panels; the FE and simplex
+    # checks cover the all-zero groups and regressor separation of 0/1 dummies. Expected,
+    # so not shown: all-zero groups of the zero-filled panel, and zero cells whose fitted
+    # means vanish (they predict no trade, so they add nothing to lost trade). Anything
+    # else (separation by the regressors, few clusters, ...) reaches the user.
+    with expected(
+        (SeparationWarning, ALL_ZERO_GROUPS_DROPPED), (SeparationWarning, VANISHING_MEANS)
+    ):
         return ppml(
             f"value ~ {' + '.join(terms)} | ip + pt",
             data=rows,

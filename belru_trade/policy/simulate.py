@@ -25,11 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belru_trade._validation import (
-    check_choice,
-    check_fraction,
-    check_int_range,
-)
+from belru_trade._validation import check_choice, check_fraction, check_int_range
 from belru_trade.errors import BelruTradeWarning, InvalidArgumentError
 from belru_trade.policy.baseline import Trend, affected_flows, fit_trends
 from belru_trade.policy.effects import (
@@ -48,6 +44,7 @@ from belru_trade.policy.measure import (
     default_analogues,
     resolve_analogue,
 )
+from belru_trade.trade.selection import select
 
 __all__ = ["Analogue", "Measure", "SimulationResult", "SimulationResults", "simulate"]
 
@@ -105,6 +102,12 @@ class SimulationResults:
             out["share_of_total"] = out["expected_loss"] / out["total_baseline"]
         return out
 
+    def summary(self) -> str:
+        """Printable text: the expected total loss with its interval, then :meth:`tidy`."""
+        total = ", ".join(f"{k} {v:.6g}" for k, v in self.total().items())
+        head = f"{self.measure.describe()}; {self.level:.0%} intervals: {total}"
+        return head + "\n" + self.tidy().to_string(float_format=lambda v: f"{v:.6g}")
+
     def table(self, side: str = "sender", by: str = "sector") -> pd.DataFrame:
         """Per member (Belgium first) and sector: baseline, expected loss, interval, shares.
 
@@ -131,6 +134,8 @@ class SimulationResults:
         keys = ["sector"] if side == "target" else (["member"] if by == "member" else None)
         out = self._summarise(self.rows, self.draws) if keys is None else self._grouped(keys)
         return _order(out, "member" in out.columns)
+
+    tidy = table  # the name every results class shares for its DataFrame
 
     def _grouped(self, keys: list[str]) -> pd.DataFrame:
         groups = self.rows.groupby(keys, sort=False).indices
@@ -291,13 +296,8 @@ def _given_totals(totals: Any) -> dict[str, float]:
 
 
 def _totals(panel, measure, before, window, periods) -> dict[str, float]:
-    rows = panel[
-        (panel["product"] == "TOTAL")
-        & panel["reporter"].isin(measure.sender)
-        & (panel["partner"] == measure.target)
-        & (panel["flow"] == measure.flow)
-        & panel["value"].notna()
-    ]
+    where = {"reporter": measure.sender, "partner": measure.target, "flow": measure.flow}
+    rows = select(panel, where, product="TOTAL", missing="drop")
     if rows.empty:
         return {}
     rows = rows.assign(sector="TOTAL")[["reporter", "sector", "period", "value"]]

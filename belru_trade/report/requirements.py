@@ -23,6 +23,7 @@ from belru_trade.config import Settings
 from belru_trade.errors import InvalidArgumentError
 from belru_trade.report.result import AnalysisConfig
 from belru_trade.store import cache
+from belru_trade.trade.selection import select
 
 __all__ = ["PARTNER", "REPORTER", "DataRequirement", "Resolution", "resolve"]
 
@@ -216,19 +217,15 @@ def _from_snapshot(req: DataRequirement) -> tuple[pd.DataFrame, dict] | None:
 
 
 def _filter(frame: pd.DataFrame, req: DataRequirement) -> pd.DataFrame:
-    mask = pd.Series(True, index=frame.index)
-    for column, codes in (("reporter", req.reporter), ("partner", req.partner)):
-        if codes:
-            mask &= frame[column].isin(codes)
-    if req.product:
-        mask &= frame["product"].astype(str).str.startswith(tuple(req.product))
-    if req.flow:
-        mask &= frame["flow"] == req.flow
+    given = (("reporter", req.reporter), ("partner", req.partner), ("flow", req.flow))
+    where = {column: value for column, value in given if value}
     periods = pd.PeriodIndex(frame["period"])
     first = pd.Period(req.start, freq="M").asfreq(periods.freq, how="start")
     last = pd.Period(req.end, freq="M").asfreq(periods.freq, how="end")
-    mask &= (periods >= first) & (periods <= last)
-    return frame.loc[mask]
+    rows = select(frame, where, period=slice(first, last))
+    if req.product:
+        rows = rows[rows["product"].astype(str).str.startswith(tuple(req.product))]
+    return rows
 
 
 def _from_store(req: DataRequirement, store: Path) -> tuple[pd.DataFrame, dict] | None:

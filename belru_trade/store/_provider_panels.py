@@ -151,7 +151,7 @@ def segments(
 
 
 def comtrade_panel(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
-    frame = frame[frame["flow"].isin(["import", "export"])]
+    frame = panel.select(frame, flow=["import", "export"])
     if frame.empty:
         return panel.empty_panel()
     product = frame["product"].astype(str)

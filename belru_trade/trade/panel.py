@@ -28,6 +28,9 @@ flag : str, nullable
     Provider status flag: ``confidential``, ``estimated``, ``provisional`` or another label.
 
 An absent row means "not available", not zero. Use :func:`fill_zeros` to add explicit zeros.
+
+Select rows with :func:`select` and sum them by period with :func:`series` (both defined in
+:mod:`belru_trade.trade.selection`), instead of writing boolean masks by hand.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import pandas as pd
 
 from belru_trade._validation import check_choice
 from belru_trade.errors import DataValidationError, ZeroFillWarning
+from belru_trade.trade.selection import select, series
 
 __all__ = [
     "COLUMNS",
@@ -49,6 +53,8 @@ __all__ = [
     "fill_zeros",
     "mirror_join",
     "period_freq",
+    "select",
+    "series",
     "to_annual",
     "validate",
 ]
@@ -339,7 +345,7 @@ def mirror_join(panel: pd.DataFrame, *, how: str = "outer") -> pd.DataFrame:
     """
     check_choice("how", how, ("outer", "inner", "left", "right"))
     on = ["exporter", "importer", "product", "period", "currency", "unit"]
-    exports = panel.loc[panel["flow"] == "export"].rename(
+    exports = select(panel, flow="export").rename(
         columns={
             "reporter": "exporter",
             "partner": "importer",
@@ -347,7 +353,7 @@ def mirror_join(panel: pd.DataFrame, *, how: str = "outer") -> pd.DataFrame:
             "quantity": "export_quantity",
         }
     )
-    imports = panel.loc[panel["flow"] == "import"].rename(
+    imports = select(panel, flow="import").rename(
         columns={
             "reporter": "importer",
             "partner": "exporter",

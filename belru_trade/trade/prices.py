@@ -36,6 +36,7 @@ import pandas as pd
 
 from belru_trade._validation import check_choice, check_period
 from belru_trade.errors import InvalidArgumentError, NotCoveredError
+from belru_trade.trade.selection import select
 
 __all__ = [
     "INDICES",
@@ -358,7 +359,7 @@ def unit_values(
     rows = panel[panel["quantity"].notna() & (panel["quantity"] > 0)]
     rows = rows.groupby([*keys, "period"], observed=True)[["value", "quantity"]].sum()
     rows = rows.reset_index()
-    at_base = rows[rows["period"] == period].set_index(keys)
+    at_base = select(rows, period=period).set_index(keys)
     uv0 = (at_base["value"] / at_base["quantity"]).rename("uv0")
     rows = rows.join(uv0, on=keys)
     if rows["uv0"].isna().any():
@@ -366,7 +367,7 @@ def unit_values(
         raise NotCoveredError(f"products {bad[:5]} have no quantity in the base period {period}")
     rows["volume"] = rows["uv0"] * rows["quantity"]
     out = rows.groupby([*by, "period"], observed=True)[["value", "volume"]].sum().reset_index()
-    base_rows = out[out["period"] == period].set_index(list(by))[["value", "volume"]]
+    base_rows = select(out, period=period).set_index(list(by))[["value", "volume"]]
     ref = out.join(base_rows.add_suffix("_base"), on=list(by))
     out["value_index"] = 100 * ref["value"] / ref["value_base"]
     out["volume_index"] = 100 * ref["volume"] / ref["volume_base"]

@@ -77,6 +77,10 @@ class CounterfactualResults:
     level: float = 0.95
     details: dict[str, Any] = field(default_factory=dict)
 
+    def summary(self) -> str:
+        """Printable text: the method and the cumulative lost trade with its interval."""
+        return repr(self)
+
     def __repr__(self) -> str:
         total = self.lost().iloc[-1]
         return (

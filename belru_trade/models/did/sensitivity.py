@@ -43,6 +43,15 @@ class SensitivityResults:
     table: pd.DataFrame
     estimator: str = "ols"
 
+    def summary(self) -> str:
+        """Printable text: the bounds by ``Mbar`` and target."""
+        head = f"Relative-magnitude identified sets (Rambachan-Roth), {self.estimator} event study"
+        return head + "\n" + self.table.to_string(index=False, float_format=lambda v: f"{v:.6g}")
+
+    def tidy(self) -> pd.DataFrame:
+        """The bounds (a copy of :attr:`table`)."""
+        return self.table.copy()
+
     def plot(self, *, target: str = "average", ax: Any = None) -> Any:
         """Bounds against ``Mbar`` for one target.
 

@@ -52,6 +52,13 @@ __all__ = ["PPML", "PPMLResults", "ppml"]
 
 logger = logging.getLogger(__name__)
 SEPARATION_METHODS = ("fe", "simplex", "relu")
+#: Patterns of the :class:`SeparationWarning` texts, for callers that expect one of them
+#: (``warnings.filterwarnings(message=...)``): only all-zero fixed-effect groups dropped,
+#: and zero outcomes whose fitted means vanish.
+ALL_ZERO_GROUPS_DROPPED = (
+    r"dropped \d+ observations whose PPML estimates do not exist \(\d+ all-zero FE group\)"
+)
+VANISHING_MEANS = r"\d+ observations with y = 0 have fitted means below"
 
 
 @dataclass(frozen=True, repr=False)

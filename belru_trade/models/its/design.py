@@ -48,6 +48,7 @@ from belru_trade._validation import (
     check_period,
 )
 from belru_trade.errors import InvalidArgumentError, ShortSeriesError
+from belru_trade.trade.selection import series as panel_series
 
 __all__ = [
     "Design",
@@ -144,19 +145,9 @@ def _select_panel(panel: pd.DataFrame, selector: dict[str, Any] | None, column: 
         raise InvalidArgumentError(
             "y is a DataFrame but selector=None; pass selector={'reporter': 'BE', ...}"
         )
-    missing = [c for c in [*selector, "period", column] if c not in panel.columns]
-    if missing:
-        raise InvalidArgumentError(f"selector/column names {missing} are not columns of y")
-    mask = np.ones(len(panel), dtype=bool)
-    for key, value in selector.items():
-        values = [value] if isinstance(value, str) or not isinstance(value, Iterable) else value
-        mask &= panel[key].isin(list(values)).to_numpy()
-    rows = panel.loc[mask]
-    if rows.empty:
-        raise InvalidArgumentError(f"selector={selector!r} matches no rows of the panel")
-    series = rows.groupby("period", sort=True)[column].sum(min_count=1)
+    series = panel_series(panel, selector, column=column, missing="keep", empty="raise")
     series.index = _panel_periods(series.index)
-    return series.rename(column)
+    return series
 
 
 def _panel_periods(index: pd.Index) -> pd.Index:

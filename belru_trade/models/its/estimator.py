@@ -18,10 +18,12 @@ from belru_trade._validation import (
     check_int_range,
     check_period,
 )
+from belru_trade._warnings import gathered
 from belru_trade.errors import (
     BelruTradeError,
     BelruTradeWarning,
     InvalidArgumentError,
+    SeparationWarning,
     ShortSeriesError,
 )
 from belru_trade.models.its.counterfactual import (
@@ -59,6 +61,14 @@ class PlaceboResults:
     statistic: float
     placebos: pd.DataFrame
     p_value: float
+
+    def summary(self) -> str:
+        """Printable text: the statistic, the number of placebo dates and the p-value."""
+        return repr(self)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per placebo date (a copy of :attr:`placebos`)."""
+        return self.placebos.copy()
 
     def __repr__(self) -> str:
         return (
@@ -222,7 +232,11 @@ class ITSResults(EstimationResults):
                 BelruTradeWarning,
                 stacklevel=2,
             )
-        rows = [_placebo_fit(pre, d, self) for d in chosen]
+        # one warning for the placebo fits that stop or separate, not one per fake date
+        with gathered(
+            SeparationWarning, lambda m: _separated_placebos(m, len(chosen)), stacklevel=4
+        ):
+            rows = [_placebo_fit(pre, d, self) for d in chosen]
         placebos = pd.DataFrame([r for r in rows if r is not None])
         row = self.tidy().set_index("term").loc[term]
         extreme = int((placebos["statistic"].abs() >= abs(row["statistic"])).sum())
@@ -249,6 +263,13 @@ def _placebo_dates(pre: pd.Series, options: dict[str, Any]) -> list[pd.Period]:
             continue
         dates.append(period)
     return dates
+
+
+def _separated_placebos(messages: list[str], n: int) -> str:
+    return (
+        f"{len(messages)} of the {n} placebo fits are (quasi-)separated, e.g. {messages[0]} "
+        "-- a fit whose trade stops counts as more extreme than the estimate in the p-value"
+    )
 
 
 def _placebo_fit(pre: pd.Series, date: pd.Period, res: ITSResults) -> dict | None:

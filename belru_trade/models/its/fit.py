@@ -26,8 +26,10 @@ import numpy as np
 import pandas as pd
 
 from belru_trade._validation import check_choice, check_hac_lags
+from belru_trade._warnings import expected
 from belru_trade.errors import (
     ConvergenceError,
+    ConvergenceWarning,
     InvalidArgumentError,
     SeparationWarning,
     TradeStoppedError,
@@ -35,6 +37,8 @@ from belru_trade.errors import (
 from belru_trade.models.its.design import Design, newey_west_lags
 
 __all__ = ["ERRORS", "FAMILIES", "LOG_LINK", "FitOutput", "check_segments", "fit_series"]
+
+_FLOATING_POINT = "(overflow|divide by zero|invalid value|underflow) encountered"
 
 FAMILIES = ("gaussian", "loglinear", "poisson", "quasipoisson")
 ERRORS = ("hac", "arima", "model")
@@ -160,8 +164,9 @@ def _fit_glm(
         "typically a flow with very few non-zero periods (quasi-separation): aggregate it "
         "(products, partners, quarters), drop seasonal terms or use family='gaussian'"
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)
+    # floating-point trouble in intermediate IRLS steps is expected; the outcome is
+    # checked below (convergence, vanishing fitted means), and other warnings pass
+    with expected((RuntimeWarning, _FLOATING_POINT)):
         try:
             res = model.fit(**kwargs)
         except np.linalg.LinAlgError as exc:
@@ -190,11 +195,17 @@ def _fit_glm(
 
 
 def _sarimax(endog: np.ndarray, X: pd.DataFrame, order: tuple[int, int]):
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as SMConvergenceWarning
+    from statsmodels.tools.sm_exceptions import EstimationWarning
     from statsmodels.tsa.arima.model import ARIMA
 
     model = ARIMA(endog, exog=X.to_numpy(), order=(order[0], 0, order[1]), trend="n")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # candidate orders often start from inadmissible values or stop early: expected while
+    # searching; the chosen fit's convergence is checked in _fit_arima
+    with expected(
+        (EstimationWarning, "Non-(invertible|stationary) starting"),
+        (SMConvergenceWarning, "Maximum Likelihood optimization failed to converge"),
+    ):
         return model.fit()
 
 
@@ -210,6 +221,14 @@ def _fit_arima(endog: np.ndarray, X: pd.DataFrame, order: tuple[int, int] | None
             raise InvalidArgumentError(f"arima_order={order!r}; expected (p, q) with p, q >= 0")
         order = (int(order[0]), int(order[1]))
         res = _sarimax(endog, X, order)
+    if not res.mle_retvals.get("converged", True):
+        warnings.warn(
+            f"the ARMA({order[0]},{order[1]}) error model's likelihood optimisation did not "
+            "converge; its estimates and standard errors may be off (try another "
+            "arima_order or errors='hac')",
+            ConvergenceWarning,
+            stacklevel=5,  # the caller of bt.its
+        )
     k = X.shape[1]
     params = pd.Series(np.asarray(res.params)[:k], index=X.columns)
     cov = pd.DataFrame(np.asarray(res.cov_params())[:k, :k], index=X.columns, columns=X.columns)

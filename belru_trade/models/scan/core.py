@@ -105,16 +105,18 @@ def _irls(
     S, k = Y.shape[0], X.shape[1]
     XX = _outer_rows(X, X)
     mu = (Y + Y.mean(axis=1, keepdims=True)) / 2.0  # statsmodels' starting values
-    eta = np.log(mu)
+    with np.errstate(divide="ignore"):  # an all-zero series: status "zero", not fitted
+        eta = np.log(mu)
     B = np.zeros((S, k))
     converged = np.zeros(S, dtype=bool)
     idx = np.arange(S)
     for _ in range(maxiter):
         full = idx.size == S
         W, y, o = (_take(a, idx, full) for a in (mu, Y, off))
-        with np.errstate(divide="ignore", invalid="ignore"):  # mu underflow: dropped below
+        # mu underflow or overflow: the series' system is not finite and it stops below
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = _take(eta, idx, full) - o + (y - W) / W
-        b, ok = safe_solve((W @ XX).reshape(len(idx), k, k), (W * z) @ X)
+            b, ok = safe_solve((W @ XX).reshape(len(idx), k, k), (W * z) @ X)
         idx, b, o = idx[ok], b[ok], o[ok]
         e = b @ X.T + o
         with np.errstate(over="ignore"):

@@ -20,7 +20,12 @@ from belru_trade._validation import (
     check_harmonics,
     check_int_range,
 )
-from belru_trade.errors import InvalidArgumentError, MissingDependencyError, ZeroFillWarning
+from belru_trade.errors import (
+    InvalidArgumentError,
+    MissingDependencyError,
+    UnknownColumnError,
+    ZeroFillWarning,
+)
 from belru_trade.models.its.design import (
     Design,
     build_design,
@@ -37,6 +42,7 @@ from belru_trade.models.scan.source import (
     open_source,
     read_group,
 )
+from belru_trade.trade.selection import select
 
 __all__ = ["ScanResults", "scan"]
 
@@ -81,6 +87,10 @@ class ScanResults:
     df_resid: float | None
     dispersion: pd.Series
 
+    def summary(self) -> str:
+        """Printable text: family, covariance and the number of series by status."""
+        return repr(self)
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}: {v}" for k, v in self.status.value_counts().items())
         return (
@@ -124,15 +134,12 @@ class ScanResults:
 def _wide_from_panel(
     panel: pd.DataFrame, by: Sequence[str], selector: dict | None, column: str
 ) -> pd.DataFrame:
-    missing = [c for c in [*by, "period", column, *(selector or {})] if c not in panel.columns]
+    missing = [c for c in [*by, "period", column] if c not in panel.columns]
     if missing:
-        raise InvalidArgumentError(f"columns {missing} (by/selector/column) are not in the panel")
-    rows = panel
-    for key, value in (selector or {}).items():
-        values = [value] if isinstance(value, str) or np.isscalar(value) else list(value)
-        rows = rows[rows[key].isin(values)]
-    if rows.empty:
-        raise InvalidArgumentError(f"selector={selector!r} matches no rows of the panel")
+        raise UnknownColumnError(
+            f"columns {missing} (by/column) are not in the panel; it has {list(panel.columns)}"
+        )
+    rows = select(panel, selector, empty="raise")
     wide = rows.pivot_table(index="period", columns=list(by), values=column, aggfunc="sum")
     wide.index = pd.PeriodIndex(wide.index)
     full = pd.period_range(wide.index.min(), wide.index.max(), freq=wide.index.freq)
