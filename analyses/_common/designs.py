@@ -43,9 +43,6 @@ def origin_event_study(
     -------
     DiDResults
     """
-
-    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED
-
     treated = set(treated)
     months = pd.period_range(start, end, freq="M")
     sub = bt.panel.select(
@@ -73,6 +70,8 @@ def origin_event_study(
 def _event_study(data: pd.DataFrame, *, window: tuple[int, int], method: str):
     """``bt.did`` on the flows x months grid (one fit per distinct grid in a run)."""
     import warnings
+
+    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED
 
     with warnings.catch_warnings():
         # origin x heading pairs with no trade in a window are expected; other warnings
