@@ -56,9 +56,9 @@ SEPARATION_METHODS = ("fe", "simplex", "relu")
 #: (``warnings.filterwarnings(message=...)``): only all-zero fixed-effect groups dropped,
 #: and zero outcomes whose fitted means vanish.
 ALL_ZERO_GROUPS_DROPPED = (
-    r"dropped \d+ observations whose PPML estimates do not exist \(\d+ all-zero FE group\)"
+    r"dropped [0-9]+ observations whose PPML estimates do not exist \([0-9]+ all-zero FE group\)"
 )
-VANISHING_MEANS = r"\d+ observations with y = 0 have fitted means below"
+VANISHING_MEANS = r"[0-9]+ observations with y = 0 have fitted means below"
 
 
 @dataclass(frozen=True, repr=False)
