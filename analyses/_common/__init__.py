@@ -24,9 +24,7 @@ from belru_trade.analyses._common.embargo_2014 import (
 from belru_trade.analyses._common.figures import (
     mark_dates,
     new_figure,
-    period_axis,
     plot_its,
-    shade_interval,
 )
 from belru_trade.analyses._common.its_rows import (
     Interval,
@@ -84,10 +82,8 @@ __all__ = [
     "monthly_tonnes",
     "new_figure",
     "origin_event_study",
-    "period_axis",
     "plot_its",
     "sensitivity_variants",
-    "shade_interval",
     "spike_mask",
     "without_earlier_bans",
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from belru_trade.analyses._common.shared import shared
 
 import belru_trade as bt
 
@@ -230,6 +231,7 @@ def _pct(name: str, values: Interval, short: str | None = None) -> dict:
     }
 
 
+@shared(maxsize=256)
 def fit_its(y: pd.Series, interventions, **options):
     """``bt.its`` with a quasi-Poisson log link, or a Gaussian level model when trade stops.
 
