@@ -7,8 +7,7 @@ lost volume.
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from belru_trade.analyses._common import (
@@ -31,9 +30,20 @@ from belru_trade.analyses._common import (
     sensitivity_variants,
     without_earlier_bans,
 )
-from belru_trade.analyses._common.comtrade_filing import FILING_PRODUCTS, ComtradeFiling
+from belru_trade.analyses._common.comtrade_filing import (
+    FILING_CAVEAT,
+    FILING_PRODUCTS,
+    ComtradeFiling,
+)
 from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
 from belru_trade.analyses._common.designs import event_study_sensitivity
+from belru_trade.analyses._common.regular_pool import (
+    POOL_CAVEAT,
+    ControlPool,
+    control_pool,
+    pool_groups,
+    pool_table,
+)
 
 import belru_trade as bt
 from belru_trade.report import (
@@ -65,7 +75,9 @@ DATA = (
     "Economic Union members and the documented transit routes to Russia (Belarus, Ukraine, KZ, "
     "AM, KG, TR, GE, AE and the EU28 aggregate row are left out). Flows under an earlier "
     "origin-specific Russian ban are left out: Lithuanian dairy (from 2013-10) and pork and "
-    "live pigs from every origin (EU pork banned from 2014-01)."
+    "live pigs from every origin (EU pork banned from 2014-01). Headline control pool: the "
+    "controls that filed in every month 2012-01..2016-07; all controls, with their missing "
+    "months, are a sensitivity row."
 )
 METHOD = (
     "Per food group and origin group: interrupted time series on monthly tonnes, "
@@ -83,17 +95,8 @@ METHOD = (
     "a sensitivity row."
 )
 CAVEATS = (
-    "UN Comtrade records no zeros. Rule for an empty month: a reporter filed in a month "
-    "when the extract (exports to and imports from Russia of the food headings) has any row "
-    "for it; a month in which it filed other products but not this one is a true zero; a "
-    "month in which it filed nothing at all is missing (left out of the fits, not zero), "
-    "except for the EU member states, whose empty months are zeros (their monthly data reach "
-    "Comtrade through Eurostat, and the EU28 row of the extract is present in every month; "
-    "table comtrade_reporting.csv of the package). A group total is missing in a month when "
-    "reporters carrying more than 1% of the group's pre-period volume filed nothing; the "
-    "reporters and months read as missing are listed in a table and in provenance.json. "
-    "Cumulative lost volumes sum the observed months only. 0 kg can also mean 'not "
-    "reported' (e.g. Belarus cheese 2018-2019).",
+    FILING_CAVEAT,
+    POOL_CAVEAT,
     "Reported volumes above 1,000 t and 20 times the largest monthly volume of the same "
     "series in any other year are treated as unit errors and excluded (listed in a table).",
     "Values (USD) exist for meat and fish only, so the comparison is in net weight.",
@@ -140,6 +143,7 @@ _BREAK = "2014-08"
 _START = "2012-01"
 _ES_START = "2013-01"
 _END = "2016-07"
+_ALL = "all controls, irregular months missing"  # lost-volume sensitivity row, not fitted
 
 
 def prepare(panel: pd.DataFrame, config: AnalysisConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -148,18 +152,41 @@ def prepare(panel: pd.DataFrame, config: AnalysisConfig) -> tuple[pd.DataFrame, 
     return comtrade_exports_to(panel, config.partner, codes)
 
 
+def control_pools_by_food(rows: pd.DataFrame, filing: ComtradeFiling) -> dict[str, ControlPool]:
+    """Per food group, the controls that filed in every month 2012-01..2016-07 (headline,
+    unless fewer than 5 of them ship the group) and all controls (sensitivity)."""
+    return {
+        food: control_pool(
+            rows,
+            filing,
+            embargo_2014_controls(),
+            group=food,
+            start=_START,
+            end=_END,
+            pre_end="2014-07",
+            products=codes,
+        )
+        for food, codes in FOOD_GROUPS.items()
+    }
+
+
 def group_series(
-    rows: pd.DataFrame, config: AnalysisConfig, filing: ComtradeFiling
+    rows: pd.DataFrame,
+    config: AnalysisConfig,
+    filing: ComtradeFiling,
+    pools: dict[str, ControlPool],
 ) -> dict[tuple[str, str], pd.Series]:
     """Monthly tonnes per (food group, origin group); NaN in months not observed (the
-    reporters carrying more than 1% of the group's pre-period volume filed nothing)."""
-    origins = {
-        "embargoed origins": bt.codes.embargo_origins(_BREAK),
-        "non-embargoed origins": embargo_2014_controls(),
-        config.reporter: (config.reporter,),
-    }
+    reporters carrying more than 1% of the group's pre-period volume filed nothing). The
+    controls are the food group's headline pool; ``_ALL`` is the full pool."""
     out = {}
     for food, codes in FOOD_GROUPS.items():
+        origins = {
+            "embargoed origins": bt.codes.embargo_origins(_BREAK),
+            "non-embargoed origins": pools[food].headline,
+            config.reporter: (config.reporter,),
+            _ALL: pools[food].full,
+        }
         for origin, reporters in origins.items():
             series = filing.group_tonnes(
                 rows, reporters, _START, _END, pre_end="2014-07", products=codes
@@ -172,6 +199,8 @@ def fit_all(series: dict, models: dict) -> tuple[pd.DataFrame, dict]:
     """ITS per series; rows with the food and origin group, counterfactual tables."""
     rows, cfs = [], {}
     for (food, origin), y in series.items():
+        if origin == _ALL:
+            continue
         label = f"{food}: {origin}"
         fit, row, cf = fit_its_row(y, [_BREAK], label=origin, unit="t")
         row = row.with_columns(before={"food group": food})
@@ -265,8 +294,9 @@ def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     rows, dropped = prepare(panel, config)
     rows, earlier = without_earlier_bans(rows, _START, _BREAK)
     filing = ComtradeFiling.from_panel(panel, config.partner)
+    pools = control_pools_by_food(rows, filing)
     models: dict = {}
-    series = group_series(rows, config, filing)
+    series = group_series(rows, config, filing, pools)
     effects, cfs = fit_all(series, models)
     table = contrasts(models, config)
     lost = lost_volume(series, effects, config)
@@ -295,8 +325,10 @@ def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
             "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
             "Months read as missing: reporters that filed nothing with the partner "
             "(2012-01.." + _END + ")": filing.table(_reporters(), _START, _END),
+            "Control pools per food group: controls that filed in every month (headline) and "
+            "all controls": pool_table(pools.values()),
             "Sensitivity of the comparative ITS and the event study (one choice varied at "
-            "a time)": sensitivity(rows, filing, models),
+            "a time)": sensitivity(rows, filing, models, pools),
             "Compared with published estimates": published(table),
         },
         figures={
@@ -305,7 +337,8 @@ def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
         },
         models=models,
         config=config,
-        controls=comparison_groups(config),
+        controls=comparison_groups(config, pools),
+        caveats=(*CAVEATS, *(p.note() for p in pools.values())),
         missing_months=filing.provenance(_reporters(), _START, _END),
     )
 
@@ -314,15 +347,13 @@ def _reporters() -> tuple[str, ...]:
     return tuple(sorted(bt.codes.embargo_origins(_BREAK) | set(embargo_2014_controls())))
 
 
-def comparison_groups(config: AnalysisConfig) -> dict[str, tuple[str, ...]]:
+def comparison_groups(
+    config: AnalysisConfig, pools: dict[str, ControlPool]
+) -> dict[str, tuple[str, ...]]:
     """The comparison groups of the analysis (ISO alpha-2 codes per group)."""
-    controls = embargo_2014_controls()
     return {
         "treated: origins under the embargo in 2014-08": tuple(bt.codes.embargo_origins(_BREAK)),
-        "controls: never-embargoed origins": controls,
-        "left out of the controls: Eurasian Economic Union and transit routes": tuple(
-            sorted(set(bt.codes.embargo_control_origins()) - set(controls))
-        ),
+        **pool_groups(pools.values()),
         "left out: Belarus (leakage channel), Ukraine (embargoed from 2016)": ("BY", "UA"),
         "reporter": (config.reporter,),
     }
@@ -331,24 +362,28 @@ def comparison_groups(config: AnalysisConfig) -> dict[str, tuple[str, ...]]:
 SENSITIVITY = sensitivity_variants()
 
 
-def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling, models: dict) -> pd.DataFrame:
+def sensitivity(
+    rows: pd.DataFrame, filing: ComtradeFiling, models: dict, by_food: dict[str, ControlPool]
+) -> pd.DataFrame:
     """Comparative ITS per food group, one choice varied at a time (net weight), with the
     event-study estimators (PPML two-way FE, imputation, Sun-Abraham) as model-family rows."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    pools = control_pools(rows, _START)
     out = []
     for food, codes in FOOD_GROUPS.items():
+        pools = control_pools(by_food[food].headline)
         table = contrast_sensitivity(
-            functools.partial(
-                monthly_tonnes, rows, embargoed, end=_END, products=codes, filing=filing
+            lambda start, codes=codes, **data: monthly_tonnes(
+                rows, embargoed, start, _END, codes, filing=filing, **data
             ),
-            functools.partial(_pool_tonnes, rows, pools, codes, filing),
+            lambda pool, start, codes=codes, pools=pools, **data: monthly_tonnes(
+                rows, pools[pool], start, _END, codes, filing=filing, **data
+            ),
             event=_BREAK,
             start=_START,
             variants=SENSITIVITY,
         )
         sample = rows[
-            rows["reporter"].isin(embargoed | set(pools["baseline"])) & rows["product"].isin(codes)
+            rows["reporter"].isin(embargoed | set(pools["all"])) & rows["product"].isin(codes)
         ]
         table = event_study_sensitivity(
             table,
@@ -363,17 +398,6 @@ def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling, models: dict) -> pd.
         out.append(table.assign(**{"food group": food}))
     frame = pd.concat(out, ignore_index=True)
     return frame[["food group", *[c for c in frame.columns if c != "food group"]]]
-
-
-def _pool_tonnes(
-    rows: pd.DataFrame,
-    pools: dict[str, Any],
-    codes: Any,
-    filing: ComtradeFiling,
-    pool: str,
-    start: str,
-) -> pd.Series:
-    return monthly_tonnes(rows, pools[pool], start, _END, codes, filing=filing)
 
 
 def published(table: pd.DataFrame) -> pd.DataFrame:
@@ -406,17 +430,20 @@ def published(table: pd.DataFrame) -> pd.DataFrame:
 
 def lost_volume(series: dict, effects: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Lost volume per food group of the embargoed origins and the reporter: counterfactual
-    from the never-embargoed controls (headline), own-trend ITS as a sensitivity row."""
+    from the never-embargoed controls of the headline pool, with all controls (irregular
+    months missing) and the own-trend ITS as sensitivity rows."""
     out = []
     key = "cumulative counterfactual - observed (t)"
     for food in FOOD_GROUPS:
         controls = series.get((food, "non-embargoed origins"))
+        others = {f"control-based, {_ALL} (sensitivity)": series[(food, _ALL)]}
         for origin in ("embargoed origins", config.reporter):
             y = series.get((food, origin))
             if y is None or controls is None:
                 continue
             own = effects[(effects["food group"] == food) & (effects["series"] == origin)]
             own_row = own.iloc[0].to_dict() if len(own) and pd.notna(own.iloc[0].get(key)) else None
-            rows = lost_rows(y, controls, _BREAK, label=origin, unit="t", own_trend=own_row)
+            rows = lost_rows(y, controls, _BREAK, label=origin, unit="t", own_trend=own_row,
+                             other_controls=others)  # fmt: skip
             out += [{"food group": food} | r for r in rows]
     return pd.DataFrame(out)

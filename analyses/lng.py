@@ -18,11 +18,11 @@ from belru_trade.analyses._common import (
     mark_dates,
     monthly_series,
     new_figure,
-    period_axis,
     plot_its,
 )
 
 import belru_trade as bt
+from belru_trade.plotting import series_line
 from belru_trade.report import (
     PARTNER,
     REPORTER,
@@ -259,8 +259,8 @@ def _figure_monthly(panel: pd.DataFrame, config: AnalysisConfig) -> Figure:
         reporter=config.reporter,
         product="271111",
     )
-    top.plot(period_axis(total.index), total.to_numpy(), color="tab:gray", label="all partners")
-    top.plot(period_axis(partner.index), partner.to_numpy(), color="tab:red", label=config.partner)
+    series_line(top, total.index, total, role="muted", label="all partners")
+    series_line(top, partner.index, partner, role="secondary", label=config.partner)
     top.set_ylabel("LNG imports (TJ per month)")
     top.set_title(f"{config.reporter} LNG imports (Eurostat energy statistics)")
     top.legend(fontsize=8, loc="upper left")
@@ -268,7 +268,7 @@ def _figure_monthly(panel: pd.DataFrame, config: AnalysisConfig) -> Figure:
     crea = monthly_series(
         panel, column="quantity", source="crea", partner=config.partner, scale=1e3
     )
-    bottom.plot(period_axis(crea.index), crea.to_numpy(), "o-", markersize=3, color="tab:red")
+    series_line(bottom, crea.index, crea, role="secondary", style="o-", markersize=3)
     bottom.set_ylabel(f"from {config.partner} (kt per month)")
     bottom.set_xlabel("month")
     bottom.set_title("Imports from the partner, CREA (Comtrade/Eurostat), tonnes")

@@ -6,9 +6,6 @@ NO from 2014-08-07); controls: origins never embargoed; leakage channel: Belarus
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
 import pandas as pd
 from belru_trade.analyses._common import (
     analysis_result,
@@ -29,26 +26,23 @@ from belru_trade.analyses._common import (
     new_figure,
     origin_event_study,
     plot_its,
+    regular_pool,
     sensitivity_variants,
     without_earlier_bans,
 )
-from belru_trade.analyses._common.comtrade_filing import FILING_PRODUCTS, ComtradeFiling
-from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
+from belru_trade.analyses._common.comtrade_filing import (
+    FILING_CAVEAT,
+    FILING_PRODUCTS,
+    ComtradeFiling,
+)
+from belru_trade.analyses._common.counterfactuals import lost_findings, lost_rows, lost_text
 from belru_trade.analyses._common.designs import event_study_sensitivity
+from belru_trade.analyses._common.regular_pool import POOL_CAVEAT, ControlPool, control_pool
+from matplotlib.figure import Figure
 
 import belru_trade as bt
-from belru_trade.report import (
-    PARTNER,
-    REPORTER,
-    AnalysisConfig,
-    AnalysisResult,
-    DataRequirement,
-    Ours,
-    published_table,
-)
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from belru_trade.report import PARTNER, REPORTER, AnalysisConfig, AnalysisResult, DataRequirement
+from belru_trade.report.published import Ours, published_table
 
 #: position in the report
 ORDER = 30
@@ -67,7 +61,9 @@ DATA = (
     "the Eurasian Economic Union members and the documented transit routes to Russia (KZ, AM, "
     "KG, TR, GE, AE are left out); Belarus is analysed separately as the leakage channel; "
     "Ukraine (embargoed from 2016) and the EU28 aggregate row are left out. Lithuanian dairy, "
-    "banned by Russia from October 2013, is left out of the treated flows."
+    "banned by Russia from October 2013, is left out of the treated flows. Headline control "
+    "pool: the controls that filed in every month 2012-01..2016-07; all controls, with their "
+    "missing months, are a sensitivity row."
 )
 METHOD = (
     "Interrupted time series on monthly volumes (tonnes), 2012-01..2016-07 (31 months before, "
@@ -85,17 +81,8 @@ METHOD = (
     "a sensitivity row."
 )
 CAVEATS = (
-    "UN Comtrade records no zeros. Rule for an empty month: a reporter filed in a month "
-    "when the extract (exports to and imports from Russia of the food headings) has any row "
-    "for it; a month in which it filed other products but not this one is a true zero; a "
-    "month in which it filed nothing at all is missing (left out of the fits, not zero), "
-    "except for the EU member states, whose empty months are zeros (their monthly data reach "
-    "Comtrade through Eurostat, and the EU28 row of the extract is present in every month; "
-    "table comtrade_reporting.csv of the package). A group total is missing in a month when "
-    "reporters carrying more than 1% of the group's pre-period volume filed nothing; the "
-    "reporters and months read as missing are listed in a table and in provenance.json. "
-    "Cumulative lost volumes sum the observed months only. 0 kg can also mean 'not "
-    "reported' (e.g. Belarus cheese 2018-2019).",
+    FILING_CAVEAT,
+    POOL_CAVEAT,
     "Obvious unit errors are excluded: reported volumes above 1,000 t and 20 times the "
     "largest monthly volume of the same series in any other year (Estonia, January-March "
     "2014); they are listed in a table.",
@@ -152,31 +139,42 @@ REQUIRES = (
 _BREAK = "2014-08"
 _START = "2012-01"
 _END = "2016-07"
+_ALL = "all controls, irregular months missing"  # lost-volume sensitivity row, not fitted
 
 
 def prepare(
-    panel: pd.DataFrame, config: AnalysisConfig, products: Sequence[str] = _DAIRY
+    panel: pd.DataFrame, config: AnalysisConfig, products: tuple[str, ...] = _DAIRY
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Dairy export rows to the partner (HS4) without unit-error spikes, and the spikes."""
     return comtrade_exports_to(panel, config.partner, products)
 
 
+def pool(rows: pd.DataFrame, filing: ComtradeFiling) -> ControlPool:
+    """The dairy control pools: the never-embargoed controls (never on the list, Ukraine
+    neither) that filed in every month 2012-01..2016-07 (headline) and all of them."""
+    controls = embargo_2014_controls()
+    return control_pool(rows, filing, controls, group="dairy", start=_START, end=_END,
+                        pre_end="2014-07")  # fmt: skip
+
+
 def groups(
-    rows: pd.DataFrame, config: AnalysisConfig, filing: ComtradeFiling
+    rows: pd.DataFrame, config: AnalysisConfig, filing: ComtradeFiling, controls: ControlPool
 ) -> dict[str, pd.Series]:
-    """Monthly tonnes: the reporter, embargoed origins, non-embargoed controls, Belarus;
-    NaN in the months not observed (see :class:`ComtradeFiling`)."""
-    ever = bt.codes.embargo_origins("2016-01") | {"UA"}
+    """Monthly tonnes: the reporter, embargoed origins, non-embargoed controls (headline
+    pool), Belarus, and all controls; NaN in the months not observed (see
+    :class:`ComtradeFiling`)."""
     origins = {
         config.reporter: (config.reporter,),
         "embargoed origins": tuple(bt.codes.embargo_origins(_BREAK)),
-        "non-embargoed origins": tuple(set(embargo_2014_controls()) - ever),
+        "non-embargoed origins": controls.headline,
         "Belarus": ("BY",),
     }
-    return {
+    out = {
         label: filing.group_tonnes(rows, reporters, _START, _END, pre_end="2014-07").rename(label)
         for label, reporters in origins.items()
     }
+    out[_ALL] = filing.group_tonnes(rows, controls.full, _START, _END, pre_end="2014-07")
+    return out
 
 
 def belarus_headings(rows: pd.DataFrame, filing: ComtradeFiling) -> dict[str, pd.Series]:
@@ -313,9 +311,10 @@ def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     rows, dropped = prepare(panel, config)
     rows, earlier = without_earlier_bans(rows, _START, _BREAK)
     filing = ComtradeFiling.from_panel(panel, config.partner)
-    series = groups(rows, config, filing)
+    controls = pool(rows, filing)
+    series = groups(rows, config, filing, controls)
     models: dict = {}
-    effects, cfs = fit_groups(series, models)
+    effects, cfs = fit_groups({k: v for k, v in series.items() if k != _ALL}, models)
     contrasts = contrast_table(models, config)
     study, study_fig = event_study(rows, config, models, filing)
     heading_models: dict = {}
@@ -335,12 +334,15 @@ def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
         "Flows left out: under an origin-specific Russian ban before 2014-08": earlier,
         f"Months read as missing: reporters that filed nothing with the partner "
         f"({_START}..{_END})": filing.table(_reporters(), _START, _END),
+        "Control pools: controls that filed in every month (headline) and all controls": (
+            regular_pool.pool_table([controls])
+        ),
     }
     lost = lost_volume(series, effects, config)
     tables["Lost volume 2014-08.." + _END + ": control-based (headline) and own-trend ITS"] = lost
     tables[
         "Sensitivity of the comparative ITS and the event study (one choice varied at a time)"
-    ] = sensitivity(rows, filing, models)
+    ] = sensitivity(rows, filing, models, controls)
     tables["Compared with published estimates"] = published(lost, config)
     shares = destination_shares(panel, config)
     if shares is not None:
@@ -354,17 +356,22 @@ def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
         ]
     else:
         findings_es = []
-    findings = _lost_findings(lost) + _findings(effects, contrasts, config) + findings_es
+    findings = (
+        lost_findings(lost, f"2014-08..{_END}", "t")
+        + _findings(effects, contrasts, config)
+        + findings_es
+    )
     findings += _findings(belarus, belarus.iloc[:0], config)
     return analysis_result(
         __name__,
-        headline=_headline(lost, contrasts, config) or (findings[0] if findings else "-"),
+        headline=_headline(lost, contrasts, config, controls.label) or (findings or ["-"])[0],
         findings=tuple(findings),
         tables=tables,
         figures=figures,
         models=models,
         config=config,
-        controls=comparison_groups(config),
+        controls=comparison_groups(config, controls),
+        caveats=(*CAVEATS, controls.note()),
         missing_months=filing.provenance(_reporters(), _START, _END),
     )
 
@@ -373,16 +380,11 @@ def _reporters() -> tuple[str, ...]:
     return tuple(sorted(bt.codes.embargo_origins(_BREAK) | set(embargo_2014_controls()) | {"BY"}))
 
 
-def comparison_groups(config: AnalysisConfig) -> dict[str, tuple[str, ...]]:
+def comparison_groups(config: AnalysisConfig, controls: ControlPool) -> dict[str, tuple[str, ...]]:
     """The comparison groups of the analysis (ISO alpha-2 codes per group)."""
-    candidates = set(bt.codes.embargo_control_origins())
-    controls = embargo_2014_controls()
     return {
         "treated: origins under the embargo in 2014-08": tuple(bt.codes.embargo_origins(_BREAK)),
-        "controls: never-embargoed origins": controls,
-        "left out of the controls: Eurasian Economic Union and transit routes": tuple(
-            sorted(candidates - set(controls))
-        ),
+        **regular_pool.pool_groups([controls]),
         "left out of the treated dairy flows: origin banned before 2014-08": tuple(
             sorted(c for _, o, _ in earlier_bans(_START, _BREAK) if len(o) == 1 for c in o)
         ),
@@ -399,20 +401,24 @@ SENSITIVITY = sensitivity_variants(
 )
 
 
-def sensitivity(rows: pd.DataFrame, filing: ComtradeFiling, models: dict) -> pd.DataFrame:
+def sensitivity(
+    rows: pd.DataFrame, filing: ComtradeFiling, models: dict, controls: ControlPool
+) -> pd.DataFrame:
     """Comparative ITS, embargoed origins vs controls, one choice varied at a time (net
     weight; nominal vs real does not apply to volumes), with the event-study estimators
     (PPML two-way FE, imputation, Sun-Abraham) as model-family rows."""
     embargoed = bt.codes.embargo_origins(_BREAK)
-    pools = control_pools(rows, _START)
+    pools = control_pools(controls.headline)
     table = contrast_sensitivity(
-        lambda start: monthly_tonnes(rows, embargoed, start, _END, filing=filing),
-        lambda pool, start: monthly_tonnes(rows, pools[pool], start, _END, filing=filing),
+        lambda start, **data: monthly_tonnes(rows, embargoed, start, _END, filing=filing, **data),
+        lambda pool, start, **data: monthly_tonnes(
+            rows, pools[pool], start, _END, filing=filing, **data
+        ),
         event=_BREAK,
         start=_START,
         variants=SENSITIVITY,
     )
-    sample = rows[rows["reporter"].isin(embargoed | set(pools["baseline"]))]
+    sample = rows[rows["reporter"].isin(embargoed | set(pools["all"]))]
     return event_study_sensitivity(
         table,
         sample,
@@ -452,8 +458,10 @@ def published(lost: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
 
 def lost_volume(series: dict, effects: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Lost dairy volume of the reporter and the embargoed origins: counterfactual from the
-    never-embargoed controls (headline), own-trend ITS as a sensitivity row."""
+    never-embargoed controls of the headline pool, with all controls (irregular months
+    missing) and the own-trend ITS as sensitivity rows."""
     controls = series["non-embargoed origins"].loc[_START:_END]
+    others = {f"control-based, {_ALL} (sensitivity)": series[_ALL].loc[_START:_END]}
     out = []
     for label in (config.reporter, "embargoed origins"):
         own = effects[effects["series"] == label]
@@ -461,31 +469,25 @@ def lost_volume(series: dict, effects: pd.DataFrame, config: AnalysisConfig) -> 
         own_row = own.iloc[0].to_dict() if len(own) and pd.notna(own.iloc[0].get(key)) else None
         out += lost_rows(
             series[label].loc[_START:_END], controls, _BREAK, label=label, unit="t",
-            own_trend=own_row,
+            own_trend=own_row, other_controls=others,
         )  # fmt: skip
     return pd.DataFrame(out)
 
 
-def _lost_findings(lost: pd.DataFrame) -> list[str]:
-    return [
-        f"{r['series']}: lost volume 2014-08..{_END}, {r['counterfactual']}: "
-        f"{lost_text(r, 't')} ({r['method']})."
-        for r in lost.to_dict("records")
-        if pd.notna(r["lost (t)"])
-    ]
-
-
-def _headline(lost: pd.DataFrame, contrasts: pd.DataFrame, config: AnalysisConfig) -> str:
+def _headline(
+    lost: pd.DataFrame, contrasts: pd.DataFrame, config: AnalysisConfig, controls: str
+) -> str:
     own = lost[lost["series"] == config.reporter].dropna(subset=["lost (t)"])
     if own.empty:
         return ""
-    head, *rest = own.to_dict("records")
+    head = own.iloc[0].to_dict()
+    trend = own[own["counterfactual"].str.startswith("own-trend")].to_dict("records")
     text = (
         f"{config.reporter}: dairy exports to {config.partner} lost 2014-08..{_END}: "
-        f"{lost_text(head, 't')} against never-embargoed controls"
+        f"{lost_text(head, 't')} against {controls}"
     )
-    if rest:
-        text += f" (own-trend ITS, sensitivity: {lost_text(rest[0], 't')})"
+    if trend:
+        text += f" (own-trend ITS, sensitivity: {lost_text(trend[0], 't')})"
     emb = contrasts[contrasts["treated"] == "embargoed origins"]
     if len(emb):
         r = emb.iloc[0]

@@ -20,13 +20,13 @@ from belru_trade.analyses._common import (
     mark_dates,
     monthly_series,
     new_figure,
-    period_axis,
     plot_its,
 )
 from belru_trade.analyses._common.real_values import real_annual_table
 from matplotlib.figure import Figure
 
 import belru_trade as bt
+from belru_trade.plotting import PALETTE, series_line
 from belru_trade.report import PARTNER, REPORTER, AnalysisResult, DataRequirement, Ours
 from belru_trade.report import AnalysisConfig as Config
 from belru_trade.report import published_table as literature_table
@@ -253,14 +253,14 @@ def published_table(panel: pd.DataFrame, config: Config, gaps: pd.DataFrame) -> 
 def _figure_monthly(panel: pd.DataFrame, config: Config) -> Figure:
     fig, ax = new_figure(height=4.4)
     styles = (
-        ("comext_total_exports", "export", "exports, all modes", "tab:blue", "-"),
-        ("comext_totals", "import", "imports, all modes", "tab:red", "-"),
-        ("comext_by_mode", "export", "exports, six modes", "tab:blue", ":"),
-        ("comext_by_mode", "import", "imports, six modes", "tab:red", ":"),
+        ("comext_total_exports", "export", "exports, all modes", "primary", "-"),
+        ("comext_totals", "import", "imports, all modes", "secondary", "-"),
+        ("comext_by_mode", "export", "exports, six modes", "primary", ":"),
+        ("comext_by_mode", "import", "imports, six modes", "secondary", ":"),
     )
-    for source, flow, label, color, style in styles:
+    for source, flow, label, role, style in styles:
         series = _series(panel, config, source, flow)
-        ax.plot(period_axis(series.index), series.to_numpy(), style, color=color, label=label)
+        series_line(ax, series.index, series, role=role, style=style, label=label)
     ax.set_ylabel("EUR million per month")
     ax.set_xlabel("month")
     ax.set_title(f"{config.reporter} goods trade with {config.partner}, Comext community concept")
@@ -274,20 +274,18 @@ def _figure_gap(gaps: pd.DataFrame, published: pd.DataFrame) -> Figure:
     fig, (left, right) = new_figure(1, 2, height=4.0)
     view = gaps[gaps["all-mode extract"] == "comext_totals"]
     labels = [f"{flow}\n{year}" for year, flow in zip(view["year"], view["flow"], strict=True)]
-    left.bar(labels, view["six modes (EUR m)"], color="tab:gray", label="six modes in extract")
-    left.bar(
-        labels,
-        view["missing Air/Post/Self-prop. (EUR m)"],
-        bottom=view["six modes (EUR m)"],
-        color="tab:orange",
-        label="missing: Air, Post, Self-propulsion",
-    )
-    left.set(ylabel="EUR million per year", title="All-mode total = six modes + missing modes")
+    six = view["six modes (EUR m)"]
+    left.bar(labels, six, color=PALETTE["muted"], label="six modes in extract")
+    left.bar(labels, view["missing Air/Post/Self-prop. (EUR m)"], bottom=six,
+             color=PALETTE["accent"], label="missing: Air, Post, Self-propulsion")  # fmt: skip
+    left.set_ylabel("EUR million per year")
+    left.set_title("All-mode total = six modes + missing modes")
     left.legend(fontsize=8)
     names = ["ING 2018", "Comext 6 modes", "est. all (low)", "est. all (high)"]
     x = range(len(published))
-    right.bar([i - 0.2 for i in x], published["exports (EUR bn)"], 0.4, label="exports")
-    right.bar([i + 0.2 for i in x], published["imports (EUR bn)"], 0.4, label="imports")
+    for shift, flow, role in ((-0.2, "exports", "primary"), (0.2, "imports", "secondary")):
+        right.bar([i + shift for i in x], published[f"{flow} (EUR bn)"], 0.4, label=flow,
+                  color=PALETTE[role])  # fmt: skip
     right.set_xticks(list(x), names[: len(published)], rotation=20, fontsize=8)
     right.set_ylabel("EUR billion (2017)")
     right.set_title("Published 2017 figures vs Comext")

@@ -1,16 +1,26 @@
 """Benchmark: belru_trade.ppml vs pyfixest.fepois on synthetic structural-gravity panels.
 
-Panels: n countries x (n-1) partners x 20 years; fixed effects exporter-year, importer-year
-and pair; a policy dummy switching on for 30% of pairs in a random year (true coefficient
-0.3); about 8% zeros (random, independent of the regressors).
+Panels (``--panel``), fixed effects exporter-year, importer-year and pair in both:
+
+``random`` (default)
+    n countries x (n-1) partners x 20 years; a policy dummy switching on for 30% of pairs
+    in a random year (true coefficient 0.3); log-normal outcome with about 8% zeros set at
+    random, independent of the regressors.
+``gravity``
+    balanced n exporters x n importers (domestic pairs included) x 16 years, n =
+    sqrt(rows / 16) (250 at 1M rows); exporter-year, importer-year and pair effects drawn
+    N(0, 1); a policy dummy on 30% of pairs from year 8 (true coefficient 0.3); Poisson
+    outcome with mean 5 exp(effects) (about 15% zeros).
 
 Timing: both estimators in the same process, alternating, first call ("cold") then
 ``--reps`` further calls ("warm", median reported). Peak memory: each estimator in a fresh
-subprocess, peak RSS (ru_maxrss) minus the RSS after the data are built.
+subprocess, after one warm-up fit on a 20,000-row panel (so compilation and import caches
+are not counted), the peak resident set size during the fit (sampled every 2 ms) minus the
+RSS before it.
 
 Usage::
 
-    python benchmarks/bench_ppml.py --sizes 100000 400000 1000000 --reps 3
+    python benchmarks/bench_ppml.py --panel gravity --sizes 100000 400000 1000000 --reps 5
 """
 
 from __future__ import annotations
@@ -62,6 +72,34 @@ def make_panel(rows: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
+def make_gravity_panel(rows: int, seed: int = 0, years: int = 16) -> pd.DataFrame:
+    """Balanced structural-gravity panel: n x n pairs x ``years``, n = sqrt(rows / years)."""
+    rng = np.random.default_rng(seed)
+    n = round(math.sqrt(rows / years))
+    grid = np.meshgrid(np.arange(n), np.arange(n), np.arange(years), indexing="ij")
+    e, i, t = (a.ravel() for a in grid)
+    pair = e * n + i
+    treated = rng.random(n * n) < 0.3
+    policy = (treated[pair] & (t >= years // 2)).astype(float)
+    eta = (
+        0.3 * policy
+        + rng.normal(size=n * years)[e * years + t]
+        + rng.normal(size=n * years)[i * years + t]
+        + rng.normal(size=n * n)[pair]
+    )
+    y = rng.poisson(5.0 * np.exp(eta)).astype(float)
+    return pd.DataFrame(
+        {
+            "y": y,
+            "policy": policy,
+            "exp_year": e * years + t,
+            "imp_year": i * years + t,
+            "pair": pair,
+        }
+    )
+
+
+PANELS = {"random": make_panel, "gravity": make_gravity_panel}
 FML = "y ~ policy | exp_year + imp_year + pair"
 
 
@@ -87,17 +125,15 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def memory_child(tool: str, rows: int, separation: str) -> None:
-    """Subprocess entry: build data, import the tool, fit once while a thread samples the
-    resident set size every 2 ms; print the peak increase over the pre-fit RSS (MB)."""
+def memory_child(tool: str, rows: int, separation: str, panel: str) -> None:
+    """Subprocess entry: build data, fit once on a small panel (imports, compilation), then
+    fit while a thread samples the resident set size every 2 ms; print the peak increase
+    over the pre-fit RSS (MB)."""
     import gc
     import threading
 
-    df = make_panel(rows)
-    if tool == "ours":
-        import belru_trade.models.hdfe.ppml  # noqa: F401
-    else:
-        import pyfixest  # noqa: F401
+    run(tool, PANELS[panel](20_000), separation)
+    df = PANELS[panel](rows)
     gc.collect()
     base = rss_mb()
     peak = [base]
@@ -135,7 +171,7 @@ def timings(df: pd.DataFrame, reps: int, separation: str) -> dict:
     }
 
 
-def memory(rows: int, separation: str) -> dict:
+def memory(rows: int, separation: str, panel: str) -> dict:
     res = {}
     for tool in ("ours", "pyfixest"):
         cmd = [
@@ -147,6 +183,8 @@ def memory(rows: int, separation: str) -> dict:
             str(rows),
             "--separation",
             separation,
+            "--panel",
+            panel,
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
         res[tool] = json.loads(proc.stdout.strip().splitlines()[-1])["delta_mb"]
@@ -158,26 +196,32 @@ def main() -> None:
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[100_000, 400_000, 1_000_000, 2_000_000]
     )
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--panel", choices=sorted(PANELS), default="random")
     parser.add_argument("--separation", choices=["fe", "all"], default="fe")
     parser.add_argument("--memory-child", choices=["ours", "pyfixest"])
     parser.add_argument("--no-memory", action="store_true")
     args = parser.parse_args()
     if args.memory_child:
-        memory_child(args.memory_child, args.sizes[0], args.separation)
+        memory_child(args.memory_child, args.sizes[0], args.separation, args.panel)
         return
+    import os
+
+    import belru_trade
+
+    print(f"belru_trade: {belru_trade.__file__}; load average at start: {os.getloadavg()}")
     print(
         "| rows | zeros | ours cold s | pyfixest cold s | ours warm s | pyfixest warm s | "
         "time ratio (warm) | ours peak MB | pyfixest peak MB | memory ratio | |coef diff| |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for rows in args.sizes:
-        df = make_panel(rows)
+        df = PANELS[args.panel](rows)
         t = timings(df, args.reps, args.separation)
         m = (
             {"ours": float("nan"), "pyfixest": float("nan")}
             if args.no_memory
-            else memory(rows, args.separation)
+            else memory(rows, args.separation, args.panel)
         )
         print(
             f"| {len(df):,} | {np.mean(df['y'] == 0):.1%} | {t['cold_ours']:.2f} | "
@@ -186,6 +230,7 @@ def main() -> None:
             f"{m['ours'] / m['pyfixest']:.2f} | {abs(t['coef_ours'] - t['coef_pyfixest']):.1e} |",
             flush=True,
         )
+    print(f"load average at end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -271,3 +271,31 @@ def test_2014_sensitivity_has_event_study_estimators_and_missing_months(report):
     missing = res.missing_months
     assert "2013-06" in missing["UY"]
     assert not {"BE", "DE", "LT", "PL"} & set(missing)
+
+
+def test_2014_headline_controls_filed_every_month_and_cover_24_post_months(report):
+    from test_regular_pool import _raw_snapshot
+
+    raw = _raw_snapshot()
+    months = pd.period_range("2012-01", "2016-07", freq="M")
+    counts = raw[raw["period"].isin(months)].groupby("reporter")["period"].nunique()
+    for name in ("milk", "embargo_2014_food"):
+        res = report["results"][name]
+        groups = res.controls
+        (headline,) = [k for k in groups if k.startswith("controls (headline")]
+        (full,) = [k for k in groups if k.startswith("controls (sensitivity rows")]
+        # the headline pool: the controls of the full pool with a row in every month
+        assert set(groups[headline]) == {c for c in groups[full] if counts.get(c, 0) == 55}
+        assert "UY" in groups[full] and "UY" not in groups[headline]
+        lost = next(t for k, t in res.tables.items() if k.startswith("Lost volume"))
+        head = lost[lost["counterfactual"] == "control-based counterfactual (headline)"]
+        wide = lost[lost["counterfactual"].str.contains("all controls, irregular")]
+        estimated = head.dropna(subset=["lost (t)"])
+        assert len(estimated) >= 2 and (estimated["post months observed"] == 24).all()
+        assert (wide.dropna(subset=["lost (t)"])["post months observed"] < 24).all()
+        # the controls' series of the headline is observed in all 55 months
+        control_fits = [m for k, m in res.models.items() if k.endswith("non-embargoed origins")]
+        assert control_fits and all(m.nobs == 55 for m in control_fits)
+        sens = next(t for k, t in res.tables.items() if k.startswith("Sensitivity"))
+        assert sens["choice varied"].str.startswith("control pool: all controls,").any()
+        assert any(c.startswith("Control pool: the headline") for c in res.caveats)

@@ -179,8 +179,8 @@ def test_user_given_effect_and_plot(snapshot_panel):
     be = world.table(by="member").set_index("member").loc["BE"]
     assert be["share_of_total"] == pytest.approx(be["expected_loss"] / 1e11)
     assert "world" in world.assumptions["Shares"]
-    ax = r.plot()
-    assert ax.get_ylabel().startswith("Expected loss")
+    fig = r.plot()
+    assert fig.axes[0].get_ylabel() == "Expected loss (EUR m)"
 
 
 def test_estimated_leakage_from_diversion():

@@ -18,16 +18,13 @@ from belru_trade.analyses._common.embargo_2014 import (
     embargo_2014_controls,
     embargo_2014_reporters,
     monthly_tonnes,
-    regular_reporters,
     sensitivity_variants,
     without_earlier_bans,
 )
 from belru_trade.analyses._common.figures import (
     mark_dates,
     new_figure,
-    period_axis,
     plot_its,
-    shade_interval,
 )
 from belru_trade.analyses._common.its_rows import (
     Interval,
@@ -85,11 +82,8 @@ __all__ = [
     "monthly_tonnes",
     "new_figure",
     "origin_event_study",
-    "period_axis",
     "plot_its",
-    "regular_reporters",
     "sensitivity_variants",
-    "shade_interval",
     "spike_mask",
     "without_earlier_bans",
 ]

@@ -27,13 +27,29 @@ import pandas as pd
 
 import belru_trade as bt
 
-__all__ = ["FILING_PRODUCTS", "ComtradeFiling", "reporting_table"]
+__all__ = ["FILING_CAVEAT", "FILING_PRODUCTS", "ComtradeFiling", "reporting_table"]
 
 #: the food headings of the 2014 extract whose rows (either flow) show that a reporter filed
 FILING_PRODUCTS = (
     *("0201", "0202", "0203", "0204", "0205"),
     *("0301", "0302", "0303", "0304", "0305"),
     *("0401", "0402", "0403", "0404", "0405", "0406"),
+)
+
+
+#: the rule, as a caveat of the 2014 analyses
+FILING_CAVEAT = (
+    "UN Comtrade records no zeros. Rule for an empty month: a reporter filed in a month "
+    "when the extract (exports to and imports from Russia of the food headings) has any row "
+    "for it; a month in which it filed other products but not this one is a true zero; a "
+    "month in which it filed nothing at all is missing (left out of the fits, not zero), "
+    "except for the EU member states, whose empty months are zeros (their monthly data reach "
+    "Comtrade through Eurostat, and the EU28 row of the extract is present in every month; "
+    "table comtrade_reporting.csv of the package). A group total is missing in a month when "
+    "reporters carrying more than 1% of the group's pre-period volume filed nothing; the "
+    "reporters and months read as missing are listed in a table and in provenance.json. "
+    "Cumulative lost volumes sum the observed months only. 0 kg can also mean 'not "
+    "reported' (e.g. Belarus cheese 2018-2019)."
 )
 
 
@@ -65,12 +81,15 @@ class ComtradeFiling:
     tolerance : float
         Largest pre-period share of a group's volume that may be unobserved in a month
         before the group total of that month is missing.
+    reporters : frozenset of str
+        The reporters with at least one row in the extract (the EU28 aggregate left out).
     """
 
     missing: frozenset[tuple[str, pd.Period]]
     first: pd.Period
     last: pd.Period
     tolerance: float = 0.01
+    reporters: frozenset[str] = frozenset()
 
     @classmethod
     def from_panel(
@@ -93,7 +112,30 @@ class ComtradeFiling:
         missing = {
             (r, m) for r in set(rows["reporter"]) - zero for m in months if (r, m) not in filed
         }
-        return cls(frozenset(missing), months[0], months[-1])
+        return cls(frozenset(missing), months[0], months[-1], reporters=frozenset(rows["reporter"]))
+
+    def regular(self, reporters: Iterable[str], start: str, end: str) -> tuple[str, ...]:
+        """The ``reporters`` that filed in every month ``start..end``, sorted.
+
+        A reporter qualifies when it has a row in the extract and no month of the window is
+        read as missing (the reporters of :func:`reporting_table` file every month).
+
+        >>> p = pd.DataFrame({"source": "comtrade", "partner": "RU",
+        ...     "reporter": ["NZ", "NZ", "UY"],
+        ...     "period": pd.PeriodIndex(["2020-01", "2020-02", "2020-01"], freq="M")})
+        >>> f = ComtradeFiling.from_panel(p, "RU", start="2020-01", end="2020-02")
+        >>> f.regular(["NZ", "UY", "AR"], "2020-01", "2020-02")
+        ('NZ',)
+        >>> f.regular(["UY"], "2020-01", "2020-01")
+        ('UY',)
+        """
+        return tuple(
+            sorted(
+                r
+                for r in set(reporters)
+                if r in self.reporters and not self.reporter_months(r, start, end)
+            )
+        )
 
     def reporter_months(self, reporter: str, start: str, end: str) -> list[pd.Period]:
         """The months ``start..end`` in which ``reporter`` filed nothing."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 
 import belru_trade as bt
 
-__all__ = ["lost_rows", "lost_text"]
+__all__ = ["lost_findings", "lost_rows", "lost_text"]
 
 
 def _comparative(y: pd.Series, start: str, controls: pd.Series | None) -> dict:
@@ -32,6 +33,7 @@ def lost_rows(
     label: str,
     unit: str,
     own_trend: dict | None = None,
+    other_controls: Mapping[str, pd.Series] | None = None,
 ) -> list[dict]:
     """Cumulative lost trade of ``series`` after ``start``: control-based (the headline) and
     own-trend (a sensitivity row), each with its 95% bootstrap interval.
@@ -39,10 +41,13 @@ def lost_rows(
     ``own_trend`` is the ITS row of the same series (``cumulative counterfactual -
     observed``, ``cumulative CI low``/``high``) when one was fitted already; otherwise the
     own-trend counterfactual of :func:`belru_trade.comparative_counterfactual` is used.
+    ``other_controls`` maps a row label to another control series (e.g. a wider pool): one
+    control-based sensitivity row each, between the headline and the own-trend row.
     """
     rows = []
     variants = (
         ("control-based counterfactual (headline)", controls),
+        *((label, ctl) for label, ctl in (other_controls or {}).items()),
         ("own-trend ITS (sensitivity)", None),
     )
     for name, ctl in variants:
@@ -77,3 +82,14 @@ def lost_text(row: dict, unit: str) -> str:
     )
     months = row.get("post months observed", float("nan"))
     return text if not np.isfinite(months) else f"{text} over {months:.0f} observed months"
+
+
+def lost_findings(lost: pd.DataFrame, period: str, unit: str) -> list[str]:
+    """One finding per estimated row of a :func:`lost_rows` table ("series: lost volume
+    ``period``, counterfactual: 12,345 t [...] (method).")."""
+    return [
+        f"{r['series']}: lost volume {period}, {r['counterfactual']}: "
+        f"{lost_text(r, unit)} ({r['method']})."
+        for r in lost.to_dict("records")
+        if pd.notna(r[f"lost ({unit})"])
+    ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from belru_trade.analyses._common.shared import shared
 
 import belru_trade as bt
 
@@ -45,10 +46,6 @@ def origin_event_study(
     -------
     DiDResults
     """
-    import warnings
-
-    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED
-
     treated = set(treated)
     months = pd.period_range(start, end, freq="M")
     sub = bt.panel.select(
@@ -69,6 +66,16 @@ def origin_event_study(
     data = data.set_index(["reporter", "product"]).loc[lambda x: x.index.isin(keep)]
     data = data.reset_index()
     data["treated"] = (data["reporter"].isin(treated) & (data["period"] >= first)).astype(int)
+    return _event_study(data, window=window, method=method)
+
+
+@shared(maxsize=8)
+def _event_study(data: pd.DataFrame, *, window: tuple[int, int], method: str) -> DiDResults:
+    """``bt.did`` on the flows x months grid (one fit per distinct grid in a run)."""
+    import warnings
+
+    from belru_trade.models.hdfe.ppml import ALL_ZERO_GROUPS_DROPPED
+
     with warnings.catch_warnings():
         # origin x heading pairs with no trade in a window are expected; other warnings
         # (separation by the treatment, few clusters for the pre-trend test) are shown

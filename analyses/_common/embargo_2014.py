@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -21,7 +22,6 @@ __all__ = [
     "embargo_2014_controls",
     "embargo_2014_reporters",
     "monthly_tonnes",
-    "regular_reporters",
     "sensitivity_variants",
     "without_earlier_bans",
 ]
@@ -172,33 +172,22 @@ def without_earlier_bans(
     return rows.loc[keep], pd.DataFrame(notes)
 
 
-def regular_reporters(
-    rows: pd.DataFrame, reporters: Iterable[str], start: str, end: str, share: float = 0.9
-) -> tuple[str, ...]:
-    """Reporters with a row in at least ``share`` of the months ``start``..``end``.
-
-    UN Comtrade records no zeros: a month without a row is either no shipment or no filing,
-    and the extract (exports to one partner) cannot tell them apart. Reporters that ship in
-    almost every pre-period month are the ones for which an empty month is most plausibly
-    zero trade; the sensitivity tables restrict the controls to them.
-    """
-    months = pd.period_range(start, end, freq="M")
-    sub = bt.panel.select(rows, reporter=set(reporters), period=months)
-    count = sub.groupby("reporter")["period"].nunique()
-    return tuple(sorted(count[count >= share * len(months)].index))
-
-
-def control_pools(rows: pd.DataFrame, start: str) -> dict[str, tuple[str, ...]]:
+def control_pools(headline: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """The control pools of the 2014 sensitivity tables, by the label their variants use.
 
-    ``baseline``: the clean controls; ``with EAEU and transit``: the earlier, wider pool;
-    ``regular``: the clean controls that report in almost every month ``start``..2014-07.
+    ``baseline``: the headline pool (the clean controls that filed in every month of the
+    design window, :func:`~belru_trade.analyses._common.regular_pool.control_pool`);
+    ``all``: every clean control, irregular months missing; ``with EAEU and transit``: the
+    earlier, wider pool.
+
+    >>> pools = control_pools(("AR", "NZ"))
+    >>> pools["baseline"], "UY" in pools["all"], "KZ" in pools["with EAEU and transit"]
+    (('AR', 'NZ'), True, True)
     """
-    clean = embargo_2014_controls()
     return {
-        "baseline": clean,
+        "baseline": tuple(sorted(set(headline))),
+        "all": embargo_2014_controls(),
         "with EAEU and transit": bt.codes.embargo_control_origins(),
-        "regular": regular_reporters(rows, clean, start, "2014-07"),
     }
 
 
@@ -210,15 +199,18 @@ def monthly_tonnes(
     products: Iterable[str] | None = None,
     *,
     filing: ComtradeFiling | None = None,
+    tolerance: float | None = None,
 ) -> pd.Series:
     """Monthly tonnes summed over ``reporters`` (and ``products``), ``start``..``end``.
 
     With ``filing`` (:class:`ComtradeFiling`), months in which reporters carrying more than
-    1% of the pre-period (``start``..2014-07) volume filed nothing are NaN; otherwise, and
-    without ``filing``, months without a row inside 2010-01..2020-12 are zeros (see
-    :func:`complete_months`).
+    its tolerance (1%, or ``tolerance``) of the pre-period (``start``..2014-07) volume filed
+    nothing are NaN; otherwise, and without ``filing``, months without a row inside
+    2010-01..2020-12 are zeros (see :func:`complete_months`).
     """
     if filing is not None:
+        if tolerance is not None:
+            filing = replace(filing, tolerance=tolerance)
         return filing.group_tonnes(
             rows, reporters, start, end, pre_end="2014-07", products=products
         )
@@ -233,14 +225,14 @@ def sensitivity_variants(extra: dict[str, dict] | None = None) -> dict[str, dict
     """The one-choice-at-a-time variants of the 2014 comparative ITS; ``extra`` rows go
     before the error-model row."""
     return {
-        "baseline: controls without EAEU and transit routes, pre-period from 2012-01, "
-        "quasi-Poisson, Newey-West errors": {},
-        "control pool: with the EAEU members and transit routes (KZ, AM, KG, TR, GE, AE)": {
-            "pool": "with EAEU and transit"
-        },
-        "control pool: only regular reporters (a row in at least 90% of the pre-period "
-        "months), so that an empty month is no shipment rather than no filing": {"pool": "regular"},
+        "baseline: controls (without EAEU and transit routes) that filed in every month "
+        "2012-01..2016-07, pre-period from 2012-01, quasi-Poisson, Newey-West errors": {},
+        "control pool: all controls, irregular months missing": {"pool": "all"},
+        "control pool: all controls with the EAEU members and transit routes (KZ, AM, KG, TR, "
+        "GE, AE), irregular months missing": {"pool": "with EAEU and transit"},
         "pre-period from 2013-01": {"start": "2013-01"},
         **(extra or {}),
+        "group totals: missing when any reporter filed nothing (tolerance 0% of the "
+        "pre-period volume instead of 1%)": {"data": {"tolerance": 0.0}},
         "error model: model-based (no Newey-West correction)": {"errors": "model"},
     }

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from belru_trade.analyses._common.shared import shared
 
 import belru_trade as bt
 
@@ -237,6 +238,7 @@ def _pct(name: str, values: Interval, short: str | None = None) -> dict:
     }
 
 
+@shared(maxsize=256)
 def fit_its(y: pd.Series, interventions: Sequence[Any], **options: Any) -> tuple[Any, str]:
     """``bt.its`` with a quasi-Poisson log link, or a Gaussian level model when trade stops.
 

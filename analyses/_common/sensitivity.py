@@ -50,17 +50,19 @@ def contrast_sensitivity(
     Parameters
     ----------
     treated : callable
-        ``treated(start)`` returns the treated group's monthly series from ``start``.
+        ``treated(start, **data)`` returns the treated group's monthly series from ``start``.
     control : callable
-        ``control(pool, start)`` returns the control series for a named control pool.
+        ``control(pool, start, **data)`` returns the control series for a named control
+        pool.
     event : str
         Break month.
     start : str
         Baseline pre-period start.
     variants : mapping
         Row label -> changes: ``pool`` (control pool name; "baseline" by default),
-        ``start`` and ITS options (``errors``, ``family``). The first variant is the
-        baseline.
+        ``start``, ``data`` (keyword arguments of ``treated`` and ``control``, e.g. a
+        tolerance of the group totals) and ITS options (``errors``, ``family``). The first
+        variant is the baseline.
 
     Returns
     -------
@@ -73,8 +75,9 @@ def contrast_sensitivity(
         change = dict(change)
         pool = change.pop("pool", "baseline")
         first = change.pop("start", start)
+        data = change.pop("data", {})
         try:
-            res = _contrast(treated(first), control(pool, first), event, **change)
+            res = _contrast(treated(first, **data), control(pool, first, **data), event, **change)
         except (ValueError, np.linalg.LinAlgError) as exc:
             res = {"difference in level change (%)": float("nan"), "note": str(exc)[:80]}
         rows.append({"choice varied": label} | res)

@@ -5,18 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from belru_trade.geo.codes import country
-from belru_trade.report import (
-    AnalysisConfig,
-    AnalysisResult,
-    registered,
-    run_analyses,
-    select,
-    write_report,
-)
+from belru_trade.report import AnalysisConfig, registered, select
+from belru_trade.report.runner import iter_analyses
+from belru_trade.report.writer import ReportWriter
 
 logger = logging.getLogger(__name__)
 
@@ -60,21 +54,15 @@ def _run(args: argparse.Namespace) -> int:
         products=products,
         offline=True,
     )
-    results = run_analyses(names, config, progress=not args.no_progress, settings=args.settings)
-    index = write_report(results, Path(args.out), config=config.as_dict())
-    _close_figures(results)
-    for result in results:
+    writer = ReportWriter(Path(args.out), config=config.as_dict())
+    progress = not args.no_progress
+    for result in iter_analyses(names, config, progress=progress, settings=args.settings):
+        writer.add(result)  # figures written now; the writer keeps neither them nor models
+    index = writer.close()
+    for result in writer.results:
         if result.status != "ok":
             sys.stderr.write(f"{result.name}: {result.status}: {result.reason}\n")
             for command in result.fetch_commands:
                 sys.stderr.write(f"  {command}\n")
     print(index.resolve())
     return 0
-
-
-def _close_figures(results: Iterable[AnalysisResult]) -> None:
-    import matplotlib.pyplot as plt
-
-    for result in results:
-        for figure in result.figures.values():
-            plt.close(figure)

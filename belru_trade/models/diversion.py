@@ -170,20 +170,27 @@ class DiversionResults:
         )
 
     def plot(self, *, unit: str | None = None) -> Any:
-        """One panel per series: observed, pre-ban trend projection and its band."""
-        from belru_trade.plotting import charts as bp
+        """One panel per series: observed, pre-ban trend projection and its band.
+
+        Returns a :class:`matplotlib.figure.Figure` (one row of axes per series).
+        """
+        from belru_trade.plotting import counterfactual_panel, new_figure
 
         n = len(self.paths)
-        fig, axes = bp.new_figure(n, 1, figsize=(8.0, 2.4 * n))
+        fig, axes = new_figure(n, 1, height=2.4)
         axes = np.atleast_1d(axes)
-        for ax, (name, path) in zip(axes, self.paths.items(), strict=True):
-            x = bp.period_x(path.index)
-            ax.plot(x, path["observed"], color="black", linewidth=1.0, label="observed")
-            ax.plot(x, path["counterfactual"], "--", color="#2166ac", label="pre-ban trend")
-            bp.shade_band(ax, x, path["low"], path["high"])
-            bp.mark_interventions(ax, [str(self.ban)])
-            bp.label_axes(ax, y=name, unit=unit)
-        axes[0].legend(fontsize=8)
+        for i, (ax, (name, path)) in enumerate(zip(axes, self.paths.items(), strict=True)):
+            counterfactual_panel(
+                ax,
+                path,
+                [str(self.ban)],
+                counterfactual_label="pre-ban trend",
+                whole_period=True,
+                y=name,
+                unit=unit,
+                x="Period" if i == n - 1 else "",
+                legend=i == 0,
+            )
         return fig
 
 

@@ -25,6 +25,10 @@ from belru_trade.trade.selection import select
 
 __all__ = ["POOR_FIT", "SynthResults", "synth", "synth_weights"]
 
+# short names for the private helpers' signatures
+_DF = pd.DataFrame
+_Arr = np.ndarray
+
 POOR_FIT = 0.10  # pre-RMSPE / mean |treated pre-period outcome| above which a warning is given
 
 
@@ -187,26 +191,39 @@ class SynthResults:
         )
 
     def plot(self, *, kind: str = "gap", unit: str | None = None, ax: Any = None) -> Any:
-        """``kind='gap'``: treated gap with placebo gaps in grey; ``'paths'``: both paths."""
-        from belru_trade.plotting.charts import label_axes, mark_interventions, new_figure, period_x
+        """``kind='gap'``: treated gap with placebo gaps in grey; ``'paths'``: both paths.
+
+        Returns a :class:`matplotlib.figure.Figure` (that of ``ax`` when given).
+        """
+        from belru_trade.plotting import (
+            PALETTE,
+            label_axes,
+            mark_interventions,
+            on_axes,
+            series_line,
+            time_axis,
+        )
 
         if kind not in ("gap", "paths"):
             raise InvalidArgumentError(f"kind={kind!r} is not allowed; expected 'gap' or 'paths'")
-        fig, ax = new_figure() if ax is None else (ax.figure, ax)
-        x = period_x(self.path.index)
+        fig, ax = on_axes(ax)
+        index = self.path.index
         if kind == "paths":
-            ax.plot(x, self.path["treated"], color="black", label="treated")
-            ax.plot(x, self.path["synthetic"], "--", color="#2166ac", label="synthetic")
-            ax.legend(fontsize=8)
+            series_line(ax, index, self.path["treated"], role="fitted", label="treated")
+            series_line(ax, index, self.path["synthetic"], role="counterfactual", style="--",
+                        label="synthetic")  # fmt: skip
             label_axes(ax, y="Value", unit=unit, title="Synthetic control: paths")
+            ax.legend(loc="best", fontsize=8)
         else:
             if self.placebo_gaps is not None:
                 for col in self.placebo_gaps.columns:
-                    ax.plot(x, self.placebo_gaps[col], color="0.75", linewidth=0.7)
-            ax.plot(x, self.path["gap"], color="black", linewidth=1.5, label="treated gap")
-            ax.axhline(0.0, color="0.4", linewidth=0.8)
+                    series_line(ax, index, self.placebo_gaps[col], role="placebo", linewidth=0.7)
+            series_line(ax, index, self.path["gap"], role="fitted", linewidth=1.5,
+                        label="treated gap")  # fmt: skip
+            ax.axhline(0.0, color=PALETTE["zero"], linewidth=0.8)
             label_axes(ax, y="Gap (treated - synthetic)", unit=unit, title="Synthetic control")
         mark_interventions(ax, [str(self.start)])
+        time_axis(ax)
         return fig
 
 
@@ -243,12 +260,7 @@ def _wide(
 
 
 def _fit_one(
-    Y: pd.DataFrame,
-    treated: str,
-    donors: list[str],
-    pre: np.ndarray,
-    P: pd.DataFrame | None,
-    v: np.ndarray | None,
+    Y: pd.DataFrame, treated: str, donors: list[str], pre: _Arr, P: _DF | None, v: _Arr | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
     if P is None:
         x1, X0 = Y.loc[pre, treated].to_numpy(), Y.loc[pre, donors].to_numpy()
@@ -278,12 +290,7 @@ def _predictor_weights(P: pd.DataFrame | None, weights: Any) -> np.ndarray | Non
 
 
 def _placebos(
-    Y: pd.DataFrame,
-    treated: str,
-    donors: list[str],
-    pre: np.ndarray,
-    P: pd.DataFrame | None,
-    v: np.ndarray | None,
+    Y: pd.DataFrame, treated: str, donors: list[str], pre: _Arr, P: _DF | None, v: _Arr | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, gaps = [], {}
     for unit in donors:

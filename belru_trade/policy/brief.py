@@ -131,20 +131,34 @@ def write_brief(result: Any, out_dir: str | Path, stem: str = "brief") -> dict[s
 
 
 def plot_members(result: Any, ax: Any = None) -> Any:
-    """Expected loss per member (EUR m) with the interval as error bars."""
-    import matplotlib
+    """Expected loss per member (EUR m) with the interval as error bars.
 
-    if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+    Parameters
+    ----------
+    result : SimulationResults
+    ax : matplotlib Axes, optional
+        Drawn on this Axes; a new figure otherwise.
 
-        _, ax = plt.subplots(figsize=(8, 4))
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on (no pyplot, no global state).
+    """
+    from belru_trade.plotting import bar_panel, on_axes
+
+    fig, ax = on_axes(ax, height=4.0)
     t = result.table(by="member")
-    mid = t["expected_loss"] / 1e6
-    err = [mid - t["loss_low"] / 1e6, t["loss_high"] / 1e6 - mid]
-    ax.bar(t["member"], mid, yerr=err, capsize=2, color="#3b6ea5")
-    ax.set_ylabel("Expected loss, EUR m")
-    ax.set_title(
-        f"Cost by member: {result.measure.kind.replace('_', ' ')} on {result.measure.target}"
+    bar_panel(
+        ax,
+        t["member"],
+        t["expected_loss"] / 1e6,
+        low=t["loss_low"] / 1e6,
+        high=t["loss_high"] / 1e6,
+        y="Expected loss",
+        unit="EUR m",
+        x="Member state",
+        title=(
+            f"Cost by member: {result.measure.kind.replace('_', ' ')} on {result.measure.target}"
+        ),
     )
-    return ax
+    return fig

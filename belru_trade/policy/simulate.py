@@ -162,7 +162,10 @@ class SimulationResults:
         return out
 
     def plot(self, ax: Any = None) -> Any:
-        """Bar chart of the expected loss per member with its interval (matplotlib Axes)."""
+        """Bar chart of the expected loss per member with its interval (a Figure).
+
+        See :func:`belru_trade.policy.brief.plot_members`.
+        """
         from belru_trade.policy.brief import plot_members
 
         return plot_members(self, ax=ax)

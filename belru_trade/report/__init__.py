@@ -5,7 +5,8 @@
   embedded snapshot or the local store (else "not run" with the ``belru-trade fetch`` command).
 - :func:`run_analyses`: run analyses by name (modules ``analyses.<name>``, found at run time).
 - :func:`write_report`: ``index.html`` (self-contained), ``report.md``, CSV tables, PNG
-  figures and ``provenance.json``.
+  figures and ``provenance.json``; :class:`ReportWriter` writes the same one analysis at a
+  time (with :func:`iter_analyses`, figures are written and dropped as they are made).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from belru_trade.report.requirements import PARTNER, REPORTER, DataRequirement, 
 from belru_trade.report.result import AnalysisConfig, AnalysisResult
 from belru_trade.report.runner import (
     available,
+    iter_analyses,
     registered,
     run_analyses,
     run_analysis,
     select,
 )
-from belru_trade.report.writer import format_table, write_report
+from belru_trade.report.writer import ReportWriter, format_table, write_report
 
 __all__ = [
     "PARTNER",
@@ -29,8 +31,10 @@ __all__ = [
     "AnalysisResult",
     "DataRequirement",
     "Ours",
+    "ReportWriter",
     "available",
     "format_table",
+    "iter_analyses",
     "published_estimates",
     "published_table",
     "registered",

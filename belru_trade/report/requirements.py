@@ -184,10 +184,10 @@ def _covers(frame: pd.DataFrame, req: DataRequirement) -> bool:
     if frame.empty or frame["value"].notna().sum() + frame["quantity"].notna().sum() == 0:
         return False
     needed = set(req.reporter or ()) | set(req.must_have or ())
-    if needed and not needed <= set(frame["reporter"]):
+    if needed and not needed <= set(frame["reporter"].unique()):
         return False
-    if req.product:
-        codes = frame["product"].astype(str).unique()
+    if req.product:  # distinct codes first: no string per row of a categorical column
+        codes = [str(c) for c in frame["product"].unique()]
         for prefix in req.product:
             if not any(c == prefix or c.startswith(prefix) for c in codes):
                 return False

@@ -14,7 +14,7 @@ import functools
 import importlib
 import importlib.metadata
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -29,6 +29,7 @@ from belru_trade.report.result import AnalysisConfig, AnalysisResult, fill_repor
 __all__ = [
     "ENTRY_POINT_GROUP",
     "available",
+    "iter_analyses",
     "load_analysis",
     "registered",
     "run_analyses",
@@ -168,6 +169,28 @@ def run_analysis(
     )
 
 
+def iter_analyses(
+    names: Sequence[str] | None = None,
+    config: AnalysisConfig | None = None,
+    *,
+    progress: bool = True,
+    settings: Settings | None = None,
+) -> Iterator[AnalysisResult]:
+    """Run several analyses in report order, yielding each result as soon as it is made.
+
+    A caller that writes each result and drops it (as ``belru-trade run`` does with
+    :class:`~belru_trade.report.writer.ReportWriter`) holds one analysis's figures and
+    models at a time. Shows a tqdm bar on stderr unless ``progress=False``; ``settings``
+    locate the local store (else the environment is read once, here).
+    """
+    settings = config_module.resolve(settings)
+    selected = select(names)
+    bar = tqdm(selected, desc="analyses", unit="analysis", disable=not progress)
+    for name in bar:
+        bar.set_postfix_str(name)
+        yield run_analysis(name, config, settings=settings)
+
+
 def run_analyses(
     names: Sequence[str] | None = None,
     config: AnalysisConfig | None = None,
@@ -175,12 +198,5 @@ def run_analyses(
     progress: bool = True,
     settings: Settings | None = None,
 ) -> list[AnalysisResult]:
-    """Run several analyses in report order, showing a tqdm bar on stderr."""
-    settings = config_module.resolve(settings)
-    selected = select(names)
-    results = []
-    bar = tqdm(selected, desc="analyses", unit="analysis", disable=not progress)
-    for name in bar:
-        bar.set_postfix_str(name)
-        results.append(run_analysis(name, config, settings=settings))
-    return results
+    """Run several analyses in report order (a list of :func:`iter_analyses`' results)."""
+    return list(iter_analyses(names, config, progress=progress, settings=settings))

@@ -9,9 +9,9 @@ readable without a server; the first section summarises every analysis in one ta
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import html
-import io
 import json
 import math
 import subprocess
@@ -30,7 +30,7 @@ from belru_trade._outputs import (
 )
 from belru_trade.report.result import AnalysisResult, table_names
 
-__all__ = ["format_table", "git_commit", "write_report"]
+__all__ = ["ReportWriter", "format_table", "git_commit", "write_report"]
 
 _LONG_TABLE = 30
 _STATUS_LABEL = {"ok": "ran", "not_run": "not run: data to fetch", "failed": "failed"}
@@ -136,15 +136,13 @@ def _html_table(table: pd.DataFrame) -> str:
     )
 
 
-def _png(figure: Any) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    return buffer.getvalue()
-
-
-def _files(result: AnalysisResult) -> tuple[dict[str, str], dict[str, str]]:
+def _files(
+    result: AnalysisResult, figure_keys: Sequence[str] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Table and figure file names (figure keys default to the result's figures)."""
+    keys = list(result.figures if figure_keys is None else figure_keys)
     tables = dict(zip(result.tables, table_names(list(result.tables)), strict=False))
-    figures = dict(zip(result.figures, table_names(list(result.figures)), strict=False))
+    figures = dict(zip(keys, table_names(keys), strict=False))
     return (
         {k: f"tables/{result.name}__{v}.csv" for k, v in tables.items()},
         {k: f"figures/{result.name}__{v}.png" for k, v in figures.items()},
@@ -247,6 +245,7 @@ def _html_section(result: AnalysisResult, pngs: dict[str, bytes]) -> str:
 
 
 def _html(results: Sequence[AnalysisResult], pngs: dict, meta: dict[str, Any]) -> str:
+    """The self-contained page; ``pngs`` maps analysis name -> figure key -> PNG bytes."""
     title = f"Belgium/EU-Russia trade under sanctions: report ({meta['config']['reporter']})"
     nav = "".join(f'<a href="#{r.name}">{html.escape(r.name)}</a>' for r in results)
     sections = "\n".join(_html_section(r, pngs[r.name]) for r in results)
@@ -277,8 +276,8 @@ def _md_table(table: pd.DataFrame) -> str:
     return shown.to_markdown(index=False, disable_numparse=True)
 
 
-def _md_section(result: AnalysisResult) -> list[str]:
-    table_files, figure_files = _files(result)
+def _md_section(result: AnalysisResult, figure_keys: Sequence[str]) -> list[str]:
+    table_files, figure_files = _files(result, figure_keys)
     lines = [f"## {_md(result.title)}", "", f"Status: **{_STATUS_LABEL[result.status]}**", ""]
     for heading, text in (
         ("Question", result.question),
@@ -296,14 +295,14 @@ def _md_section(result: AnalysisResult) -> list[str]:
     for key, table in result.tables.items():
         lines += [f"### {_md(key)} ([CSV]({table_files[key]}))", ""]
         lines += [_md_table(table), ""]
-    for key in result.figures:
+    for key in figure_keys:
         lines += [f"![{_md(key)}]({figure_files[key]})", ""]
     if result.caveats:
         lines += ["### Caveats", "", *[f"- {_md(c)}" for c in result.caveats], ""]
     return lines
 
 
-def _markdown(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> str:
+def _markdown(results: Sequence[AnalysisResult], pngs: dict, meta: dict[str, Any]) -> str:
     lines = [
         f"# Belgium/EU-Russia trade under sanctions: report ({_md(meta['config']['reporter'])})",
         "",
@@ -321,11 +320,11 @@ def _markdown(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> str:
         )
     lines.append("")
     for r in results:
-        lines += _md_section(r)
+        lines += _md_section(r, list(pngs[r.name]))
     return "\n".join(lines) + "\n"
 
 
-def _provenance(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> dict[str, Any]:
+def _provenance(results: Sequence[AnalysisResult], pngs: dict, meta: dict) -> dict[str, Any]:
     analyses = {
         r.name: {
             "title": r.title,
@@ -336,11 +335,86 @@ def _provenance(results: Sequence[AnalysisResult], meta: dict[str, Any]) -> dict
             "controls": {k: list(v) for k, v in r.controls.items()},
             "missing_months": {k: list(v) for k, v in r.missing_months.items()},
             "tables": list(_files(r)[0].values()),
-            "figures": list(_files(r)[1].values()),
+            "figures": list(_files(r, list(pngs[r.name]))[1].values()),
         }
         for r in results
     }
     return {**meta, "analyses": analyses}
+
+
+class ReportWriter:
+    """Write a report folder one analysis at a time (each figure written as it comes).
+
+    :meth:`add` writes an analysis's tables and figures at once and keeps only what the
+    summary pages need (no figures, no fitted models), so a run holds one analysis's
+    figures at a time; :meth:`close` writes ``report.md``, ``provenance.json``,
+    ``index.html`` and the manifest. :func:`write_report` is the one-call form.
+
+    Parameters
+    ----------
+    out : str or Path
+        Report folder (see :func:`write_report`).
+    config : dict, optional
+        Run parameters recorded in ``provenance.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> writer = ReportWriter(tempfile.mkdtemp())
+    >>> writer.add(AnalysisResult(name="demo", title="Demo", question="Q",
+    ...            data_and_concept="D", method="M")).name
+    'demo'
+    >>> writer.close().name
+    'index.html'
+    """
+
+    def __init__(self, out: str | Path, *, config: dict[str, Any] | None = None) -> None:
+        from belru_trade import __version__
+
+        self.folder = prepare_out_dir(out)
+        self._previous = read_manifest(self.folder)
+        self._meta = {
+            "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "package_version": __version__,
+            "git_commit": git_commit(),
+            "config": config or {"reporter": "BE"},
+        }
+        self._results: list[AnalysisResult] = []
+        self._pngs: dict[str, dict[str, bytes]] = {}
+        self._written: list[str] = []
+
+    @property
+    def results(self) -> tuple[AnalysisResult, ...]:
+        """The results added so far, without their figures and models."""
+        return tuple(self._results)
+
+    def add(self, result: AnalysisResult) -> AnalysisResult:
+        """Write ``result``'s tables and figures now; return it without figures and models."""
+        from belru_trade.plotting import png_bytes
+
+        table_files, figure_files = _files(result)
+        for key, table in result.tables.items():
+            atomic_write_text(self.folder / table_files[key], table.to_csv(index=False))
+        pngs = {}
+        for key, figure in result.figures.items():
+            pngs[key] = png_bytes(figure)
+            atomic_write_bytes(self.folder / figure_files[key], pngs[key])
+        kept = dataclasses.replace(result, figures={}, models={})
+        self._results.append(kept)
+        self._pngs[kept.name] = pngs
+        self._written += [*table_files.values(), *figure_files.values()]
+        return kept
+
+    def close(self) -> Path:
+        """Write the summary pages and the manifest; return the path of ``index.html``."""
+        results, pngs, meta = self._results, self._pngs, self._meta
+        atomic_write_text(self.folder / "report.md", _markdown(results, pngs, meta))
+        provenance = json.dumps(_provenance(results, pngs, meta), indent=2, default=str)
+        atomic_write_text(self.folder / "provenance.json", provenance + "\n")
+        index = atomic_write_text(self.folder / "index.html", _html(results, pngs, meta))
+        written = ["report.md", "provenance.json", "index.html", *self._written]
+        replace_manifest(self.folder, self._previous, written)
+        return index
 
 
 def write_report(
@@ -376,30 +450,7 @@ def write_report(
     >>> sorted(p.name for p in path.parent.rglob("*") if p.is_file())
     ['.belru_trade-outputs.json', 'demo__t.csv', 'index.html', 'provenance.json', 'report.md']
     """
-    from belru_trade import __version__
-
-    folder = prepare_out_dir(out)
-    previous = read_manifest(folder)
-    meta = {
-        "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "package_version": __version__,
-        "git_commit": git_commit(),
-        "config": config or {"reporter": "BE"},
-    }
-    pngs: dict[str, dict[str, bytes]] = {}
+    writer = ReportWriter(out, config=config)
     for result in results:
-        table_files, figure_files = _files(result)
-        for key, table in result.tables.items():
-            atomic_write_text(folder / table_files[key], table.to_csv(index=False))
-        pngs[result.name] = {key: _png(fig) for key, fig in result.figures.items()}
-        for key, data in pngs[result.name].items():
-            atomic_write_bytes(folder / figure_files[key], data)
-    atomic_write_text(folder / "report.md", _markdown(results, meta))
-    provenance = json.dumps(_provenance(results, meta), indent=2, default=str)
-    atomic_write_text(folder / "provenance.json", provenance + "\n")
-    index = atomic_write_text(folder / "index.html", _html(results, pngs, meta))
-    written = ["report.md", "provenance.json", "index.html"]
-    for result in results:
-        written += [*_files(result)[0].values(), *_files(result)[1].values()]
-    replace_manifest(folder, previous, written)
-    return index
+        writer.add(result)
+    return writer.close()

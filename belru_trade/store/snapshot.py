@@ -153,10 +153,18 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
 
 
 def _optional_strings(column: pa.ChunkedArray) -> np.ndarray:
-    """Object array of str with None for missing values."""
+    """Object array of str with None for missing values.
+
+    Built from the column's distinct values (one Python string per distinct value, shared
+    by every row that holds it) instead of one new string per row.
+    """
     if column.null_count == len(column):
         return np.full(len(column), None, dtype=object)
-    return np.asarray(column.to_pylist(), dtype=object)
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values = np.empty(len(encoded.dictionary) + 1, dtype=object)
+    values[:-1] = encoded.dictionary.to_pylist()
+    codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
+    return values[codes]
 
 
 def load_snapshot(
@@ -221,6 +229,8 @@ def load_snapshot(
         flows,
     )
     frames = [_read_source(name, expression, start, end) for name in names]
+    # the Arrow tables are gone: hand their buffers, cached by Arrow's allocator, back
+    pa.default_memory_pool().release_unused()
     frames = [f for f in frames if len(f)]
     if not frames:
         return empty_panel()

@@ -169,21 +169,23 @@ class CounterfactualResults:
         return pd.DataFrame([row])
 
     def plot(self, *, unit: str | None = None, title: str | None = None, ax: Any = None) -> Any:
-        """Observed series, counterfactual path and its band (matplotlib Figure)."""
-        from belru_trade.plotting import label_axes, mark_interventions, new_figure, period_x
+        """Observed series, counterfactual path (labelled by method) and its band.
 
-        fig, ax = new_figure() if ax is None else (ax.figure, ax)
+        Returns a :class:`matplotlib.figure.Figure` (that of ``ax`` when given).
+        """
+        from belru_trade.plotting import counterfactual_panel, on_axes
+
+        fig, ax = on_axes(ax)
         table = self.counterfactual()
-        x = period_x(table.index)
-        ax.plot(x, table["observed"], "o-", markersize=3, color="0.3", label="observed")
-        ax.plot(x, table["counterfactual"], "--", color="#2166ac", label=self.method)
-        post = self.post
-        ax.fill_between(
-            x[post], table["cf_low"][post], table["cf_high"][post], color="#4393c3", alpha=0.25
+        counterfactual_panel(
+            ax,
+            table,
+            [str(self.start)],
+            counterfactual_label=self.method,
+            y=str(self.observed.name or "y"),
+            unit=unit,
+            title=title or self.method,
         )
-        mark_interventions(ax, [str(self.start)])
-        label_axes(ax, y=str(self.observed.name or "y"), unit=unit, title=title or self.method)
-        ax.legend(loc="best", fontsize=8)
         return fig
 
 

@@ -116,22 +116,23 @@ class DiDResults(EstimationResults):
         return table.reset_index(drop=True)
 
     def plot(self, *, level: float = 0.95, ax: Any = None) -> Any:
-        """Event-study plot: coefficients with confidence intervals by event time (Figure)."""
-        from belru_trade.plotting.charts import label_axes, new_figure
+        """Event-study plot: coefficients with confidence intervals by event time.
 
-        fig, ax = new_figure() if ax is None else (ax.figure, ax)
-        t = self.event_table(level=level)
-        x = t["event_time"].to_numpy(float)
-        est = t["estimate"].to_numpy(float)
-        err = np.vstack([est - t["conf_low"].fillna(0.0), t["conf_high"].fillna(0.0) - est])
-        ax.errorbar(x, est, yerr=err, fmt="o", color="black", ecolor="#4393c3", capsize=2)
-        ax.axhline(0.0, color="0.4", linewidth=0.8)
-        ax.axvline(self.reference + 0.5, color="#b2182b", linestyle="--", linewidth=1.0)
-        scale = "log points" if self.estimator == "ppml" else "outcome units"
+        Returns a :class:`matplotlib.figure.Figure` (that of ``ax`` when given).
+        """
+        from belru_trade.plotting import event_study_panel, on_axes
+
+        fig, ax = on_axes(ax)
         title = (
             f"Event study ({self.estimator.upper()}); pre-trend p = {self.pretrend['p_value']:.3f}"
         )
-        label_axes(ax, x="Periods since treatment", y="Effect", unit=scale, title=title)
+        event_study_panel(
+            ax,
+            self.event_table(level=level),
+            self.reference,
+            unit="log points" if self.estimator == "ppml" else "outcome units",
+            title=title,
+        )
         return fig
 
 

@@ -53,24 +53,28 @@ class SensitivityResults:
         return self.table.copy()
 
     def plot(self, *, target: str = "average", ax: Any = None) -> Any:
-        """Bounds against ``Mbar`` for one target (a matplotlib Figure, no pyplot)."""
-        from belru_trade.plotting.charts import label_axes, new_figure
+        """Bounds against ``Mbar`` for one target.
+
+        Returns a :class:`matplotlib.figure.Figure` (that of ``ax`` when given).
+        """
+        from belru_trade.plotting import bounds_panel, on_axes
 
         rows = self.table[self.table["target"] == target]
         if rows.empty:
             allowed = sorted(self.table["target"].unique())
             raise InvalidArgumentError(f"target={target!r} is not in the table; one of {allowed}")
-        fig, ax = new_figure() if ax is None else (ax.figure, ax)
-        x = rows["mbar"].to_numpy(float)
-        ax.fill_between(x, rows["lower"], rows["upper"], color="#92c5de", alpha=0.6,
-                        label="identified set")  # fmt: skip
-        ax.plot(x, rows["estimate"], color="black", marker="o", label="point estimate")
-        ax.axhline(0.0, color="0.4", linewidth=0.8)
-        ax.legend(loc="best", fontsize=8)
-        scale = "log points" if self.estimator == "ppml" else "outcome units"
-        label_axes(ax, x="Mbar (post-period trend step / largest pre-period step)",
-                   y=f"Effect, {target}", unit=scale,
-                   title="Relative-magnitude bounds (Rambachan & Roth 2023)")  # fmt: skip
+        fig, ax = on_axes(ax)
+        bounds_panel(
+            ax,
+            rows["mbar"],
+            rows["estimate"],
+            rows["lower"],
+            rows["upper"],
+            x_label="Mbar (post-period trend step / largest pre-period step)",
+            y=f"Effect, {target}",
+            unit="log points" if self.estimator == "ppml" else "outcome units",
+            title="Relative-magnitude bounds (Rambachan & Roth 2023)",
+        )
         return fig
 
 

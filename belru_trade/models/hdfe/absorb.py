@@ -4,8 +4,9 @@ The fixed effects are handled in coefficient space: one sweep updates, for every
 effect in turn, its level means of the current residual (Gauss-Seidel / method of
 alternating projections). Sweeps are accelerated with Irons & Tuck (1969) extrapolation, as
 in fixest, and can be warm-started from the coefficients of a previous call (the IRLS loop
-of :mod:`belru_trade.models.hdfe.ppml` passes the previous step's coefficients, so later steps
-need few sweeps). Group sums use :func:`numpy.bincount` on integer codes.
+of :mod:`belru_trade.models.hdfe.irls` passes the previous step's coefficients, so later steps
+need few sweeps). The loops are compiled with numba (:mod:`belru_trade.models.hdfe._kernels`)
+and demean all columns of a block in the same passes over the data.
 
 Examples
 --------
@@ -18,12 +19,12 @@ Examples
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from belru_trade.errors import ConvergenceError
+from belru_trade.models.hdfe import _kernels
 
 __all__ = ["Demeaner", "FixedEffects", "compact_codes"]
 
@@ -31,9 +32,21 @@ __all__ = ["Demeaner", "FixedEffects", "compact_codes"]
 def compact_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Renumber codes to 0..G-1 keeping order; return (new codes, old code of each new level).
 
+    Non-negative integer codes use counts per code (linear time); others are sorted.
+
     >>> compact_codes(np.array([5, 2, 5]))[0].tolist()
     [1, 0, 1]
     """
+    codes = np.asarray(codes)
+    if codes.size and codes.dtype.kind in "iu" and codes.min() >= 0:
+        top = int(codes.max())
+        if top < 4 * codes.size + 1024:
+            present = np.bincount(codes, minlength=top + 1) > 0
+            used = np.flatnonzero(present).astype(codes.dtype)
+            if used.size == top + 1:
+                return codes.astype(np.intp, copy=False).ravel(), used
+            mapping = np.cumsum(present, dtype=np.intp) - 1
+            return mapping[codes].ravel(), used
     used, inverse = np.unique(codes, return_inverse=True)
     return inverse.astype(np.intp).ravel(), used
 
@@ -54,9 +67,20 @@ class FixedEffects:
         self.names = list(names) if names is not None else [f"fe{i}" for i in range(len(codes))]
         self.sizes = [int(c.max()) + 1 if c.size else 0 for c in self.codes]
         self.nobs = int(self.codes[0].size) if self.codes else 0
+        self._packed: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    def packed(self) -> tuple[np.ndarray, np.ndarray]:
+        """All codes as one (Q, n) int32 array and the level offsets (Q + 1,) (cached)."""
+        if self._packed is None:
+            codes = np.empty((len(self.codes), self.nobs), dtype=np.int32)
+            for q, c in enumerate(self.codes):
+                codes[q] = c
+            offsets = np.cumsum([0, *self.sizes]).astype(np.int64)
+            self._packed = (codes, offsets)
+        return self._packed
 
     def subset(self, keep: np.ndarray) -> tuple[FixedEffects, list[np.ndarray]]:
         """Fixed effects restricted to rows ``keep`` with compacted codes.
@@ -65,6 +89,11 @@ class FixedEffects:
         """
         pairs = [compact_codes(c[keep]) for c in self.codes]
         return FixedEffects([p[0] for p in pairs], self.names), [p[1] for p in pairs]
+
+    def split(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Split a stacked coefficient vector (levels of all fixed effects) per fixed effect."""
+        cuts = np.cumsum(self.sizes)[:-1]
+        return list(np.split(flat, cuts))
 
     def counts(self) -> list[np.ndarray]:
         """Observations per level."""
@@ -84,49 +113,45 @@ class Demeaner:
 
     def __init__(self, fe: FixedEffects, weights: np.ndarray) -> None:
         self.fe = fe
-        self.w = np.asarray(weights, dtype=float)
-        self._buf: np.ndarray | None = None
-        self.inv_sw = []
-        for codes, size in zip(fe.codes, fe.sizes, strict=True):
-            sw = np.bincount(codes, weights=self.w, minlength=size)
-            with np.errstate(divide="ignore"):
-                self.inv_sw.append(np.where(sw > 0, 1.0 / sw, 0.0))
+        self.w = np.ascontiguousarray(weights, dtype=np.float64)
+        self.codes, self.offsets = fe.packed()
+        self.inv_sw = _kernels.inverse_group_weights(self.codes, self.offsets, self.w)
 
-    def _buffer(self, n: int) -> np.ndarray:
-        if self._buf is None or self._buf.size != n:
-            self._buf = np.empty(n)
-        return self._buf
+    def subtract_fitted(self, r: np.ndarray, coef: np.ndarray) -> None:
+        """``r -= fitted(coef)`` in place (n x k block, coefficients stacked G x k)."""
+        _kernels.subtract_fitted(r, self.codes, self.offsets, coef)
 
-    def fitted(self, alphas: list[np.ndarray]) -> np.ndarray:
-        """Sum over fixed effects of each observation's coefficient."""
-        total = alphas[0][self.fe.codes[0]]
-        buf = self._buffer(total.size)
-        for alpha, codes in zip(alphas[1:], self.fe.codes[1:], strict=True):
-            np.take(alpha, codes, out=buf, mode="clip")
-            total += buf
-        return total
+    def demean_block(
+        self, r: np.ndarray, coef: np.ndarray, threshold: np.ndarray, maxiter: int = 10_000
+    ) -> int:
+        """Demean every column of the C-ordered block ``r`` in place; returns the sweeps.
 
-    def _sweep(
-        self, x: np.ndarray, alphas: list[np.ndarray], resid: np.ndarray | None = None
-    ) -> tuple[list[np.ndarray], np.ndarray]:
-        """One Gauss-Seidel pass over the fixed effects; returns new coefficients, residual.
+        On entry ``r = x - fitted(coef)`` (``coef`` stacked G x k: zeros for a cold start, the
+        coefficients of a previous call for a warm start); on return the same identity holds
+        with the converged coefficients, updated in place in ``coef``. Column j stops when an
+        accelerated cycle changes no coefficient by more than ``threshold[j]``.
 
-        ``resid`` (``x`` minus the fitted fixed effects of ``alphas``) is updated in place
-        when given. The update of fixed effect q uses that the weighted group mean of
-        ``resid + alpha_q[codes]`` is ``alpha_q`` plus the weighted group mean of ``resid``.
+        Raises
+        ------
+        ConvergenceError
+            If ``maxiter`` sweeps do not reach the threshold.
         """
-        if resid is None:
-            resid = x - self.fitted(alphas)
-        new = []
-        buf = self._buffer(resid.size)
-        for alpha, codes, inv in zip(alphas, self.fe.codes, self.inv_sw, strict=True):
-            np.multiply(self.w, resid, out=buf)
-            delta = np.bincount(codes, weights=buf, minlength=alpha.size)
-            delta *= inv
-            np.take(delta, codes, out=buf, mode="clip")  # codes are valid; clip avoids buffering
-            resid -= buf
-            new.append(alpha + delta)
-        return new, resid
+        thr = np.ascontiguousarray(threshold, dtype=np.float64)
+        sweeps = _kernels.demean_block(
+            r, self.w, self.codes, self.offsets, self.inv_sw, coef, thr, maxiter
+        )
+        if sweeps < 0:
+            raise ConvergenceError(
+                f"fixed-effect demeaning did not converge in maxiter={maxiter} sweeps "
+                f"(fixed effects {self.fe.names}); the fixed-effect graph may be badly connected"
+            )
+        return int(sweeps)
+
+    def weighted_sd(self, X: np.ndarray) -> np.ndarray:
+        """Weighted standard deviation of each column of X (the stopping-rule scale)."""
+        sw = float(self.w.sum())
+        mean = (self.w @ X) / sw
+        return np.sqrt(np.maximum(self.w @ (X * X) / sw - mean * mean, 0.0))
 
     def demean(
         self,
@@ -163,52 +188,12 @@ class Demeaner:
         ConvergenceError
             If ``maxiter`` sweeps do not reach ``tol``.
         """
-        if start is None:
-            start = [np.zeros(g) for g in self.fe.sizes]
-        if len(self.fe) == 1:
-            new, resid = self._sweep(x, start)
-            return resid, new
+        r = np.array(x, dtype=np.float64).reshape(-1, 1)
         if scale is None:
-            mean = np.average(x, weights=self.w)
-            scale = float(np.sqrt(np.average((x - mean) ** 2, weights=self.w)))
-        threshold = tol * max(scale, 1e-300)
-        return self._accelerated(x, start, threshold, maxiter)
-
-    def _accelerated(
-        self, x: np.ndarray, alphas: list[np.ndarray], threshold: float, maxiter: int
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        cuts = np.cumsum([0, *self.fe.sizes])
-        flat = np.concatenate(alphas)
-        split = self._splitter(cuts)
-        resid = x - self.fitted(alphas)
-        sweeps = 0
-        while sweeps < maxiter:
-            g1_list, resid = self._sweep(x, split(flat), resid)
-            g1 = np.concatenate(g1_list)
-            sweeps += 1
-            if np.max(np.abs(g1 - flat)) <= threshold:
-                return resid, g1_list
-            g2_list, resid = self._sweep(x, g1_list, resid)
-            g2 = np.concatenate(g2_list)
-            sweeps += 1
-            delta = g2 - g1
-            if np.max(np.abs(delta)) <= threshold:
-                return resid, g2_list
-            delta2 = delta - g1 + flat
-            ssq = float(delta2 @ delta2)
-            if ssq > 0:
-                flat = g2 - (float(delta @ delta2) / ssq) * delta
-                resid -= self.fitted(split(flat - g2))
-            else:
-                flat = g2
-        raise ConvergenceError(
-            f"fixed-effect demeaning did not converge in maxiter={maxiter} sweeps "
-            f"(fixed effects {self.fe.names}); the fixed-effect graph may be badly connected"
-        )
-
-    @staticmethod
-    def _splitter(cuts: np.ndarray) -> Callable[[np.ndarray], list[np.ndarray]]:
-        def split(flat: np.ndarray) -> list[np.ndarray]:
-            return [flat[a:b] for a, b in itertools.pairwise(cuts)]
-
-        return split
+            scale = float(self.weighted_sd(r)[0])
+        coef = np.zeros((int(self.offsets[-1]), 1))
+        if start is not None:
+            coef[:, 0] = np.concatenate(start)
+            self.subtract_fitted(r, coef)
+        self.demean_block(r, coef, np.array([tol * max(scale, 1e-300)]), maxiter)
+        return r[:, 0], self.fe.split(coef[:, 0])

@@ -346,6 +346,8 @@ def build_frame(
     for arr in extra.values():
         if arr is not None:
             ok &= np.isfinite(arr) if arr.dtype.kind == "f" else arr >= 0
+    if ok.all():  # nothing to drop: no copies
+        ok = slice(None)
     frame = ModelFrame(
         y=y[ok],
         X=np.ascontiguousarray(X[ok]),
@@ -353,7 +355,7 @@ def build_frame(
         fe_codes=[c[ok] for c in fe_codes],
         fe_levels=fe_levels,
         index=data.index[ok],
-        missing=data.index[~ok],
+        missing=data.index[:0] if isinstance(ok, slice) else data.index[~ok],
         spec=rhs.model_spec,
         i_levels=i_levels,
     )

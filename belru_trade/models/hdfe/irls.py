@@ -1,23 +1,28 @@
-"""The PPML iteratively reweighted least-squares loop with fixed effects partialled out
-(warm starts across steps, inner tolerance tightened as the deviance converges, step
-halving, regressors and working response partialled in two threads on large samples).
+"""The PPML iteratively reweighted least-squares loop with fixed effects partialled out.
+
+The working response and the regressors are demeaned together as one block, warm-started
+from the previous step (the partialled block and its fixed-effect coefficients are kept from
+step to step; only the change of the working response is added), with an inner tolerance
+that tightens as the deviance converges, and step halving. The O(n) loops are compiled
+(:mod:`belru_trade.models.hdfe._kernels`).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy import linalg
 
 from belru_trade.errors import ConvergenceError
+from belru_trade.models.hdfe import _kernels
+from belru_trade.models.hdfe.absorb import Demeaner
+from belru_trade.models.hdfe.collinearity import Partialled
 from belru_trade.models.hdfe.prepare import Prepared
-from belru_trade.models.hdfe.projection import partial, wls
+from belru_trade.models.hdfe.projection import fe_coefficients
 
-__all__ = ["PARALLEL_MIN_ROWS", "IRLSFit", "irls"]
-
-PARALLEL_MIN_ROWS = 50_000  # partial X and z in two threads above this size
+__all__ = ["IRLSFit", "irls", "starting_mu"]
 
 
 @dataclass(frozen=True)
@@ -35,82 +40,83 @@ class IRLSFit:
     mu: np.ndarray
 
 
-def _deviance(
-    y: np.ndarray,
-    mu: np.ndarray,
-    wu: np.ndarray,
-    ylogy: np.ndarray,
-    eta: np.ndarray | None = None,
-) -> float:
-    """Poisson deviance; ``eta = log(mu)`` may be passed to skip the logarithm."""
-    if eta is None:
-        with np.errstate(divide="ignore"):
-            eta = np.log(mu)
-    term = ylogy - np.where(y > 0, y * eta, 0.0) - (y - mu)
-    return float(2.0 * np.dot(wu, term))
+def starting_mu(prep: Prepared) -> np.ndarray:
+    """Starting means of the IRLS loop: ``(y + mean(y)) / 2`` (weighted mean)."""
+    wu = np.ones(prep.y.size) if prep.weights is None else prep.weights
+    return (prep.y + np.average(prep.y, weights=wu)) / 2.0
 
 
 class _IRLSState:
-    """Mutable loop state of :func:`irls` (kept small so each step stays readable)."""
+    """Mutable loop state of :func:`irls` (kept small so each step stays readable).
 
-    def __init__(self, prep: Prepared) -> None:
+    ``block`` holds the partialled working response (column 0) and the partialled regressors
+    scaled to unit standard deviation (columns 1..k); ``coef`` their fixed-effect
+    coefficients, so that ``[z, X / scale] = block + fitted(coef)`` at all times.
+    """
+
+    def __init__(self, prep: Prepared, start: Partialled | None) -> None:
+        n, k = prep.X.shape
         self.y = prep.y
-        self.wu = np.ones(prep.y.size) if prep.weights is None else prep.weights
-        self.off = np.zeros(prep.y.size) if prep.offset is None else prep.offset
+        empty = np.zeros(0)
+        self.wu = empty if prep.weights is None else np.ascontiguousarray(prep.weights, float)
+        self.off = empty if prep.offset is None else np.ascontiguousarray(prep.offset, float)
         sd = prep.X.std(axis=0)
         self.scale = np.where(sd > 0, sd, np.maximum(np.abs(prep.X).max(axis=0), 1.0))
-        self.Xs = prep.X / self.scale
         self.fe = prep.fe
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.ylogy = np.where(self.y > 0, self.y * np.log(self.y), 0.0)
-        mu = (self.y + np.average(self.y, weights=self.wu)) / 2.0
-        self.eta = np.log(mu)
-        self.mu = mu
-        self.z_start: list[np.ndarray] | None = None
-        self.x_starts: list[list[np.ndarray]] | None = None
-        self.pool: ThreadPoolExecutor | None = None
-        self.wuy = self.wu * self.y
-        self.dev_const = float(np.dot(self.wu, self.ylogy) - self.wuy.sum())
+        self.consts = _kernels.poisson_constants(self.y, self.wu)
+        self.mu = starting_mu(prep)
+        self.eta = np.log(self.mu)
+        self.eta_new = np.empty(n)
+        self.z = np.zeros(n)
+        self.w = np.empty(n)
+        self.block = np.empty((n, k + 1))
+        self.block[:, 0] = 0.0
+        self.coef: np.ndarray | None = None
+        if self.fe is not None:
+            self.coef = np.zeros((sum(self.fe.sizes), k + 1))
+        if start is not None and start.coef is not None:
+            self.block[:, 1:] = start.Xt / self.scale
+            cast(np.ndarray, self.coef)[:, 1:] = start.coef / self.scale  # set with self.fe
+        else:
+            self.block[:, 1:] = prep.X / self.scale
 
     def deviance(self, eta: np.ndarray, mu: np.ndarray) -> float:
-        """Poisson deviance 2 sum wu [y log y - y eta - (y - mu)] from two dot products."""
-        return 2.0 * (self.dev_const - float(np.dot(self.wuy, eta)) + float(np.dot(self.wu, mu)))
+        """Poisson deviance 2 sum wu [y log y - y eta - (y - mu)]."""
+        ylogy, ysum = self.consts[0], self.consts[1]
+        a, b = _kernels.deviance_sums(self.y, self.wu, eta, mu)
+        return 2.0 * (ylogy - ysum - a + b)
 
-    def step(self, inner: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One IRLS step: returns (beta in scaled units, new eta, partialled X)."""
-        w = self.wu * self.mu
-        z = self.eta - self.off + (self.y - self.mu) / self.mu
-        if self.pool is not None:  # regressors and working response in two threads
-            fut = self.pool.submit(partial, self.Xs, self.fe, w, inner, self.x_starts)
-            zt, zs = partial(z[:, None], self.fe, w, inner, [self.z_start])
-            Xt, self.x_starts = fut.result()
-        else:
-            Xt, self.x_starts = partial(self.Xs, self.fe, w, inner, self.x_starts)
-            zt, zs = partial(z[:, None], self.fe, w, inner, [self.z_start])
-        self.z_start = zs[0]
-        beta = wls(Xt, zt[:, 0], w)
-        resid = zt[:, 0] - Xt @ beta
-        self.last = (Xt, w, beta)
-        return beta, z - resid + self.off, Xt
-
-
-def irls(prep: Prepared, *, tol: float, maxiter: int) -> IRLSFit:
-    """Poisson IRLS with warm-started partialling and an adaptive inner tolerance."""
-    st = _IRLSState(prep)
-    if prep.fe is not None and prep.y.size >= PARALLEL_MIN_ROWS and prep.X.shape[1]:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            st.pool = pool
-            return _irls_loop(st, prep, tol, maxiter)
-    return _irls_loop(st, prep, tol, maxiter)
+    def step(self, inner: float) -> np.ndarray:
+        """One IRLS step: returns beta (in scaled units); the new index is in ``eta_new``."""
+        sd_z = _kernels.irls_prepare(
+            self.y, self.wu, self.off, self.eta, self.mu, self.z, self.block, self.w
+        )
+        if self.fe is not None and self.coef is not None:  # the coefficients exist with fe
+            threshold = np.full(self.block.shape[1], inner)
+            threshold[0] = inner * max(sd_z, 1e-300)
+            Demeaner(self.fe, self.w).demean_block(self.block, self.coef, threshold)
+        gram = _kernels.weighted_gram(self.block, self.w)
+        beta = np.zeros(0)
+        if gram.shape[0] > 1:
+            beta = linalg.solve(gram[1:, 1:], gram[1:, 0], assume_a="pos")
+        _kernels.eta_update(self.z, self.block, beta, self.off, self.eta_new)
+        self.gram = gram
+        return beta
 
 
-def _irls_loop(st: _IRLSState, prep: Prepared, tol: float, maxiter: int) -> IRLSFit:
+def irls(prep: Prepared, *, tol: float, maxiter: int, start: Partialled | None = None) -> IRLSFit:
+    """Poisson IRLS with warm-started partialling and an adaptive inner tolerance.
+
+    ``start`` holds the regressors already partialled (e.g. by the collinearity check, under
+    the observation weights) with their fixed-effect coefficients: the first step starts
+    from them (a warm start is valid under any weights: ``X = X~ + fitted(coef)``).
+    """
+    st = _IRLSState(prep, start)
     target = max(1e-12, min(1e-7, 10.0 * tol))  # inner (demeaning) tolerance at convergence
     inner, dev_old = 1e-2, np.inf  # the starting mu is not a model fit: no halving at step 1
     for it in range(1, maxiter + 1):
-        beta, eta, _ = st.step(inner)
-        eta, mu, dev = _halve(st, eta, dev_old)
-        st.eta, st.mu = eta, mu
+        beta = st.step(inner)
+        dev = _halve(st, dev_old)
         eps = abs(dev - dev_old) / max(min(dev, dev_old), 0.1)
         dev_old = dev
         if eps < tol and inner <= target:
@@ -123,43 +129,41 @@ def _irls_loop(st: _IRLSState, prep: Prepared, tol: float, maxiter: int) -> IRLS
     )
 
 
-def _halve(st: _IRLSState, eta: np.ndarray, dev_old: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """Step-halving when the deviance is not finite or increases markedly."""
+def _halve(st: _IRLSState, dev_old: float) -> float:
+    """Accept ``eta_new`` (halved towards ``eta`` while the deviance is not finite or
+    increases markedly): sets ``eta``, ``mu`` and returns the deviance."""
+    eta = st.eta_new
     for _ in range(30):
-        with np.errstate(over="ignore"):
-            mu = np.exp(np.minimum(eta, 700.0))
-        dev = st.deviance(np.minimum(eta, 700.0), mu)
+        mu = np.exp(eta, out=st.mu)
+        dev = st.deviance(eta, mu)
         if np.isfinite(dev) and (dev <= dev_old * (1 + 1e-6) + 1e-10 or not np.isfinite(dev_old)):
-            return eta, mu, dev
-        eta = 0.5 * (eta + st.eta)
-    return eta, mu, dev
+            break
+        eta += st.eta
+        eta *= 0.5
+    st.eta_new, st.eta, st.mu = st.eta, eta, mu
+    return dev
+
+
+def _null_deviance(st: _IRLSState) -> float:
+    """Deviance of the constant-only model (with the offset)."""
+    ylogy, ysum, wsum = st.consts[0], st.consts[1], st.consts[2]
+    if st.off.size == 0:
+        return float(2.0 * (ylogy - ysum * np.log(ysum / wsum)))
+    wu = np.ones(st.y.size) if st.wu.size == 0 else st.wu
+    ybar = ysum / float(np.dot(wu, np.exp(st.off)))
+    return float(2.0 * (ylogy - ysum * np.log(ybar) - float(np.dot(wu * st.y, st.off))))
 
 
 def _finish(st: _IRLSState, prep: Prepared, beta_s: np.ndarray, it: int, dev: float) -> IRLSFit:
     """Covariance ingredients and fixed effects from the last IRLS step (converged)."""
-    Xt_s, w, _ = st.last
-    Xt = Xt_s * st.scale
+    k = st.block.shape[1] - 1
     beta = beta_s / st.scale
-    bread = linalg.inv((Xt * w[:, None]).T @ Xt) if Xt.shape[1] else np.zeros((0, 0))
-    scores = Xt * (st.wu * (st.y - st.mu))[:, None]
-    ybar = np.sum(st.wu * st.y) / np.sum(st.wu * np.exp(st.off))
-    null_dev = _deviance(st.y, ybar * np.exp(st.off), st.wu, st.ylogy)
-    from scipy.special import gammaln
-
-    loglik = float(np.dot(st.wu, st.y * st.eta - st.mu - gammaln(st.y + 1)))
-    return IRLSFit(beta, bread, scores, _fe_coefs(st, beta_s), it, dev, null_dev, loglik, st.mu)
-
-
-def _fe_coefs(st: _IRLSState, beta_s: np.ndarray) -> list[np.ndarray]:
-    """Fixed effects of the last step: those of z minus b times those of each regressor."""
-    if st.fe is None or st.z_start is None or st.x_starts is None:
-        return []
-    coefs = [a.copy() for a in st.z_start]
-    for j, b in enumerate(beta_s):
-        for q in range(len(coefs)):
-            coefs[q] -= b * st.x_starts[j][q]
-    for q in range(1, len(coefs)):
-        shift = coefs[q][0]
-        coefs[q] -= shift
-        coefs[0] += shift
-    return coefs
+    bread = linalg.inv(st.gram[1:, 1:] * np.outer(st.scale, st.scale)) if k else np.zeros((0, 0))
+    scores = _kernels.scores(st.block, st.scale, st.y, st.wu, st.mu)
+    yeta, musum = _kernels.deviance_sums(st.y, st.wu, st.eta, st.mu)
+    loglik = yeta - musum - st.consts[3]
+    fe_coefs = []
+    if st.coef is not None:
+        fe_coefs = fe_coefficients(st.fe, st.coef[:, 0], st.coef[:, 1:], beta_s)
+    null_dev = _null_deviance(st)
+    return IRLSFit(beta, bread, scores, fe_coefs, it, dev, null_dev, loglik, st.mu)

@@ -28,9 +28,9 @@ import pandas as pd
 from scipy import linalg
 
 from belru_trade._validation import check_choice
-from belru_trade.models.hdfe.collinearity import check_collinearity
+from belru_trade.models.hdfe.collinearity import Partialled, check_collinearity
 from belru_trade.models.hdfe.prepare import Prepared, dropped_frame, prepare
-from belru_trade.models.hdfe.projection import partial, wls
+from belru_trade.models.hdfe.projection import fe_coefficients, partial, wls
 from belru_trade.models.hdfe.results import (
     FitState,
     HDFEResults,
@@ -57,25 +57,20 @@ class OLSResults(HDFEResults):
     r2_within: float
 
 
-def _fit(prep: Prepared) -> dict[str, Any]:
-    w = np.ones(prep.y.size) if prep.weights is None else prep.weights
-    Xt, x_alphas = partial(prep.X, prep.fe, w, 1e-11)
-    yt, y_alphas = partial(prep.y[:, None], prep.fe, w, 1e-11)
+def _fit(prep: Prepared, part: Partialled) -> dict[str, Any]:
+    w = part.weights
+    Xt, x_coef = part.Xt, part.coef
+    yt, y_coef = partial(prep.y[:, None], prep.fe, w, 1e-11)
     yt = yt[:, 0]
     beta = wls(Xt, yt, w)
     resid = yt - Xt @ beta
     rss = float(np.dot(w, resid**2))
     ybar = np.average(prep.y, weights=w)
-    fe_coefs = []
-    if prep.fe is not None:
-        fe_coefs = [a.copy() for a in y_alphas[0]]
-        for j, b in enumerate(beta):
-            for q in range(len(fe_coefs)):
-                fe_coefs[q] -= b * x_alphas[j][q]
-        for q in range(1, len(fe_coefs)):
-            shift = fe_coefs[q][0]
-            fe_coefs[q] -= shift
-            fe_coefs[0] += shift
+    fe_coefs = (
+        []
+        if y_coef is None or x_coef is None
+        else fe_coefficients(prep.fe, y_coef[:, 0], x_coef, beta)
+    )
     bread = linalg.inv((Xt * w[:, None]).T @ Xt) if Xt.shape[1] else np.zeros((0, 0))
     return {
         "beta": beta,
@@ -167,8 +162,8 @@ def ols(
     prep = prepare(formula, data, weights, None, cluster)
     reason = np.full(prep.y.size, "", dtype=object)
     drop_fe_and_singletons(None, prep.fe, reason, singletons=drop_singletons, zero_groups=False)
-    prep = check_collinearity(prep.subset(reason == ""), drop=drop_collinear)
-    fit = _fit(prep)
+    prep, part = check_collinearity(prep.subset(reason == ""), drop=drop_collinear, tol=1e-11)
+    fit = _fit(prep, part)
     state = FitState(
         bread=fit["bread"],
         scores=fit["scores"],

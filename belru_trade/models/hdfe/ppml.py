@@ -156,8 +156,8 @@ class PPML:
         )
         _warn_separation(reason)
         prep = prep.subset(reason == "")
-        prep = check_collinearity(prep, drop=self.drop_collinear)
-        fit = irls(prep, tol=self.tol, maxiter=self.maxiter)
+        prep, part = check_collinearity(prep, drop=self.drop_collinear, screen=1e-7)
+        fit = irls(prep, tol=self.tol, maxiter=self.maxiter, start=part)
         ncols = prep.X.shape[1] + (sum(prep.fe.sizes) if prep.fe is not None else 0)
         if "relu" not in self.separation or not relu_runs(prep.y.size, ncols):
             _check_vanishing_means(prep.y, fit.mu)

@@ -83,16 +83,19 @@ def simulate_counterfactual(
     lost = np.where(post, outcome - y, 0.0)
     cum = np.cumsum(lost, axis=1)
     cum_point = np.cumsum(np.where(post, cf_mean - y, 0.0))
+    # both bounds from one partial sort per column (the same order statistics as two calls)
+    cf_low, cf_high = np.quantile(outcome, [alpha, 1 - alpha], axis=0)
+    cum_low, cum_high = np.quantile(cum, [alpha, 1 - alpha], axis=0)
     table = pd.DataFrame(
         {
             "observed": y,
             "counterfactual": cf_mean,
-            "cf_low": np.quantile(outcome, alpha, axis=0),
-            "cf_high": np.quantile(outcome, 1 - alpha, axis=0),
+            "cf_low": cf_low,
+            "cf_high": cf_high,
             "lost": np.where(post, cf_mean - y, np.nan),
             "cumulative_lost": np.where(post, cum_point, np.nan),
-            "cumulative_low": np.where(post, np.quantile(cum, alpha, axis=0), np.nan),
-            "cumulative_high": np.where(post, np.quantile(cum, 1 - alpha, axis=0), np.nan),
+            "cumulative_low": np.where(post, cum_low, np.nan),
+            "cumulative_high": np.where(post, cum_high, np.nan),
         },
         index=observed.index,
     )
@@ -128,18 +131,21 @@ def counterfactual_table(results: Any, level: float, n_sim: int, seed: int) -> p
 
 
 def plot_counterfactual(results: Any, *, unit: str | None, title: str, ax: Any = None) -> Any:
-    """Observed, fitted and counterfactual paths with the prediction band (a Figure)."""
-    from belru_trade.plotting.charts import label_axes, mark_interventions, new_figure, period_x
+    """Observed, fitted and counterfactual paths with the 95% prediction band.
 
-    fig, ax = new_figure() if ax is None else (ax.figure, ax)
-    cf = results.counterfactual()
-    x = period_x(cf.index)
-    post = np.asarray(cf.index >= results.interventions[0])
-    ax.plot(x, cf["observed"], "o", markersize=3, color="0.3", label="observed")
-    ax.plot(x, cf["fitted"], color="black", linewidth=1.2, label="fitted")
-    ax.plot(x[post], cf["counterfactual"][post], "--", color="#2166ac", label="counterfactual")
-    ax.fill_between(x[post], cf["cf_low"][post], cf["cf_high"][post], color="#4393c3", alpha=0.25)
-    mark_interventions(ax, [str(p) for p in results.interventions])
-    label_axes(ax, y=results.y.name or "y", unit=unit, title=title)
-    ax.legend(loc="best", fontsize=8)
+    Drawn by :func:`belru_trade.plotting.counterfactual_panel` on ``ax`` (or a new
+    figure); returns the :class:`matplotlib.figure.Figure`.
+    """
+    from belru_trade.plotting import counterfactual_panel, on_axes
+
+    fig, ax = on_axes(ax)
+    counterfactual_panel(
+        ax,
+        results.counterfactual(),
+        [str(p) for p in results.interventions],
+        band_label="95% prediction band",
+        y=str(results.y.name or "y"),
+        unit=unit,
+        title=title,
+    )
     return fig

@@ -252,9 +252,9 @@ class Design:
 
     def counterfactual_design(self) -> pd.DataFrame:
         """The design with every intervention term set to zero (no intervention)."""
-        X = self.X.copy()
-        X.loc[:, list(self.effect_terms)] = 0.0
-        return X
+        values = self.X.to_numpy(dtype=float, copy=True)
+        values[:, self.n_baseline :] = 0.0
+        return pd.DataFrame(values, index=self.X.index, columns=self.X.columns)
 
 
 def _seasonal_terms(

@@ -190,7 +190,13 @@ class ITSResults(EstimationResults):
         return counterfactual_table(self, level, n_sim, seed)
 
     def plot(self, *, unit: str | None = None, title: str | None = None, ax: Any = None) -> Any:
-        """Observed series, fitted path and counterfactual with its prediction band (Figure)."""
+        """Observed series, fitted path and counterfactual with its prediction band.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Drawn on ``ax`` when given (its figure is returned), else on a new figure.
+        """
         title = title or f"ITS ({self.family})"
         return plot_counterfactual(self, unit=unit, title=title, ax=ax)
 

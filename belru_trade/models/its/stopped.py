@@ -189,7 +189,10 @@ class StoppedITSResults(EstimationResults):
         return counterfactual_table(self, level, n_sim, seed)
 
     def plot(self, *, unit: str | None = None, title: str | None = None, ax: Any = None) -> Any:
-        """Observed series, fitted path (zero after the stop) and counterfactual band."""
+        """Observed series, fitted path (zero after the stop) and counterfactual band.
+
+        Returns a :class:`matplotlib.figure.Figure` (that of ``ax`` when given).
+        """
         title = title or f"ITS ({self.family}): trade stopped at {self.stopped_at}"
         return plot_counterfactual(self, unit=unit, title=title, ax=ax)
 
