@@ -20,6 +20,7 @@ from belru_trade.analyses._common import (
     did_row,
     embargo_2014_controls,
     embargo_2014_reporters,
+    filing_requirement,
     fit_its_row,
     its_contrast,
     its_table,
@@ -32,7 +33,6 @@ from belru_trade.analyses._common import (
 )
 from belru_trade.analyses._common.comtrade_filing import (
     FILING_CAVEAT,
-    FILING_PRODUCTS,
     ComtradeFiling,
 )
 from belru_trade.analyses._common.counterfactuals import lost_rows, lost_text
@@ -126,18 +126,7 @@ REQUIRES = (
         end="2020-12",
         fetch_reporters=embargo_2014_reporters(),
     ),
-    DataRequirement(
-        "all reporters' food trade with the partner in both directions 2010-2020 (UN "
-        "Comtrade), to tell a month a reporter filed nothing from a month without shipments",
-        "comtrade",
-        ("comtrade",),
-        partner=(PARTNER,),
-        product=FILING_PRODUCTS,
-        start="2010-01",
-        end="2020-12",
-        fetch_reporters=embargo_2014_reporters(),
-        optional=True,
-    ),
+    filing_requirement(),
 )
 _BREAK = "2014-08"
 _START = "2012-01"

@@ -79,6 +79,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ge": ("belru_trade.policy.ge", "ge"),
     # reporting
     "report": ("belru_trade.report", None),
+    "plotting": ("belru_trade.plotting", None),
+    # configuration (environment read once, passed down)
+    "config": ("belru_trade.config", None),
 }
 
 __all__ = [

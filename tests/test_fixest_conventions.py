@@ -61,6 +61,22 @@ def test_collinear_terms_dropped_and_named_like_pyfixest(panel, method):
     assert bt.compare([ours]).table.loc["gx"].iloc[0] == "dropped"
 
 
+@pytest.mark.parametrize("method", ["ols", "ppml"])
+@pytest.mark.parametrize("order", [("x", "z", "xz"), ("xz", "x", "z"), ("z", "xz", "x")])
+def test_of_a_collinear_set_the_regressor_written_last_is_dropped(panel, method, order):
+    """xz = 2 x + z: whichever of the three comes last in the formula is dropped, as in
+    pyfixest (a pivoted QR would pick by geometry instead)."""
+    data = panel.assign(z=np.random.default_rng(3).normal(size=len(panel)))
+    data["xz"] = 2.0 * data["x"] + data["z"]
+    y = "y" if method == "ols" else "count"
+    formula = f"{y} ~ {' + '.join(order)} | g + t"
+    with pytest.warns(CollinearityWarning, match=rf"'{order[-1]}' \(collinear"):
+        ours = getattr(bt, method)(formula, data)
+    theirs = _pyfixest("feols" if method == "ols" else "fepois", formula, data, "iid")
+    assert list(ours.params.index) == list(theirs.coef().index) == list(order[:2])
+    np.testing.assert_allclose(ours.params, theirs.coef(), rtol=1e-6, atol=1e-9)
+
+
 def test_pvalues_z_for_poisson_t_for_clustered_ols(panel):
     ppml = bt.ppml("count ~ x | g + t", panel, cluster="g")
     fepois = _pyfixest("fepois", "count ~ x | g + t", panel, {"CRV1": "g"})

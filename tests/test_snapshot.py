@@ -163,3 +163,25 @@ def test_cli_data_info_prints_the_coverage(capsys):
     assert main(["data", "info"]) == 0
     out = capsys.readouterr().out
     assert "Embedded snapshot" in out and "comext_sanctioned" in out and "2024-08" in out
+
+
+def test_code_columns_hold_only_the_values_the_selected_rows_use():
+    """The code columns are read dictionary-encoded; a filtered read must not keep the row
+    groups' other values as categories (groupby would show them as empty groups)."""
+    import pyarrow.dataset as ds
+
+    from belru_trade.store import snapshot as snap
+
+    frame = bt.load_snapshot("comext_sanctioned", reporter="BE", partner="KZ", product="8703")
+    path = snap._snapshot_dir() / "comext_sanctioned.parquet"
+    plain = ds.dataset(path, format="parquet").to_table().to_pandas()
+    plain = plain[
+        (plain["reporter"] == "BE")
+        & (plain["partner"] == "KZ")
+        & plain["product"].str.startswith("8703")
+    ]
+    assert len(frame) == len(plain) > 0
+    for column in ("reporter", "partner", "product", "flow", "source", "currency"):
+        assert list(frame[column].cat.categories) == sorted(plain[column].unique())
+    assert sorted(frame["unit"].dropna().unique()) == sorted(plain["unit"].dropna().unique())
+    assert frame["flag"].isna().sum() == plain["flag"].isna().sum()

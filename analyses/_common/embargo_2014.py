@@ -7,13 +7,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from belru_trade.analyses._common.comtrade_filing import ComtradeFiling
+from belru_trade.analyses._common.comtrade_filing import FILING_PRODUCTS, ComtradeFiling
 from belru_trade.analyses._common.series import complete_months, spike_mask
 
 import belru_trade as bt
 
 if TYPE_CHECKING:
-    pass
+    from belru_trade.report import DataRequirement
 
 __all__ = [
     "comtrade_exports_to",
@@ -21,10 +21,31 @@ __all__ = [
     "earlier_bans",
     "embargo_2014_controls",
     "embargo_2014_reporters",
+    "filing_requirement",
     "monthly_tonnes",
     "sensitivity_variants",
     "without_earlier_bans",
 ]
+
+
+def filing_requirement() -> DataRequirement:
+    """The optional UN Comtrade requirement of the 2014 analyses: every reporter's food trade
+    with the partner in both directions, which tells a month a reporter filed nothing from a
+    month without shipments (:mod:`belru_trade.analyses._common.comtrade_filing`)."""
+    from belru_trade.report import PARTNER, DataRequirement
+
+    return DataRequirement(
+        "all reporters' food trade with the partner in both directions 2010-2020 (UN "
+        "Comtrade), to tell a month a reporter filed nothing from a month without shipments",
+        "comtrade",
+        ("comtrade",),
+        partner=(PARTNER,),
+        product=FILING_PRODUCTS,
+        start="2010-01",
+        end="2020-12",
+        fetch_reporters=embargo_2014_reporters(),
+        optional=True,
+    )
 
 
 def embargo_2014_reporters() -> tuple[str, ...]:

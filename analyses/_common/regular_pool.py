@@ -49,7 +49,11 @@ POOL_CAVEAT = (
     "outside the EU (a 0% tolerance is a sensitivity row). Where fewer than "
     f"{MIN_CONTROLS} of the regular controls shipped at least {MIN_PRE_TONNES:.0f} t of a "
     "product group before the embargo, that group's headline falls back to all controls; "
-    "the table of control pools says which pool each group uses."
+    "the table of control pools says which pool each group uses. The controls may "
+    "themselves have gained from the embargo, as Russian buyers turned to suppliers it did "
+    "not cover; a control that gained makes the embargoed origins' loss look larger by its "
+    "gain, so read the control-based loss beside the controls' own level change (in the "
+    "comparative ITS table) and the own-trend row."
 )
 
 

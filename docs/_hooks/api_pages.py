@@ -15,7 +15,7 @@ GROUPS = {
     "Data": (
         "panel", "codes", "geo", "products", "events", "load_snapshot", "snapshot_info",
         "snapshot", "sources", "cache", "bulk", "datasets", "prices", "deflate",
-        "convert_currency",
+        "convert_currency", "config",
     ),
     "Estimators": (
         "ppml", "ols", "gravity", "compare", "its", "did", "synth", "diversion", "scan",
@@ -25,7 +25,7 @@ GROUPS = {
         "comparative_counterfactual", "synth_counterfactual", "joint_lost", "lost_trade",
         "Measure", "simulate", "ge",
     ),
-    "Reporting": ("report",),
+    "Reporting": ("report", "plotting"),
 }  # fmt: skip
 ERRORS_PAGE = "reference/errors.md"
 

@@ -1,5 +1,5 @@
 """Regressors absorbed by the fixed effects or collinear with other regressors: found on the
-partialled, normalised regressors (QR with column pivoting), dropped with a warning or
+partialled, normalised regressors (QR in formula order), dropped with a warning or
 reported as an error.
 """
 
@@ -66,11 +66,12 @@ def _collinear_terms(prep: Prepared, part: Partialled) -> tuple[list[tuple[str, 
     collinear = []
     if keep:
         Z = Xt[:, keep] * np.sqrt(w)[:, None] / np.maximum(norms[keep], 1e-300)
-        _, R, piv = linalg.qr(Z, mode="economic", pivoting=True)
+        # unpivoted QR: |R[j, j]| is the part of regressor j (normalised) not spanned by the
+        # regressors written before it, so of a collinear set the last ones are dropped
+        R = linalg.qr(Z, mode="r")[0]
         diag = np.abs(np.diag(R))
         clear = clear and bool(np.all(diag > 1e-5))
-        bad = {keep[p] for p, d in zip(piv, diag, strict=True) if d < 1e-9}
-        collinear = [prep.names[j] for j in sorted(bad)]
+        collinear = [prep.names[keep[j]] for j, d in enumerate(diag) if d < 1e-9]
     return [(n, ABSORBED) for n in absorbed] + [(n, COLLINEAR) for n in collinear], clear
 
 
@@ -85,8 +86,9 @@ def check_collinearity(
     """Drop regressors absorbed by the fixed effects or collinear, with a warning naming
     each (fixest, pyfixest, reghdfe and ppmlhdfe do the same); ``drop=False`` raises.
 
-    Of a collinear set, the regressors written last in the formula are dropped (QR with
-    column pivoting on the partialled, normalised regressors; the earlier ones are kept).
+    Of a collinear set, the regressors written last in the formula are dropped (QR without
+    pivoting on the partialled, normalised regressors, in formula order; the earlier ones
+    are kept, as fixest and pyfixest do).
     The regressors are partialled with ``weights`` (default: the observation weights, or
     ones) to tolerance ``tol``; the result is returned for the kept regressors, so that the
     estimator can start from it. With ``screen``, they are first partialled to that looser
