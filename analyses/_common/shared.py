@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 
@@ -74,6 +74,6 @@ def shared(maxsize: int) -> Callable[[F], F]:
                 memo.popitem(last=False)
             return value
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)  # same signature as func
 
     return decorate
