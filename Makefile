@@ -38,7 +38,7 @@ docs: $(VENV)/.installed-test
 # import-linter, the cycle check and mypy read a non-editable copy: the package-dir mapping of
 # fetchers/ and analyses/ is invisible to them in the editable install.
 lint-copy: $(VENV)/.installed-test
-	rm -rf $(LINT_COPY)
+	rm -rf $(LINT_COPY) build/lib build/bdist.*  # setuptools reuses build/lib: no stale modules
 	$(BIN)/python -m pip install --quiet --no-deps --target $(LINT_COPY) .
 
 contracts: lint-copy

@@ -8,13 +8,12 @@ pools, the snapshot's source records) is read here: CSV with :func:`_read`, JSON
 from __future__ import annotations
 
 import json
-import re
 from importlib import resources
 from typing import Any
 
 import pandas as pd
 
-from belru_trade.errors import InvalidArgumentError
+from belru_trade.periods import is_day, parse_date, parse_period
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -32,23 +31,16 @@ def read_json(name: str) -> Any:
 
 
 def _interval(date: Any, argument: str = "date") -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Return the first and last instant of ``date`` (a day, month or year)."""
+    """Return the first and last instant of ``date``: a day (``'YYYY-MM-DD'``, a Timestamp
+    or a date; first and last are that day) or a period (``'YYYY'``, ``'YYYY-MM'`` and the
+    other shapes of :func:`belru_trade.periods.parse_period`); None is today."""
     if date is None:
         now = pd.Timestamp.today().normalize()
         return now, now
     if isinstance(date, pd.Period):
         return date.start_time, date.end_time
-    text = str(date).strip()
-    try:
-        if re.fullmatch(r"[0-9]{4}", text):
-            period = pd.Period(text, freq="Y")
-        elif re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", text):
-            period = pd.Period(text, freq="M")
-        else:
-            stamp = pd.Timestamp(date)
-            return stamp, stamp
-    except (ValueError, TypeError) as exc:
-        raise InvalidArgumentError(
-            f"{argument}={date!r} is not a date; expected 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'"
-        ) from exc
+    if is_day(date):
+        stamp = parse_date(date, name=argument)
+        return stamp, stamp
+    period = parse_period(date, name=argument)
     return period.start_time, period.end_time

@@ -33,7 +33,7 @@ import pandas as pd
 
 from belru_trade.errors import InvalidArgumentError
 
-__all__ = ["MAX_YEAR", "MIN_YEAR", "parse_period"]
+__all__ = ["MAX_YEAR", "MIN_YEAR", "is_day", "parse_date", "parse_period"]
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -136,3 +136,41 @@ def parse_period(
         return period
     how = side if bare_year or period.freqstr[0] not in ("Q",) else "start"
     return period.asfreq(target, how=how)
+
+
+def parse_date(value: Any, *, name: str = "date") -> pd.Timestamp:
+    """Parse ``value`` strictly into a calendar day (a midnight :class:`pandas.Timestamp`).
+
+    ``'YYYY-MM-DD'`` (ASCII digits, a real calendar day, a year in 1900-2100), a
+    ``Timestamp`` or a ``datetime.date``; anything else, including day-first or month-first
+    forms such as ``'01/02/2014'``, raises :class:`~belru_trade.errors.InvalidArgumentError`.
+
+    >>> parse_date("2014-08-07")
+    Timestamp('2014-08-07 00:00:00')
+    """
+    if isinstance(value, dt.date | pd.Timestamp) and not isinstance(value, bool):
+        if pd.isna(value):
+            raise InvalidArgumentError(f"{name}={value!r} is not a date: missing (NaT)")
+        day = dt.date(value.year, value.month, value.day)
+    elif isinstance(value, str) and (match := _DAY.fullmatch(value.strip())):
+        try:
+            day = dt.date(*(int(g) for g in match.groups()))
+        except ValueError as exc:
+            raise InvalidArgumentError(
+                f"{name}={value!r} is not a date: no such calendar day ({exc})"
+            ) from None
+    else:
+        raise InvalidArgumentError(f"{name}={value!r} is not a date; expected 'YYYY-MM-DD'")
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InvalidArgumentError(
+            f"{name}={value!r} is not a date: year {day.year} is outside {MIN_YEAR}-{MAX_YEAR}"
+        )
+    return pd.Timestamp(day)
+
+
+def is_day(value: Any) -> bool:
+    """Whether ``value`` is written as a calendar day (a ``'YYYY-MM-DD'`` string, a
+    ``Timestamp`` or a ``datetime.date``) rather than as a period."""
+    if isinstance(value, str):
+        return _DAY.fullmatch(value.strip()) is not None
+    return isinstance(value, dt.date | pd.Timestamp)

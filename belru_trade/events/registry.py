@@ -17,6 +17,7 @@ import pandas as pd
 from belru_trade.errors import DataValidationError, UnknownCodeError
 from belru_trade.events.scope import _product_covered
 from belru_trade.geo import codes
+from belru_trade.periods import is_day, parse_date, parse_period
 
 __all__ = ["Event", "event_ids", "get", "load"]
 
@@ -101,12 +102,12 @@ def _parse_date(text: str, announced: str = "") -> pd.Timestamp | None:
     text = str(text).strip()
     if not text:
         return None
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
-        start = pd.Timestamp(f"{text}-01")
-        if announced.startswith(text) and len(announced) == 10:
-            return max(start, pd.Timestamp(announced))
+    if not is_day(text):  # a month: its first day, or the announcement if in that month
+        start = parse_period(text, "M", name="sanction_events.csv date").start_time
+        if announced.startswith(text) and is_day(announced):
+            return max(start, parse_date(announced, name="sanction_events.csv announced"))
         return start
-    return pd.Timestamp(text)
+    return parse_date(text, name="sanction_events.csv date")
 
 
 def _required_date(rec: dict[Any, Any], column: str, announced: str = "") -> pd.Timestamp:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from belru_trade.errors import DataValidationError, InvalidArgumentError
+from belru_trade.periods import parse_period
 from belru_trade.trade.panel import COLUMNS, validate
 
 __all__ = ["read_panel"]
@@ -16,15 +18,23 @@ _STRINGS = ("reporter", "partner", "product", "nomenclature", "flow", "currency"
 
 
 def _periods(column: pd.Series) -> pd.Series:
+    """The period column: all ``'YYYY-MM'`` or all ``'YYYY'``, each distinct text parsed by
+    :func:`belru_trade.periods.parse_period` (ASCII digits, months 01-12, 1900-2100)."""
     text = column.astype(str).str.strip()
-    if text.str.fullmatch(r"[0-9]{4}-[0-9]{2}").all():
+    codes, uniques = pd.factorize(text)
+    months = [bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}", u)) for u in uniques]
+    if all(months):
         freq = "M"
-    elif text.str.fullmatch(r"[0-9]{4}").all():
+    elif not any(months) and all(re.fullmatch(r"[0-9]{4}", u) for u in uniques):
         freq = "Y"
     else:
-        bad = text[~text.str.fullmatch(r"[0-9]{4}(-[0-9]{2})?")].unique().tolist()[:5]
+        bad = [u for u in uniques if not re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", u)][:5]
         raise DataValidationError("period", "must be all 'YYYY-MM' or all 'YYYY'", bad)
-    return pd.PeriodIndex(text, freq=freq).to_series(index=column.index)
+    try:
+        parsed = [parse_period(u, freq, name="period") for u in uniques]
+    except InvalidArgumentError as exc:
+        raise DataValidationError("period", str(exc), list(uniques[:5])) from None
+    return pd.Series(pd.PeriodIndex(parsed, freq=freq).take(codes), index=column.index)
 
 
 def read_panel(path: str | os.PathLike[str]) -> pd.DataFrame:
