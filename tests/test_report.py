@@ -326,3 +326,16 @@ def test_product_override_and_reporter_change_the_fetch_command(tmp_path, monkey
     assert "--reporter NL " in command and "--product 080810 " in command
     partners = command.split("--partner ")[1].split(" ")[0].split(",")
     assert "NL" not in partners and partners[0] == "RU"
+
+
+def test_html_table_gives_sentence_columns_a_readable_width():
+    """A column of sentences in a wide table would wrap into a tall, narrow column."""
+    from belru_trade.report.writer import _CSS, _html_table
+
+    note = "not estimable: y is zero in every period; nothing to estimate here at all"
+    table = pd.DataFrame({"series": ["BE", "NL"], "level": [1.5, 2.0], "note": [note, ""]})
+    html_text = _html_table(table)
+    assert html_text.count('<td class="long">') == 2  # both cells of the note column
+    assert html_text.count('<td class="num">') == 2
+    assert "<td>BE</td>" in html_text
+    assert "td.long{min-width:22em}" in _CSS

@@ -44,7 +44,7 @@ table{border-collapse:collapse;margin:.6em 0 1.2em;font-family:'DejaVu Sans',Ari
 font-size:.82em}
 th,td{border:1px solid #ccc;padding:.25em .55em;vertical-align:top}
 th{background:#eef3f8;text-align:left}
-td.num{text-align:right;white-space:nowrap}
+td.num{text-align:right;white-space:nowrap}td.long{min-width:22em}
 tr:nth-child(even) td{background:#fafafa}
 .status-ok{color:#176317;font-weight:bold}.status-not_run{color:#9a5b00;font-weight:bold}
 .status-failed{color:#a11;font-weight:bold}
@@ -122,13 +122,20 @@ def format_table(table: pd.DataFrame) -> pd.DataFrame:
 def _html_table(table: pd.DataFrame) -> str:
     shown = format_table(table)
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    # a column of sentences (notes, reasons) gets a readable width instead of wrapping
+    # into a tall, narrow column of a wide table
+    tags = [
+        '<td class="num">'
+        if num
+        else '<td class="long">'
+        if shown.iloc[:, i].astype(str).str.len().max() > 60
+        else "<td>"
+        for i, num in enumerate(numeric)
+    ]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
     rows = []
     for values in shown.itertuples(index=False):
-        cells = "".join(
-            f'<td class="num">{html.escape(v)}</td>' if num else f"<td>{html.escape(v)}</td>"
-            for v, num in zip(values, numeric, strict=False)
-        )
+        cells = "".join(f"{tag}{html.escape(v)}</td>" for v, tag in zip(values, tags, strict=False))
         rows.append(f"<tr>{cells}</tr>")
     return (
         f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
