@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,14 +27,14 @@ from belru_trade.errors import (
     SeparationWarning,
     ShortSeriesError,
 )
+from belru_trade.models.its.base import ITSFit
 from belru_trade.models.its.counterfactual import (
     counterfactual_table,
     inverse_link,
     plot_counterfactual,
 )
-from belru_trade.models.its.design import Design, build_design, coerce_series, log_offset
+from belru_trade.models.its.design import build_design, coerce_series, log_offset
 from belru_trade.models.its.fit import ERRORS, FAMILIES, LOG_LINK, fit_series
-from belru_trade.models.results import EstimationResults
 
 if TYPE_CHECKING:
     from belru_trade.models.its.stopped import StoppedITSResults
@@ -82,7 +82,7 @@ class PlaceboResults:
 
 
 @dataclass(frozen=True, repr=False, kw_only=True)
-class ITSResults(EstimationResults):
+class ITSResults(ITSFit):
     """Results of :func:`its` (immutable).
 
     Besides the :class:`~belru_trade.models.results.EstimationResults` attributes: ``family``,
@@ -91,28 +91,11 @@ class ITSResults(EstimationResults):
     (residual or ARMA marginal variance, gaussian/loglinear), ``options`` (for refits).
     """
 
-    family: str = "quasipoisson"
-    y: pd.Series
-    design: Design
-    cov: pd.DataFrame
-    log_offset: np.ndarray | None = None
-    dispersion: float = 1.0
-    noise_var: float = float("nan")
-    options: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def interventions(self) -> tuple[pd.Period, ...]:
-        """The intervention periods."""
-        return self.design.interventions
-
     @property
     def fitted(self) -> pd.Series:
         """Fitted expected outcome (response scale) for every period."""
         eta = self.design.X.to_numpy() @ self.params.to_numpy() + self._off()
         return pd.Series(inverse_link(eta, self.family, self.noise_var), index=self.y.index)
-
-    def _off(self) -> np.ndarray | float:
-        return 0.0 if self.log_offset is None else self.log_offset
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Coefficient table; log-link families add ``ratio``, ``ratio_low``, ``ratio_high``.

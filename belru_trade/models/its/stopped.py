@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
@@ -32,6 +32,7 @@ import pandas as pd
 
 from belru_trade._frames import insertion_point
 from belru_trade.errors import SeparationWarning, SpecificationError
+from belru_trade.models.its.base import ITSFit
 from belru_trade.models.its.counterfactual import (
     counterfactual_table,
     inverse_link,
@@ -39,7 +40,6 @@ from belru_trade.models.its.counterfactual import (
 )
 from belru_trade.models.its.design import Design
 from belru_trade.models.its.fit import LOG_LINK, fit_series
-from belru_trade.models.results import EstimationResults
 
 __all__ = [
     "STOP_SHARE",
@@ -122,7 +122,7 @@ def stop_period(y: np.ndarray, design: Any) -> pd.Period | None:
 
 
 @dataclass(frozen=True, repr=False, kw_only=True)
-class StoppedITSResults(EstimationResults):
+class StoppedITSResults(ITSFit):
     """ITS results for a flow that stopped (``extra['status'] == 'trade stopped'``).
 
     Same attributes and methods as :class:`~belru_trade.models.its.estimator.ITSResults`.
@@ -132,23 +132,7 @@ class StoppedITSResults(EstimationResults):
     ``effect()`` and ``placebo()`` raise (the log-scale effect is infinite).
     """
 
-    family: str = "quasipoisson"
-    y: pd.Series
-    design: Design
-    cov: pd.DataFrame
-    log_offset: np.ndarray | None = None
-    dispersion: float = 1.0
-    noise_var: float = float("nan")
-    options: dict[str, Any] = field(default_factory=dict)
     stopped_at: pd.Period
-
-    @property
-    def interventions(self) -> tuple[pd.Period, ...]:
-        """The intervention periods."""
-        return self.design.interventions
-
-    def _off(self) -> np.ndarray | float:
-        return 0.0 if self.log_offset is None else self.log_offset
 
     def _kept(self) -> np.ndarray:
         return self.design.X[list(self.params.index)].to_numpy()
