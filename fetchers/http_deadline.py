@@ -90,6 +90,8 @@ def _register(connection: Any) -> None:
 
 
 class _WatchedHTTPConnection(HTTPConnection):
+    """Registers itself with this thread's watchdog before it connects or sends."""
+
     def connect(self) -> None:
         _register(self)
         super().connect()
@@ -99,14 +101,8 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        _register(self)
-        super().connect()
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _register(self)
-        super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """The same for TLS (method order: the watch first, then HTTPSConnection's own)."""
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
