@@ -108,11 +108,7 @@ def fixed_b_tidy(
     True
     """
     check_fraction("level", level)
-    if not str(results.cov_type).startswith("Newey-West"):
-        raise InvalidArgumentError(
-            f"fixed-b critical values need errors='hac'; this fit uses {results.cov_type!r}"
-        )
-    lags = int(results.cov_type.split("(")[1].split()[0])
+    lags = _hac_lags(results.cov_type, "fit")
     X = results.design.X.to_numpy()
     X = X[:, [results.design.X.columns.get_loc(c) for c in results.params.index]]
     X = X[: results.nobs]
@@ -158,11 +154,7 @@ def fixed_b_scan(
         The scan does not use Newey-West errors.
     """
     check_fraction("level", level)
-    if not str(results.cov_type).startswith("Newey-West"):
-        raise InvalidArgumentError(
-            f"fixed-b critical values need errors='hac'; this scan uses {results.cov_type!r}"
-        )
-    lags = int(results.cov_type.split("(")[1].split()[0])
+    lags = _hac_lags(results.cov_type, "scan")
     X = results.design.X.to_numpy()
     sims = fixed_b_distribution(X, lags, n_rep=n_rep, seed=seed)
     cols = list(results.design.X.columns)
@@ -178,3 +170,12 @@ def fixed_b_scan(
         table["ratio_low"] = np.exp(table["conf_low"])
         table["ratio_high"] = np.exp(table["conf_high"])
     return table
+
+
+def _hac_lags(cov_type: str, what: str) -> int:
+    """Lags of a ``"Newey-West HAC (L lags)"`` covariance; any other type is refused."""
+    if not str(cov_type).startswith("Newey-West"):
+        raise InvalidArgumentError(
+            f"fixed-b critical values need errors='hac'; this {what} uses {cov_type!r}"
+        )
+    return int(cov_type.split("(")[1].split()[0])
