@@ -29,3 +29,14 @@ def reference_dir() -> Path:
     """Folder of published reference datasets (read-only, outside the package)."""
     local = TESTS / "data" / "reference"
     return local if local.exists() else SHARED / "data" / "reference"
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def loops(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once with the numpy loops and once with the compiled (numba) loops of
+    the fixed-effect fits, whatever the size of its data."""
+    from belru_trade.models.hdfe import _backend
+
+    limit = 10**15 if request.param == "numpy" else -1
+    monkeypatch.setattr(_backend, "NUMPY_MAX_OBS", limit)
+    return str(request.param)

@@ -4,7 +4,8 @@ The accelerated block demeaning is checked against two independent computations 
 here: plain (unaccelerated) alternating projections in numpy, and weighted least squares on
 explicit dummy columns. The PPML fit is checked against pyfixest (coefficients and standard
 errors) on a three-way fixed-effect gravity panel with weights, an offset and regressors
-that the fixed effects absorb.
+that the fixed effects absorb. Every test runs with the numpy loops and with the compiled
+ones (the ``loops`` fixture).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import belru_trade as bt
 from belru_trade.errors import ConvergenceError
 from belru_trade.models.hdfe.absorb import Demeaner, FixedEffects, compact_codes
 from belru_trade.models.hdfe.projection import partial
+
+pytestmark = pytest.mark.usefixtures("loops")
 
 
 def _unbalanced_fe(seed: int, n: int = 600) -> tuple[FixedEffects, np.ndarray, np.ndarray]:

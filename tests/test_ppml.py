@@ -45,6 +45,7 @@ def yotov(reference_dir):
 check = rv.check
 
 
+@pytest.mark.usefixtures("loops")
 def test_fixest_vignette_four_fe_cluster_origin(trade, refs):
     ref = refs.loc["fixest_trade_pois_origin"]
     res = bt.ppml(
@@ -128,6 +129,7 @@ def test_yotov_table1_ppml(yotov, refs):
         check(res, refs.loc[f"yotov_t1_ppml_{term}"])
 
 
+@pytest.mark.usefixtures("loops")
 def test_yotov_rta_pair_fe(yotov, refs):
     ref = refs.loc["yotov_rta_endog"]
     with pytest.warns(SeparationWarning, match="84"):

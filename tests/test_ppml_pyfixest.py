@@ -1,4 +1,5 @@
-"""Agreement with pyfixest (an independent implementation) on random well-posed panels."""
+"""Agreement with pyfixest (an independent implementation) on random well-posed panels,
+with the numpy loops and with the compiled ones (the ``loops`` fixture)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 import belru_trade as bt
 
 pf = pytest.importorskip("pyfixest")
+pytestmark = pytest.mark.usefixtures("loops")
 
 
 def panel(seed: int, n_exp: int, n_years: int, n_fe: int, with_offset: bool) -> pd.DataFrame:
@@ -36,7 +38,11 @@ def panel(seed: int, n_exp: int, n_years: int, n_fe: int, with_offset: bool) -> 
 FES = {1: "et", 2: "et + it", 3: "et + it + pair"}
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     seed=st.integers(0, 10_000),
     n_exp=st.integers(6, 10),

@@ -5,8 +5,9 @@ effect in turn, its level means of the current residual (Gauss-Seidel / method o
 alternating projections). Sweeps are accelerated with Irons & Tuck (1969) extrapolation, as
 in fixest, and can be warm-started from the coefficients of a previous call (the IRLS loop
 of :mod:`belru_trade.models.hdfe.irls` passes the previous step's coefficients, so later steps
-need few sweeps). The loops are compiled with numba (:mod:`belru_trade.models.hdfe._kernels`)
-and demean all columns of a block in the same passes over the data.
+need few sweeps). The loops demean all columns of a block in the same passes over the data;
+large problems run them compiled with numba (:mod:`belru_trade.models.hdfe._kernels`), small
+ones with numpy (:mod:`belru_trade.models.hdfe._backend` chooses).
 
 Examples
 --------
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from belru_trade.errors import ConvergenceError
-from belru_trade.models.hdfe import _kernels
+from belru_trade.models.hdfe._backend import kernels_for
 
 __all__ = ["Demeaner", "FixedEffects", "compact_codes"]
 
@@ -115,11 +116,12 @@ class Demeaner:
         self.fe = fe
         self.w = np.ascontiguousarray(weights, dtype=np.float64)
         self.codes, self.offsets = fe.packed()
-        self.inv_sw = _kernels.inverse_group_weights(self.codes, self.offsets, self.w)
+        self.kernels = kernels_for(self.w.size)
+        self.inv_sw = self.kernels.inverse_group_weights(self.codes, self.offsets, self.w)
 
     def subtract_fitted(self, r: np.ndarray, coef: np.ndarray) -> None:
         """``r -= fitted(coef)`` in place (n x k block, coefficients stacked G x k)."""
-        _kernels.subtract_fitted(r, self.codes, self.offsets, coef)
+        self.kernels.subtract_fitted(r, self.codes, self.offsets, coef)
 
     def demean_block(
         self, r: np.ndarray, coef: np.ndarray, threshold: np.ndarray, maxiter: int = 10_000
@@ -137,7 +139,7 @@ class Demeaner:
             If ``maxiter`` sweeps do not reach the threshold.
         """
         thr = np.ascontiguousarray(threshold, dtype=np.float64)
-        sweeps = _kernels.demean_block(
+        sweeps = self.kernels.demean_block(
             r, self.w, self.codes, self.offsets, self.inv_sw, coef, thr, maxiter
         )
         if sweeps < 0:

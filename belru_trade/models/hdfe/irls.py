@@ -3,8 +3,8 @@
 The working response and the regressors are demeaned together as one block, warm-started
 from the previous step (the partialled block and its fixed-effect coefficients are kept from
 step to step; only the change of the working response is added), with an inner tolerance
-that tightens as the deviance converges, and step halving. The O(n) loops are compiled
-(:mod:`belru_trade.models.hdfe._kernels`).
+that tightens as the deviance converges, and step halving. The O(n) loops are compiled for
+large problems and numpy for small ones (:mod:`belru_trade.models.hdfe._backend`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from scipy import linalg
 
 from belru_trade.errors import ConvergenceError
-from belru_trade.models.hdfe import _kernels
+from belru_trade.models.hdfe._backend import kernels_for
 from belru_trade.models.hdfe.absorb import Demeaner
 from belru_trade.models.hdfe.collinearity import Partialled
 from belru_trade.models.hdfe.prepare import Prepared
@@ -63,7 +63,8 @@ class _IRLSState:
         sd = prep.X.std(axis=0)
         self.scale = np.where(sd > 0, sd, np.maximum(np.abs(prep.X).max(axis=0), 1.0))
         self.fe = prep.fe
-        self.consts = _kernels.poisson_constants(self.y, self.wu)
+        self.kernels = kernels_for(n)
+        self.consts = self.kernels.poisson_constants(self.y, self.wu)
         self.mu = starting_mu(prep)
         self.eta = np.log(self.mu)
         self.eta_new = np.empty(n)
@@ -83,23 +84,23 @@ class _IRLSState:
     def deviance(self, eta: np.ndarray, mu: np.ndarray) -> float:
         """Poisson deviance 2 sum wu [y log y - y eta - (y - mu)]."""
         ylogy, ysum = self.consts[0], self.consts[1]
-        a, b = _kernels.deviance_sums(self.y, self.wu, eta, mu)
+        a, b = self.kernels.deviance_sums(self.y, self.wu, eta, mu)
         return 2.0 * (ylogy - ysum - a + b)
 
     def step(self, inner: float) -> np.ndarray:
         """One IRLS step: returns beta (in scaled units); the new index is in ``eta_new``."""
-        sd_z = _kernels.irls_prepare(
+        sd_z = self.kernels.irls_prepare(
             self.y, self.wu, self.off, self.eta, self.mu, self.z, self.block, self.w
         )
         if self.fe is not None and self.coef is not None:  # the coefficients exist with fe
             threshold = np.full(self.block.shape[1], inner)
             threshold[0] = inner * max(sd_z, 1e-300)
             Demeaner(self.fe, self.w).demean_block(self.block, self.coef, threshold)
-        gram = _kernels.weighted_gram(self.block, self.w)
+        gram = self.kernels.weighted_gram(self.block, self.w)
         beta = np.zeros(0)
         if gram.shape[0] > 1:
             beta = linalg.solve(gram[1:, 1:], gram[1:, 0], assume_a="pos")
-        _kernels.eta_update(self.z, self.block, beta, self.off, self.eta_new)
+        self.kernels.eta_update(self.z, self.block, beta, self.off, self.eta_new)
         self.gram = gram
         return beta
 
@@ -159,8 +160,8 @@ def _finish(st: _IRLSState, prep: Prepared, beta_s: np.ndarray, it: int, dev: fl
     k = st.block.shape[1] - 1
     beta = beta_s / st.scale
     bread = linalg.inv(st.gram[1:, 1:] * np.outer(st.scale, st.scale)) if k else np.zeros((0, 0))
-    scores = _kernels.scores(st.block, st.scale, st.y, st.wu, st.mu)
-    yeta, musum = _kernels.deviance_sums(st.y, st.wu, st.eta, st.mu)
+    scores = st.kernels.scores(st.block, st.scale, st.y, st.wu, st.mu)
+    yeta, musum = st.kernels.deviance_sums(st.y, st.wu, st.eta, st.mu)
     loglik = yeta - musum - st.consts[3]
     fe_coefs = []
     if st.coef is not None:
