@@ -15,6 +15,7 @@ import pandas as pd
 from belru_trade.analyses._common import (
     analysis_result,
     complete_months,
+    deflated,
     fit_its_row,
     its_table,
     new_figure,
@@ -80,15 +81,16 @@ NEIGHBOURS = ("BY", "KZ", "AM", "GE", "KG", "UZ")
 DEFLATOR = "real, euro-area HICP, 2021 = 100"
 
 
-def real_panel(panel: pd.DataFrame) -> pd.DataFrame:
-    """The annex-product rows in EUR of 2021 (deflated by the euro-area HICP).
+def real_table(nominal: pd.DataFrame) -> pd.DataFrame:
+    """The monthly table of :func:`series_table` in EUR of 2021 (deflated by the euro-area HICP).
 
-    The consumer-price index is the deflator shipped with the package; an export price
-    index of the annex products would be closer but is not available. It removes the
-    general 2022 inflation from the 'excess' exports, not product-specific price rises.
+    Each month's sum is deflated (the deflator varies by month only, so this equals summing
+    deflated rows, without a deflated copy of the million annex rows). The consumer-price
+    index is the deflator shipped with the package; an export price index of the annex
+    products would be closer but is not available. It removes the general 2022 inflation
+    from the 'excess' exports, not product-specific price rises.
     """
-    rows = bt.panel.select(panel, source="comext_sanctioned")
-    return bt.deflate(rows, "hicp_ea", base=2021)
+    return nominal.apply(deflated)
 
 
 def with_joint_share(
@@ -269,7 +271,7 @@ def _figure(cfs: dict, config: AnalysisConfig, exporter: str) -> Figure | None:
 def run(panel: pd.DataFrame, config: AnalysisConfig) -> AnalysisResult:
     """ITS per exporter and destination, then drop, excess and leakage share."""
     nominal = series_table(panel, config)
-    wide = series_table(real_panel(panel), config)
+    wide = real_table(nominal)
     models: dict = {}
     effects, cfs = _fit_all(wide, config, models)
     leakage = with_joint_share(leakage_table(effects, config), wide, config)

@@ -18,6 +18,9 @@ variable                        setting
 ``BELRU_TRADE_EUROSTAT_URL``    ``eurostat_url``: Eurostat dissemination host override
 ==============================  =============================================================
 
+The ``belru-trade`` command also sets one variable for its own process, unless it is set
+already: ``ARROW_DEFAULT_MEMORY_POOL=system`` (:func:`prefer_c_allocator_for_arrow`).
+
 Examples
 --------
 >>> s = Settings.from_environ({"COMTRADE_API_KEY": "k-123", "BELRU_TRADE_CACHE": "/tmp/s"})
@@ -28,7 +31,8 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,3 +145,29 @@ class Settings:
 def resolve(settings: Settings | None) -> Settings:
     """``settings``, else the environment read now (a library entry point's one read)."""
     return Settings.from_environ() if settings is None else settings
+
+
+def prefer_c_allocator_for_arrow(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Have Arrow allocate from the C library in this process, unless the user chose.
+
+    Arrow reads ``ARROW_DEFAULT_MEMORY_POOL`` when pyarrow is loaded. Its default allocator
+    (mimalloc) keeps the pages of freed buffers resident; over ``belru-trade run all`` (pandas
+    string columns are Arrow buffers) that raised the peak resident memory by about 100 MB
+    (BENCHMARKS.md). The command line calls this first thing, before pyarrow is imported; a
+    value the user set is kept, and once pyarrow is loaded nothing is changed.
+
+    Returns whether the variable was set here.
+
+    >>> env = {}
+    >>> prefer_c_allocator_for_arrow(env), env.get("ARROW_DEFAULT_MEMORY_POOL")
+    (True, 'system')
+    >>> prefer_c_allocator_for_arrow({"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"})
+    False
+    """
+    env = os.environ if environ is None else environ
+    if environ is None and "pyarrow" in sys.modules:
+        return False
+    if env.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return False
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    return True

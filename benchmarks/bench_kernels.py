@@ -1,12 +1,13 @@
 """Benchmark: where the compiled (numba) fixed-effect loops start to pay for themselves.
 
 For gravity panels of growing size, times ``bt.ppml`` (exporter-year, importer-year and pair
-fixed effects; the exact ReLU separation check, whose QR does not use these loops and
-dominates fits of 10,000-150,000 rows, is left out) with the numpy loops and with the compiled loops, in the same process, numba
-warm (its cached code loaded before timing); median of ``--reps`` alternating fits. Then, in
-fresh processes, the one-off cost of the compiled loops that a run pays before its first
-large fit: importing numba and loading the cached compiled code (time and resident memory,
-current RSS at the end of each process: ``ru_maxrss`` survives ``exec`` from a large parent).
+fixed effects) with the numpy loops and with the compiled loops, in the same process, numba
+warm (its cached code loaded before timing); median of ``--reps`` alternating fits. The exact
+ReLU separation check is left out: its QR does not use these loops and dominates fits of
+10,000-150,000 rows. Then, in fresh processes, the one-off cost of the compiled loops that a
+run pays before its first large fit: importing numba and loading the cached compiled code
+(time, and resident memory at the end of each process: ``ru_maxrss`` survives ``exec`` from
+a large parent).
 
 Usage::
 

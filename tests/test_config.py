@@ -145,3 +145,46 @@ def test_library_entry_point_without_settings_reads_the_environment(
     assert server.seen[0].headers["Ocp-Apim-Subscription-Key"] == ENV_KEY
     assert (tmp_path / "env-store").is_dir()
     assert config.resolve(None).store_root() == tmp_path / "env-store"
+
+
+_CONSOLE = """
+import sys
+from belru_trade.cli import main as cli
+print("pyarrow" in sys.modules)  # nothing the command line module imports loads pyarrow
+sys.argv = ["belru-trade", "--version"]
+try:
+    cli.console()
+except SystemExit:
+    pass
+import pyarrow as pa
+print(pa.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.parametrize(
+    ("preset", "backend"), [(None, "system"), ("jemalloc", "jemalloc"), ("mimalloc", "mimalloc")]
+)
+def test_the_command_points_arrow_at_the_c_allocator_unless_the_user_chose(preset, backend):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if preset:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = preset
+    run = subprocess.run(
+        [sys.executable, "-c", _CONSOLE], env=env, capture_output=True, text=True, check=True
+    )
+    lines = run.stdout.split()
+    assert lines[0] == "False"
+    assert lines[-1] == backend
+
+
+def test_the_allocator_choice_leaves_a_loaded_pyarrow_and_the_callers_main_alone(monkeypatch):
+    import os
+
+    import pyarrow  # noqa: F401  (loaded: too late to choose)
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    assert config.prefer_c_allocator_for_arrow() is False
+    assert "ARROW_DEFAULT_MEMORY_POOL" not in os.environ

@@ -155,6 +155,18 @@ def test_resolve_reads_the_snapshot_with_the_filters():
     assert len(panel) == 12 and str(panel["period"].min()) == "2021-01"
 
 
+def test_resolve_keeps_one_row_where_requirements_overlap():
+    def req(start: str, end: str) -> DataRequirement:
+        return DataRequirement(
+            "totals", "comext", ("comext_totals",), reporter=REPORTER, partner="RU",
+            product="TOTAL", flow="import", start=start, end=end,
+        )  # fmt: skip
+
+    res = resolve([req("2021-01", "2021-08"), req("2021-05", "2021-12")], AnalysisConfig())
+    assert len(res.panel) == 12
+    assert res.panel["period"].astype(str).tolist() == [f"2021-{m:02d}" for m in range(1, 13)]
+
+
 def test_resolve_reports_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("BELRU_TRADE_CACHE", str(tmp_path))
     req = DataRequirement(

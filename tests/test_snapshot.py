@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -115,6 +116,19 @@ def test_every_source_is_a_valid_panel_with_provenance():
         assert record["licence"] and record["caveats"] and record["build"]["rows"] > 0
 
 
+def test_every_source_is_unique_on_its_keys():
+    """One row per reporter, partner, product, flow and period in every source file (read
+    with pyarrow directly): ``resolve`` relies on it to skip deduplicating a single source."""
+    import pyarrow.parquet as pq
+
+    keys = ["reporter", "partner", "product", "flow", "period", "source"]
+    for name in bt.snapshot.sources():
+        path = Path(bt.__file__).parent / "data" / "snapshot" / f"{name}.parquet"
+        table = pq.read_table(path, columns=keys)
+        distinct = table.group_by(keys).aggregate([]).num_rows
+        assert distinct == table.num_rows, name
+
+
 def test_filters_push_down_and_combine():
     panel = bt.load_snapshot(
         "comext_sanctioned",
@@ -185,3 +199,43 @@ def test_code_columns_hold_only_the_values_the_selected_rows_use():
         assert list(frame[column].cat.categories) == sorted(plain[column].unique())
     assert sorted(frame["unit"].dropna().unique()) == sorted(plain["unit"].dropna().unique())
     assert frame["flag"].isna().sum() == plain["flag"].isna().sum()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"partner": ["RU", "KZ"], "flow": "export", "start": "2021-06", "end": "2022-03"},
+        {"reporter": "BE", "product": ["8703", "84"]},
+    ],
+)
+def test_a_read_equals_the_plain_arrow_table_row_by_row(query):
+    """The batch-by-batch conversion gives the rows, in file order, that a plain pandas
+    conversion of the whole file gives after the same filter written here with pandas."""
+    import pyarrow.parquet as pq
+
+    frame = bt.load_snapshot("comext_sanctioned", **query)
+    path = Path(bt.__file__).parent / "data" / "snapshot" / "comext_sanctioned.parquet"
+    plain = pq.read_table(path).to_pandas()
+    keep = pd.Series(True, index=plain.index)
+    if "partner" in query:
+        keep &= plain["partner"].isin(query["partner"])
+    if "reporter" in query:
+        keep &= plain["reporter"] == query["reporter"]
+    if "flow" in query:
+        keep &= plain["flow"] == query["flow"]
+    if "product" in query:
+        keep &= plain["product"].str.startswith(tuple(query["product"]))
+    if "start" in query:  # the file holds month ordinals
+        first, last = (pd.Period(query[k], "M").ordinal for k in ("start", "end"))
+        keep &= plain["period"].between(first, last)
+    plain = plain[keep.to_numpy()].reset_index(drop=True)
+    assert len(frame) == len(plain) > 0
+    for column in ("reporter", "partner", "product", "nomenclature", "flow", "currency", "source"):
+        assert frame[column].astype(str).tolist() == plain[column].tolist(), column
+    for column in ("unit", "flag"):
+        expected = [None if pd.isna(v) else v for v in plain[column]]
+        assert frame[column].tolist() == expected, column
+    assert frame["period"].array.asi8.tolist() == plain["period"].tolist()
+    np.testing.assert_array_equal(frame["value"].to_numpy(), plain["value"].to_numpy())
+    np.testing.assert_array_equal(frame["quantity"].to_numpy(), plain["quantity"].to_numpy())

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from belru_trade import __version__
-from belru_trade.config import Settings
+from belru_trade.config import Settings, prefer_c_allocator_for_arrow
 from belru_trade.errors import BelruTradeError, InvalidArgumentError
 
 # command modules, in the order shown by --help
@@ -67,5 +67,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0  # pragma: no cover - parser.exit raises
 
 
-if __name__ == "__main__":  # pragma: no cover
+def console() -> None:
+    """The ``belru-trade`` executable: settings of its own process, then :func:`main`.
+
+    Before anything imports pyarrow, Arrow is pointed at the C library's allocator
+    (:func:`belru_trade.config.prefer_c_allocator_for_arrow`; a value the user set is kept).
+    Calling :func:`main` from Python leaves the process's environment alone.
+    """
+    prefer_c_allocator_for_arrow()
     sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console()

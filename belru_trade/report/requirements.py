@@ -301,7 +301,9 @@ def resolve(
         frames.append(found[0])
         provenance.update(found[1])
     frames = [f for f in frames if len(f)]
-    if frames:
+    if len(frames) == 1:  # unique on its keys already: each snapshot source is, store rows
+        panel = frames[0]  # are deduplicated when read (and a copy of a million rows is not free)
+    elif frames:
         panel = pd.concat(frames, ignore_index=True)
         panel = panel.drop_duplicates(subset=_KEYS).reset_index(drop=True)
     else:
