@@ -328,6 +328,11 @@ def ppml(
     ``z~`` on ``X~``; ``eta = z - (z~ - X~ b) + offset``. Deviance
     ``D = 2 sum w [y log(y / mu) - (y - mu)]``.
 
+    The demeaning and IRLS loops run vectorised with numpy for fits of at most 50,000
+    observations and compiled with numba above (numba is imported only then: it costs about
+    110 MB and, once after an install, seconds of compilation); both give the same results
+    to rounding.
+
     References
     ----------
     Santos Silva, J. M. C. & Tenreyro, S. (2006). The log of gravity. REStat 88(4).
