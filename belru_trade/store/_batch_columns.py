@@ -1,10 +1,10 @@
 """Pandas columns built from a stream of Arrow record batches, one batch at a time.
 
 Reading a whole filtered parquet table before converting it holds the Arrow table (plain
-string columns included) and the pandas columns at once: for the million rows of the largest
-snapshot source, about 210 MB above the frame itself. Here each batch's columns are turned
-into compact numpy chunks (codes into the distinct values seen so far, numbers, period
-ordinals) and let go, so the peak is the finished columns plus one batch.
+string columns included) and the pandas columns at once. Here the columns are allocated once
+for the number of matching rows, and each batch is written into them (codes into the
+distinct values seen so far, numbers, period ordinals) and let go, so the peak is the
+finished columns plus one batch (the measured effect is in BENCHMARKS.md).
 
 String columns become codes into the distinct values the rows actually use: a categorical
 with sorted string categories (sorting, ``.str`` methods and ``isin`` behave as on strings)

@@ -5,7 +5,7 @@ sweeps in coefficient space, Irons & Tuck extrapolation per column, the same sto
 vectorised instead of compiled. They serve small problems: importing numba and loading its
 compiled code costs about 110 MB of memory and, on the first run after an install, seconds
 of compilation, which a fit of a few thousand rows never wins back
-(:func:`belru_trade.models.hdfe.backend.kernels_for` chooses). Each sweep subtracts a fixed
+(:func:`belru_trade.models.hdfe._backend.kernels_for` chooses). Each sweep subtracts a fixed
 effect's new coefficients at once instead of carrying them into the next pass, so results
 agree with the compiled loops to rounding, not bit for bit.
 """
